@@ -1,0 +1,85 @@
+# uringdump — top-level build.  `make` builds, `make demo` runs the demo,
+# `make check` runs every test, `make deps` installs the Debian packages.
+# Per-concern rules live in the *.mk files included at the bottom.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+
+CXX     ?= g++
+CLANG   ?= clang
+BPFTOOL ?= bpftool
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+
+# Debian packages the build, demo and tests need (bookworm names).
+DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
+	libjsoncpp-dev libgtest-dev googletest bats liburing-dev binutils-dev \
+	python3-docutils pkg-config g++ make clang-format clang-tidy \
+	libclang-rt-14-dev busybox-static qemu-system-x86 kmod xz-utils zstd \
+	linux-perf
+
+WARN      := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
+CXXFLAGS  ?= -O2 -g
+CXXFLAGS  += -std=c++20 $(WARN) -I. -Isrc -I$(BUILD) -D_GNU_SOURCE
+LDLIBS    := -lbpf -lelf -lz -ljsoncpp
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
+	-I$(BUILD) -Ibpf
+
+# The library: everything but main.cpp.
+LIB_SRCS := $(filter-out src/main.cpp,$(wildcard src/*.cpp))
+LIB_OBJS := $(patsubst src/%.cpp,$(BUILD)/obj/%.o,$(LIB_SRCS))
+BPF_SRCS := bpf/uringdump.bpf.c
+SKELS    := $(BUILD)/uringdump.skel.h
+
+.PHONY: all deps demo check install uninstall clean format tidy
+all: $(BUILD)/uringdump
+
+# `make deps` installs what is missing; it is a no-op when all is present.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "deps: all Debian packages present"; fi
+
+$(BUILD)/vmlinux.h: | $(BUILD)
+	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/uringdump.h $(BUILD)/vmlinux.h | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/%.o: src/%.cpp $(wildcard src/*.hpp) bpf/uringdump.h $(SKELS) | $(BUILD)/obj
+	$(CXX) $(CXXFLAGS) -c $< -o $@
+
+$(BUILD)/liburingdump.a: $(LIB_OBJS)
+	ar rcs $@ $^
+
+$(BUILD)/uringdump: $(BUILD)/obj/main.o $(BUILD)/liburingdump.a
+	$(CXX) $(CXXFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD) $(BUILD)/obj:
+	mkdir -p $@
+
+install: all
+	install -D -m 0755 $(BUILD)/uringdump $(DESTDIR)$(PREFIX)/sbin/uringdump
+	install -D -m 0644 $(BUILD)/uringdump.8 $(DESTDIR)$(PREFIX)/share/man/man8/uringdump.8
+	install -D -m 0644 bash-completion/uringdump $(DESTDIR)$(PREFIX)/share/bash-completion/completions/uringdump
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/uringdump $(DESTDIR)$(PREFIX)/share/man/man8/uringdump.8 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/uringdump
+
+clean:
+	rm -rf $(BUILD)
+
+-include tests/unit/unit.mk
+-include tests/e2e/e2e.mk
+-include tests/workloads/workloads.mk
+-include tests/vm/vm.mk
+-include man/man.mk
+-include demo.mk

@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * uringdump record stream: the one definition shared by the BPF iterators
+ * (bpf/ *.bpf.c) and the C++ decoder (src/records.hpp).
+ *
+ * A stream is a sequence of fixed-size, little-endian, 64-byte records.
+ * It starts with one UD_REC_STREAM record and ends with one UD_REC_END
+ * record; a stream without its END record is truncated.  Records that did
+ * not fit an iterator's seq buffer are "spilled" into a BPF ring buffer and
+ * carry the same format; UD_REC_TABLE_END tells how many records of each
+ * table exist, so a reader always knows whether it has all of them.
+ *
+ * Identity: no kernel address ever appears in a record.  A kernel object
+ * (struct file, eventfd_ctx, io_sq_data) is named by an opaque 64-bit id,
+ * a keyed bijective mix of its address; equal objects give equal ids within
+ * one program load, different objects give different ids.  0 means "none".
+ */
+#ifndef URINGDUMP_RECORDS_H
+#define URINGDUMP_RECORDS_H
+
+#ifdef __BPF__
+/* vmlinux.h provides __u8.. __u64 */
+#else
+#include <linux/types.h>
+#endif
+
+#define UD_MAGIC 0x504d4455u /* "UDMP" little-endian */
+#define UD_VERSION 1u
+#define UD_REC_SIZE 64u
+#define UD_COMM_LEN 16
+#define UD_NAME_CHUNK 40 /* bytes of a path component per UD_REC_PATH */
+
+enum ud_rec_type {
+	UD_REC_STREAM = 1,    /* first record of a stream */
+	UD_REC_TASK = 2,      /* a process (thread group) whose fd table follows */
+	UD_REC_FD = 3,        /* one fd of the current process */
+	UD_REC_FILE = 4,      /* identity of a struct file that is referenced */
+	UD_REC_PATH = 5,      /* one chunk of one path component of a FILE */
+	UD_REC_RING = 6,      /* an io_uring instance (its setup and state) */
+	UD_REC_RFILE = 7,     /* one slot of a ring's registered file table */
+	UD_REC_RBUF = 8,      /* one slot of a ring's registered buffer table */
+	UD_REC_EPOLL = 9,     /* an epoll instance */
+	UD_REC_EPITEM = 10,   /* one item of an epoll's interest list */
+	UD_REC_TABLE_END = 11,/* closes a RFILE/RBUF/EPITEM table */
+	UD_REC_END = 12,      /* last record of a stream */
+	UD_REC_MAX = 13,
+};
+
+/* What the kernel layout detection chose (UD_REC_STREAM.layout). */
+enum ud_layout {
+	UD_LAYOUT_UNKNOWN = 0,
+	UD_LAYOUT_FIXED_FILE = 1, /* <= 6.12: file_table.files[], user_bufs[] */
+	UD_LAYOUT_RSRC_NODE = 2,  /* >= 6.13: file_table.data.nodes[], buf_table.nodes[] */
+};
+
+/* Where a stream comes from (UD_REC_STREAM.source). */
+enum ud_source {
+	UD_SOURCE_TASK_FILE = 1, /* CO-RE task_file iterator */
+	UD_SOURCE_NATIVE = 2,    /* io_uring_file / io_uring_buf / epoll targets */
+};
+
+/* Kind of a file, as far as the iterator can tell. */
+enum ud_file_kind {
+	UD_FK_OTHER = 0,
+	UD_FK_REG = 1,
+	UD_FK_DIR = 2,
+	UD_FK_CHR = 3,
+	UD_FK_BLK = 4,
+	UD_FK_FIFO = 5, /* pipes and FIFOs */
+	UD_FK_SOCK = 6,
+	UD_FK_LNK = 7,
+	UD_FK_IO_URING = 8,
+	UD_FK_EPOLL = 9,
+	UD_FK_EVENTFD = 10,
+	UD_FK_ANON = 11, /* another anon inode: name in UD_REC_FILE.anon_name */
+};
+
+/* Table kinds (UD_REC_TABLE_END.table). */
+enum ud_table {
+	UD_TABLE_RFILE = 1,
+	UD_TABLE_RBUF = 2,
+	UD_TABLE_EPITEM = 3,
+};
+
+/* Every record starts with this. */
+struct ud_hdr {
+	__u16 type;  /* enum ud_rec_type */
+	__u16 flags; /* per type, 0 unless stated */
+	__u32 pid;   /* thread group id of the process the record belongs to */
+};
+
+struct ud_rec_stream {
+	struct ud_hdr h;
+	__u32 magic;   /* UD_MAGIC */
+	__u16 version; /* UD_VERSION */
+	__u16 rec_size;/* UD_REC_SIZE */
+	__u32 layout;  /* enum ud_layout */
+	__u32 source;  /* enum ud_source */
+	__u64 run_id;  /* random per program load; ids are meaningful within it */
+	__u32 hz;      /* kernel CONFIG_HZ when known, else 0 */
+	__u8 pad[28];
+};
+
+struct ud_rec_task {
+	struct ud_hdr h;
+	__u32 tid;     /* the task the iterator visited (may be a thread) */
+	__u32 ppid;
+	char comm[UD_COMM_LEN];
+	__u8 pad[32];
+};
+
+#define UD_FD_CLOEXEC 0x1 /* h.flags of UD_REC_FD */
+
+struct ud_rec_fd {
+	struct ud_hdr h;
+	__u32 fd;
+	__u32 kind;     /* enum ud_file_kind */
+	__u64 file_id;  /* id of the struct file */
+	__u64 aux_id;   /* eventfd: id of its eventfd_ctx (see RING.evfd_id) */
+	__u8 pad[32];
+};
+
+struct ud_rec_file {
+	struct ud_hdr h;
+	__u32 kind;     /* enum ud_file_kind */
+	__u32 mode;     /* inode i_mode */
+	__u64 file_id;
+	__u64 ino;      /* inode number, as fstat() st_ino */
+	__u32 dev;      /* superblock s_dev (kernel dev_t encoding) */
+	__u32 f_flags;  /* open flags */
+	__u32 rdev;     /* i_rdev, for device files */
+	__u32 magic;    /* superblock s_magic */
+	char anon_name[16]; /* anon inode dentry name, e.g. "[eventfd]", else "" */
+};
+
+/* h.flags of UD_REC_PATH */
+#define UD_PATH_LAST_CHUNK 0x1 /* last chunk of this component */
+#define UD_PATH_ROOT 0x2       /* comp is the last (outermost) component */
+#define UD_PATH_TRUNCATED 0x4  /* the walk stopped at its depth limit */
+
+/*
+ * Paths are walked from the file up to the root: component 0 is the
+ * basename.  A path is "/" + components joined in reverse order.  A file
+ * without PATH records is a pseudo file (pipe, socket, anon inode) whose
+ * name is derived from kind, ino and anon_name.
+ */
+struct ud_rec_path {
+	struct ud_hdr h;
+	__u64 file_id;
+	__u16 comp;     /* component index, 0 = basename */
+	__u8 off;       /* byte offset of this chunk in the component / UD_NAME_CHUNK */
+	__u8 len;       /* bytes used in name[] */
+	__u8 pad[4];
+	char name[UD_NAME_CHUNK];
+};
+
+/* h.flags of UD_REC_RING */
+#define UD_RING_EVFD_ASYNC 0x1
+#define UD_RING_HAS_EVFD 0x2
+#define UD_RING_HAS_SQ_DATA 0x4
+
+struct ud_rec_ring {
+	struct ud_hdr h;
+	__u64 file_id;     /* the ring's struct file */
+	__u32 setup_flags; /* ctx->flags (IORING_SETUP_*) */
+	__u32 sq_entries;
+	__u32 cq_entries;
+	__u32 nr_files;    /* size of the registered file table */
+	__u32 nr_bufs;     /* size of the registered buffer table */
+	__s32 sq_cpu;      /* SQPOLL: sq_data->sq_cpu, -1 if unbound */
+	__u32 sq_thread_idle; /* jiffies (see STREAM.hz) */
+	__u32 sq_thread_pid;  /* SQPOLL thread's pid, 0 if none */
+	__u64 sq_group_id; /* id of the io_sq_data shared by ATTACH_WQ rings, 0 if none */
+	__u64 evfd_id;     /* id of the registered eventfd_ctx, 0 if none */
+};
+
+/* h.flags of UD_REC_RFILE / UD_REC_RBUF */
+#define UD_SLOT_EMPTY 0x1
+
+struct ud_rec_rfile {
+	struct ud_hdr h;
+	__u64 ring_id;  /* file_id of the ring */
+	__u64 file_id;  /* 0 for an empty slot */
+	__u32 index;
+	__u32 ptr_flags;/* low bits of file_ptr (FFS_NOWAIT, FFS_ISREG, ...) */
+	__u8 pad[32];
+};
+
+struct ud_rec_rbuf {
+	struct ud_hdr h;
+	__u64 ring_id;
+	__u64 addr;     /* user address of the buffer */
+	__u64 len;
+	__u32 index;
+	__u32 nr_bvecs;
+	__u64 acct_pages;
+	__u8 pad[16];
+};
+
+struct ud_rec_epoll {
+	struct ud_hdr h;
+	__u64 file_id;  /* the epoll's struct file */
+	__u8 pad[48];
+};
+
+struct ud_rec_epitem {
+	struct ud_hdr h;
+	__u64 ep_id;    /* file_id of the epoll */
+	__u64 file_id;  /* the watched file */
+	__u64 data;     /* epoll_event.data */
+	__u32 tfd;      /* fd number at registration time (may be stale) */
+	__u32 events;   /* epoll_event.events */
+	__u32 index;    /* position in the walk, 0-based */
+	__u8 pad[20];
+};
+
+/* h.flags of UD_REC_TABLE_END */
+#define UD_TABLE_INCOMPLETE 0x1 /* the walk stopped early (loop limit, race) */
+
+struct ud_rec_table_end {
+	struct ud_hdr h;
+	__u64 owner_id;  /* ring_id or ep_id */
+	__u32 table;     /* enum ud_table */
+	__u32 count;     /* records of this table that were produced */
+	__u32 spilled;   /* of those, sent to the ring buffer */
+	__u32 dropped;   /* of those, lost because the ring buffer was full */
+	__u8 pad[32];
+};
+
+struct ud_rec_end {
+	struct ud_hdr h;
+	__u64 records;   /* records produced in this stream, END included */
+	__u64 spilled;   /* of those, sent to the ring buffer */
+	__u64 dropped;   /* lost: the ring buffer was full or absent */
+	__u8 pad[32];
+};
+
+#ifdef __cplusplus
+#define UD_ASSERT_SIZE(t) static_assert(sizeof(struct t) == UD_REC_SIZE, #t)
+#else
+#define UD_ASSERT_SIZE(t) _Static_assert(sizeof(struct t) == UD_REC_SIZE, #t)
+#endif
+UD_ASSERT_SIZE(ud_rec_stream);
+UD_ASSERT_SIZE(ud_rec_task);
+UD_ASSERT_SIZE(ud_rec_fd);
+UD_ASSERT_SIZE(ud_rec_file);
+UD_ASSERT_SIZE(ud_rec_path);
+UD_ASSERT_SIZE(ud_rec_ring);
+UD_ASSERT_SIZE(ud_rec_rfile);
+UD_ASSERT_SIZE(ud_rec_rbuf);
+UD_ASSERT_SIZE(ud_rec_epoll);
+UD_ASSERT_SIZE(ud_rec_epitem);
+UD_ASSERT_SIZE(ud_rec_table_end);
+UD_ASSERT_SIZE(ud_rec_end);
+
+#endif /* URINGDUMP_RECORDS_H */
