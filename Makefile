@@ -15,12 +15,12 @@ VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libjsoncpp-dev libgtest-dev googletest bats liburing-dev binutils-dev \
 	python3-docutils pkg-config g++ make clang-format clang-tidy \
-	libclang-rt-14-dev busybox-static qemu-system-x86 kmod xz-utils zstd \
+	libclang-rt-14-dev python3 jq busybox-static qemu-system-x86 kmod xz-utils zstd \
 	linux-perf
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 CXXFLAGS  ?= -O2 -g
-CXXFLAGS  += -std=c++20 $(WARN) -I. -Isrc -I$(BUILD) -D_GNU_SOURCE
+CXXFLAGS  += -std=c++20 $(WARN) -I. -Isrc -I$(BUILD) -I/usr/include/jsoncpp -D_GNU_SOURCE
 LDLIBS    := -lbpf -lelf -lz -ljsoncpp
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
 	-I$(BUILD) -Ibpf
@@ -53,8 +53,11 @@ $(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/uringdump.h $(BUILD)/vmlinux.h | $(BUILD)
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/obj/%.o: src/%.cpp $(wildcard src/*.hpp) bpf/uringdump.h $(SKELS) | $(BUILD)/obj
+$(BUILD)/obj/%.o: src/%.cpp $(wildcard src/*.hpp) bpf/uringdump.h | $(BUILD)/obj
 	$(CXX) $(CXXFLAGS) -c $< -o $@
+
+# Only the loader includes the generated skeleton.
+$(BUILD)/obj/loader.o: $(SKELS)
 
 $(BUILD)/liburingdump.a: $(LIB_OBJS)
 	ar rcs $@ $^

@@ -137,6 +137,7 @@ struct ud_rec_file {
 #define UD_PATH_LAST_CHUNK 0x1 /* last chunk of this component */
 #define UD_PATH_ROOT 0x2       /* comp is the last (outermost) component */
 #define UD_PATH_TRUNCATED 0x4  /* the walk stopped at its depth limit */
+#define UD_PATH_DELETED 0x8    /* comp 0 only: the file was unlinked */
 
 /*
  * Paths are walked from the file up to the root: component 0 is the
