@@ -45,6 +45,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define S_IFCHR 0020000
 #define S_IFIFO 0010000
 
+#define IORING_SETUP_SQ_AFF (1U << 2)
 #define FILE_PTR_FLAGS 7UL  /* low bits of file_ptr: FFS_NOWAIT|FFS_ISREG(|FFS_SCM) */
 #define MAX_LOOP (1U << 23) /* bpf_loop's own limit */
 #define MAX_PATH_STEPS 1024 /* chunks and mount crossings of one path */
@@ -551,7 +552,9 @@ static __always_inline void dump_ring(struct seq_file *seq, __u32 pid, struct fi
 	if (sqd) {
 		r->h.flags |= UD_RING_HAS_SQ_DATA;
 		r->ring.sq_group_id = mix((__u64)sqd);
-		r->ring.sq_cpu = BPF_CORE_READ(sqd, sq_cpu);
+		/* without SQ_AFF, newer kernels store the cpu the thread last ran on */
+		if (r->ring.setup_flags & IORING_SETUP_SQ_AFF)
+			r->ring.sq_cpu = BPF_CORE_READ(sqd, sq_cpu);
 		r->ring.sq_thread_pid = BPF_CORE_READ(sqd, thread, pid);
 	}
 	struct io_ev_fd *ev = BPF_CORE_READ(ctx, io_ev_fd);

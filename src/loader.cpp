@@ -33,8 +33,7 @@ bool g_verbose = false;
 
 int libbpf_print(enum libbpf_print_level level, const char* fmt, va_list args)
 {
-	if (!g_verbose && level != LIBBPF_WARN)
-		return 0;
+	(void)level;
 	if (!g_verbose)
 		return 0;
 	return std::vfprintf(stderr, fmt, args);
@@ -251,6 +250,8 @@ unsigned kernel_hz()
 
 Status check_environment(const LoadOptions& opts, bool need_ptrace)
 {
+	g_verbose = opts.verbose;
+	libbpf_set_print(libbpf_print);
 	if (geteuid() != 0) {
 		__user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
 		__user_cap_data_struct data[2] = {};
@@ -270,11 +271,13 @@ Status check_environment(const LoadOptions& opts, bool need_ptrace)
 			return make_error(Exit::Environment,
 					  "BTF file " + *opts.btf_path + ": " + errno_text(errno));
 		btf* b = btf__parse(opts.btf_path->c_str(), nullptr);
-		if (!b)
+		if (!b) {
+			char why[128];
+			libbpf_strerror(-errno, why, sizeof(why));
 			return make_error(Exit::Environment,
 					  "BTF file " + *opts.btf_path +
-						  " is not valid BTF (raw BTF or an ELF file with .BTF): " +
-						  errno_text(errno));
+						  " is not valid BTF (raw BTF or an ELF file with .BTF): " + why);
+		}
 		btf__free(b);
 	} else if (::access(kVmlinuxBtf, R_OK) != 0) {
 		return make_error(Exit::Environment,
