@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <string>
 
 namespace uringdump {
@@ -54,6 +55,18 @@ bool wait_stop(pid_t tid, int* sig)
 	}
 }
 
+// A thread that is a zombie or being reaped cannot be seized (EPERM).
+bool exiting(pid_t tid)
+{
+	std::ifstream in("/proc/" + std::to_string(tid) + "/stat");
+	std::string stat;
+	if (!in || !std::getline(in, stat))
+		return true;
+	auto close = stat.rfind(')');
+	return close == std::string::npos || close + 2 >= stat.size() ||
+	       stat[close + 2] == 'Z' || stat[close + 2] == 'X';
+}
+
 } // namespace
 
 Result<Freezer> Freezer::freeze(pid_t pid)
@@ -67,7 +80,7 @@ Result<Freezer> Freezer::freeze(pid_t pid)
 			if (std::find(f.tids_.begin(), f.tids_.end(), tid) != f.tids_.end())
 				continue;
 			if (ptrace(PTRACE_SEIZE, tid, nullptr, nullptr) != 0) {
-				if (errno == ESRCH)
+				if (errno == ESRCH || exiting(tid))
 					continue; // exited meanwhile
 				int err = errno;
 				return make_error(err == EPERM ? Exit::Permission : Exit::Failure,
@@ -84,7 +97,8 @@ Result<Freezer> Freezer::freeze(pid_t pid)
 			break;
 	}
 	if (f.tids_.empty())
-		return make_error(Exit::Target, "no such process: " + std::to_string(pid));
+		return make_error(Exit::Target,
+				  "process " + std::to_string(pid) + " has exited: nothing to freeze");
 	return f;
 }
 

@@ -72,7 +72,10 @@ int fail(const Error& e)
 {
 	std::fprintf(stderr, "uringdump: %s\n", e.message.c_str());
 	if (e.code == Exit::Usage)
-		std::fprintf(stderr, "Try 'uringdump --help' for more information.\n");
+		std::fprintf(stderr,
+			     "Usage: uringdump [OPTIONS] PID...\n"
+			     "       uringdump [OPTIONS] --all\n"
+			     "Try 'uringdump --help' for more information.\n");
 	return static_cast<int>(e.code);
 }
 
@@ -158,8 +161,12 @@ Status check_target(pid_t pid)
 	// Fields after "comm)": state ppid pgrp session tty_nr tpgid flags
 	auto close = stat.rfind(')');
 	unsigned long flags = 0;
+	char state = '?';
 	if (close != std::string::npos)
-		std::sscanf(stat.c_str() + close + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags);
+		std::sscanf(stat.c_str() + close + 1, " %c %*d %*d %*d %*d %*d %lu", &state, &flags);
+	if (state == 'Z' || state == 'X')
+		return make_error(Exit::Target, "process " + std::to_string(pid) +
+							" has exited (a zombie): nothing left to dump");
 	if (flags & kPfKthread)
 		return make_error(Exit::Target, std::to_string(pid) +
 							" is a kernel thread: it has no io_uring or epoll of its own");
