@@ -1,0 +1,197 @@
+#!/usr/bin/env bats
+# Exit statuses: 0 ok, 2 usage, 3 bad target, 4 permission, 5 environment.
+
+load lib
+
+# usage errors need no root; every other test asks for it
+setup() { require_uringdump; }
+teardown() { common_teardown; }
+
+@test "errors: no such pid -> 3" {
+	require_root
+	local p
+	p=$(free_pid)
+	ud --json "$p"
+	expect_status 3
+	expect_stderr_matches "$p"
+}
+
+@test "errors: a pid that has exited -> 3" {
+	require_root
+	local p
+	"$UD_WORKLOADS/exiter" 0 3>&- &
+	p=$!
+	wait "$p"
+	[[ ! -e /proc/$p ]] || skip "pid $p was reused already"
+	ud --json "$p"
+	expect_status 3
+	ud "$p"
+	expect_status 3
+}
+
+@test "errors: processes exiting during the dump -> 0 or 3, never a crash or hang" {
+	require_root
+	local i p delay
+	for ((i = 0; i < 20; i++)); do
+		# exits spread over the dump's lifetime (BPF load, freeze, iteration)
+		delay=$(((i % 10) * 20000 + i * 500))
+		"$UD_WORKLOADS/exiter" "$delay" 3>&- &
+		p=$!
+		if ((i % 2)); then ud --json --freeze "$p"; else ud --json "$p"; fi
+		wait "$p" || true
+		if [[ $UD_STATUS != 0 && $UD_STATUS != 3 ]]; then
+			echo "exiter (delay ${delay}us) run $i: expected 0 or 3" >&2
+			ud_report
+			return 1
+		fi
+		if [[ $UD_STATUS == 0 && -s $UD_OUT ]]; then
+			"$PY" "$COMPARE" --lint "$UD_OUT" >&2 || { ud_report; return 1; }
+		fi
+		if [[ $UD_STATUS == 3 ]]; then
+			[[ -s $UD_ERR ]] || { echo "exit 3 without a message" >&2; return 1; }
+		fi
+	done
+}
+
+@test "errors: a zombie (exited, not reaped) -> 3, also with --freeze" {
+	require_root
+	# sh starts exiter, then becomes sleep, which never reaps it
+	# shellcheck disable=SC2016 # $1 is expanded by the inner sh
+	start_plain sh -c '"$1" 0 & exec sleep 1000' sh "$UD_WORKLOADS/exiter"
+	local z="" i
+	for ((i = 0; i < 50; i++)); do
+		z=$(pgrep -P "$BG_PID" || true)
+		[[ -n $z && $(awk '/^State:/ {print $2}' "/proc/$z/status" 2>/dev/null) == Z ]] && break
+		sleep 0.1
+	done
+	[[ $(awk '/^State:/ {print $2}' "/proc/$z/status" 2>/dev/null) == Z ]] || { echo "no zombie made" >&2; return 1; }
+	ud --json --freeze "$z"
+	expect_status 3
+	ud --json "$z"
+	if [[ $UD_STATUS != 3 ]]; then
+		# tolerated: an exited process shown as having nothing
+		expect_status 0
+		"$PY" - "$UD_OUT" "$z" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for p in d.get("processes", []):
+    if p.get("pid") == int(sys.argv[2]) and (p.get("io_urings") or p.get("epolls")):
+        print("a zombie with rings/epolls:", p)
+        sys.exit(1)
+PY
+	fi
+}
+
+@test "errors: kernel thread (kthreadd, pid 2) -> 3" {
+	require_root
+	[[ $(cat /proc/2/comm) == kthreadd ]] || skip "pid 2 is not kthreadd here"
+	ud --json 2
+	expect_status 3
+	expect_stderr_matches "kernel thread|kthread"
+}
+
+@test "errors: process without rings or epolls -> 0 with a note" {
+	require_root
+	start_plain sleep 1000
+	ud "$BG_PID"
+	expect_status 0
+	expect_output_matches "no io_uring or epoll instances"
+	ud --json "$BG_PID"
+	expect_status 0
+	if [[ -s $UD_OUT ]]; then
+		"$PY" - "$UD_OUT" "$BG_PID" <<'PY' || { ud_report; exit 1; }
+import json, sys
+d = json.load(open(sys.argv[1]))
+pid = int(sys.argv[2])
+for p in d.get("processes", []):
+    if p.get("pid") == pid and (p.get("io_urings") or p.get("epolls")):
+        print("process without rings/epolls shows some:", p)
+        sys.exit(1)
+PY
+	fi
+}
+
+@test "errors: unprivileged run -> 4 naming the capabilities" {
+	require_root
+	command -v setpriv >/dev/null || skip "setpriv (util-linux) not installed"
+	start_workload ring_basic
+	ud_as_nobody --json "$WL_PID"
+	expect_status 4
+	expect_stderr_matches "CAP_BPF|CAP_PERFMON|CAP_SYS_PTRACE|root"
+	# also for the unprivileged user's own process
+	start_plain setpriv --reuid=65534 --regid=65534 --clear-groups sleep 1000
+	ud_as_nobody --json "$BG_PID"
+	expect_status 4
+	expect_stderr_matches "CAP_BPF|CAP_PERFMON|CAP_SYS_PTRACE|root"
+	expect_running "$WL_PID"
+}
+
+@test "errors: --btf /nonexistent -> 5" {
+	require_root
+	start_workload demo
+	ud --json --btf /nonexistent/vmlinux "$WL_PID"
+	expect_status 5
+	expect_stderr_matches "/nonexistent/vmlinux"
+}
+
+@test "errors: --btf on a corrupt file -> 5" {
+	require_root
+	start_workload demo
+	head -c 65536 /dev/urandom >"$BATS_TEST_TMPDIR/corrupt.btf"
+	ud --json --btf "$BATS_TEST_TMPDIR/corrupt.btf" "$WL_PID"
+	expect_status 5
+	expect_stderr_matches "btf"
+	# a BTF header with garbage after it
+	printf '\x9f\xeb\x01\x00\x18\x00\x00\x00' >"$BATS_TEST_TMPDIR/trunc.btf"
+	head -c 1000 /dev/urandom >>"$BATS_TEST_TMPDIR/trunc.btf"
+	ud --json --btf "$BATS_TEST_TMPDIR/trunc.btf" "$WL_PID"
+	expect_status 5
+	: >"$BATS_TEST_TMPDIR/empty.btf"
+	ud --json --btf "$BATS_TEST_TMPDIR/empty.btf" "$WL_PID"
+	expect_status 5
+	expect_running "$WL_PID"
+}
+
+@test "errors: --freeze with a bad --btf releases the target" {
+	require_root
+	start_workload demo
+	ud --json --freeze --btf /nonexistent/vmlinux "$WL_PID"
+	expect_status 5
+	expect_running "$WL_PID"
+	expect_heartbeat_advances
+}
+
+@test "errors: unknown option -> 2 with usage" {
+	ud --no-such-option 1
+	expect_status 2
+	expect_output_matches "usage"
+	ud -Z 1
+	expect_status 2
+}
+
+@test "errors: missing or malformed PID -> 2" {
+	ud --json
+	expect_status 2
+	expect_stderr_matches "usage|pid"
+	ud --json abc
+	expect_status 2
+	ud --json 12x
+	expect_status 2
+	ud --json --btf
+	expect_status 2
+}
+
+@test "errors: --help -> 0 with usage, --version -> 0" {
+	ud --help
+	expect_status 0
+	grep -qi usage "$UD_OUT" || { echo "--help prints no usage on stdout" >&2; ud_report; return 1; }
+	grep -q -- "--freeze" "$UD_OUT"
+	grep -q -- "--btf" "$UD_OUT"
+	ud -h
+	expect_status 0
+	ud --version
+	expect_status 0
+	[[ -s $UD_OUT ]]
+	ud -V
+	expect_status 0
+}

@@ -1,0 +1,1351 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Oracles for the uringdump e2e tests.
+
+  compare.py TRUTH DUMP [--exact]    the dump (uringdump --json) against a workload's
+                                     truth file; also lints the dump
+  compare.py --lint DUMP             internal consistency of a dump only
+  compare.py --live PID DUMP [--sample N] [--no-lint]
+                                     the dump against the live process: /proc/PID/fd
+                                     links and inodes, kcmp(KCMP_FILE) for every fd
+                                     list, io_uring and epoll fdinfo, and
+                                     kcmp(KCMP_EPOLL_TFD) for epoll targets
+  compare.py --text TRUTH TEXT       sanity of the text output
+  compare.py --fake TRUTH            print the dump the truth implies (self-tests)
+  compare.py --selftest TRUTH PID    lying variants of the fake dump must all be caught
+  compare.py --summary DUMP          one line of counts (for logs)
+
+Exit status: 0 = match, 1 = differences (listed, readable), 2 = bad usage/input.
+"""
+
+import copy
+import ctypes
+import json
+import os
+import re
+import sys
+
+MAX_SHOWN = 60
+
+SETUP_FLAGS = [
+    (1 << 0, "IOPOLL"), (1 << 1, "SQPOLL"), (1 << 2, "SQ_AFF"), (1 << 3, "CQSIZE"),
+    (1 << 4, "CLAMP"), (1 << 5, "ATTACH_WQ"), (1 << 6, "R_DISABLED"), (1 << 7, "SUBMIT_ALL"),
+    (1 << 8, "COOP_TASKRUN"), (1 << 9, "TASKRUN_FLAG"), (1 << 10, "SQE128"),
+    (1 << 11, "CQE32"), (1 << 12, "SINGLE_ISSUER"), (1 << 13, "DEFER_TASKRUN"),
+    (1 << 14, "NO_MMAP"), (1 << 15, "REGISTERED_FD_ONLY"), (1 << 16, "NO_SQARRAY"),
+    (1 << 17, "HYBRID_IOPOLL"),
+]
+EPOLL_EVENTS = [
+    (0x1, "EPOLLIN"), (0x2, "EPOLLPRI"), (0x4, "EPOLLOUT"), (0x8, "EPOLLERR"),
+    (0x10, "EPOLLHUP"), (0x20, "EPOLLNVAL"), (0x40, "EPOLLRDNORM"), (0x80, "EPOLLRDBAND"),
+    (0x100, "EPOLLWRNORM"), (0x200, "EPOLLWRBAND"), (0x400, "EPOLLMSG"),
+    (0x2000, "EPOLLRDHUP"), (1 << 28, "EPOLLEXCLUSIVE"), (1 << 29, "EPOLLWAKEUP"),
+    (1 << 30, "EPOLLONESHOT"), (1 << 31, "EPOLLET"),
+]
+FILE_TYPES = {"regular", "directory", "chardev", "blockdev", "fifo", "socket", "symlink",
+              "io_uring", "epoll", "eventfd", "anon", "other"}
+ID_RE = re.compile(r"^f[1-9][0-9]*$")
+GROUP_RE = re.compile(r"^g[1-9][0-9]*$")
+DEV_RE = re.compile(r"^[0-9]+:[0-9]+$")
+# io_uring fdinfo prints at most this many registered files / buffers (6.x)
+FDINFO_RSRC_CAP = 10000
+
+
+class Diffs:
+    def __init__(self):
+        self.items = []
+
+    def add(self, where, msg):
+        self.items.append(f"{where}: {msg}")
+
+    def eq(self, where, what, truth, dump):
+        if truth != dump:
+            self.add(where, f"{what}: expected {fmt(truth)}, dump has {fmt(dump)}")
+            return False
+        return True
+
+    def report(self, title):
+        if not self.items:
+            return 0
+        print(f"{title}: {len(self.items)} difference(s)")
+        for line in self.items[:MAX_SHOWN]:
+            print("  - " + line)
+        if len(self.items) > MAX_SHOWN:
+            print(f"  ... and {len(self.items) - MAX_SHOWN} more")
+        return 1
+
+
+def fmt(v):
+    if isinstance(v, int) and not isinstance(v, bool) and v > 0xffff:
+        return f"{v} (0x{v:x})"
+    return json.dumps(v) if not isinstance(v, str) else repr(v)
+
+
+def load(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        print(f"compare.py: cannot read JSON from {path}: {e}")
+        sys.exit(1)
+
+
+_names_cache = {}
+
+
+def names_for(value, table):
+    key = (value, id(table))
+    r = _names_cache.get(key)
+    if r is None:
+        r = _names_cache[key] = [n for bit, n in table if value & bit]
+    return list(r)
+
+
+_checked_names = set()
+
+
+def check_names(d, where, value, names, table, what):
+    """names must name exactly the known bits of value; extra names only for unknown bits."""
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        d.add(where, f"{what} is not a list of strings: {fmt(names)}")
+        return
+    key = (value, tuple(names), what)
+    if key in _checked_names:
+        return
+    n0 = len(d.items)
+    known = {n for _, n in table}
+    want = names_for(value, table)
+    got_known = [n for n in names if n in known]
+    if sorted(got_known) != sorted(want):
+        d.add(where, f"{what} {names} do not match the bits of {value:#x} (expected {want})")
+    if len(set(names)) != len(names):
+        d.add(where, f"{what} has duplicates: {names}")
+    unknown_bits = value & ~sum(bit for bit, _ in table)
+    if [n for n in names if n not in known] and not unknown_bits:
+        d.add(where, f"{what} has unknown names {names} but {value:#x} has no unknown bits")
+    if len(d.items) == n0:
+        _checked_names.add(key)
+
+
+# ----------------------------------------------------------------------------------------
+# lint: a dump's internal consistency
+# ----------------------------------------------------------------------------------------
+
+def iter_files(proc):
+    """Yields (where, FILE, fds) for every file reference of a process."""
+    for r in proc.get("io_urings", []):
+        rw = f"pid {proc.get('pid')} ring {r.get('id')}"
+        ev = r.get("eventfd")
+        if isinstance(ev, dict) and ev.get("file") is not None:
+            yield rw + " eventfd", ev.get("file"), ev.get("fds")
+        for s in (r.get("registered_files") or {}).get("slots", []):
+            if isinstance(s, dict) and not s.get("empty"):
+                yield f"{rw} file slot {s.get('index')}", s.get("file"), s.get("fds")
+    for e in proc.get("epolls", []):
+        for i, it in enumerate(e.get("items", [])):
+            yield f"pid {proc.get('pid')} epoll {e.get('id')} item {i} (tfd {it.get('tfd')})", \
+                it.get("file"), it.get("fds")
+
+
+def is_u64(v):
+    return isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 1 << 64
+
+
+def lint_file(d, where, f):
+    if not isinstance(f, dict):
+        d.add(where, f"file is not an object: {fmt(f)}")
+        return False
+    for k in ("id", "type", "inode", "dev", "path"):
+        if k not in f:
+            d.add(where, f"file has no {k!r}: {fmt(f)}")
+            return False
+    if not isinstance(f["id"], str) or not ID_RE.match(f["id"]):
+        d.add(where, f"file id {fmt(f['id'])} is not f<N>")
+    if f["type"] not in FILE_TYPES:
+        d.add(where, f"unknown file type {fmt(f['type'])}")
+    if not is_u64(f["inode"]):
+        d.add(where, f"inode {fmt(f['inode'])} is not a number")
+    if not isinstance(f["dev"], str) or not DEV_RE.match(f["dev"]):
+        d.add(where, f"dev {fmt(f['dev'])} is not MAJOR:MINOR")
+    p, t, ino = f["path"], f["type"], f["inode"]
+    if not isinstance(p, str) or not p:
+        d.add(where, f"path {fmt(p)} is empty")
+        return True
+    expect = {"fifo": f"pipe:[{ino}]", "socket": f"socket:[{ino}]",
+              "eventfd": "anon_inode:[eventfd]", "epoll": "anon_inode:[eventpoll]",
+              "io_uring": "anon_inode:[io_uring]"}.get(t)
+    if expect and p != expect and not (t == "fifo" and p.startswith("/")):
+        d.add(where, f"{t} path {p!r}, expected {expect!r}")
+    if t == "anon" and not p.startswith("anon_inode:"):
+        d.add(where, f"anon path {p!r} does not start with anon_inode:")
+    if t in ("regular", "directory") and not p.startswith("/"):
+        d.add(where, f"{t} path {p!r} is not absolute")
+    return True
+
+
+def lint_fds(d, where, fds):
+    if type(fds) is list and (len(fds) < 2 or fds == sorted(set(fds))) and \
+            all(type(x) is int and x >= 0 for x in fds):
+        return True
+    if not isinstance(fds, list) or not all(isinstance(x, int) and x >= 0 for x in fds):
+        d.add(where, f"fds {fmt(fds)} is not a list of fd numbers")
+        return False
+    if fds != sorted(set(fds)):
+        d.add(where, f"fds {fds} not sorted/unique")
+    return True
+
+
+def lowest_fd_key(obj):
+    fds = obj.get("fds") or []
+    idn = obj.get("id", "f0")
+    num = int(idn[1:]) if isinstance(idn, str) and ID_RE.match(idn) else 0
+    return (0, min(fds), 0) if fds else (1, 0, num)
+
+
+def ring_shape(r):
+    """What a ring shows independently of the process that holds it."""
+    ev = r.get("eventfd") if isinstance(r.get("eventfd"), dict) else {}
+    tabs = []
+    for tk in ("registered_files", "registered_buffers"):
+        t = r.get(tk) if isinstance(r.get(tk), dict) else {}
+        tabs.append((t.get("nr"), t.get("used"), tuple(
+            (s.get("index"), (s.get("file") or {}).get("id"), s.get("addr"), s.get("len"))
+            for s in t.get("slots") or [] if isinstance(s, dict))))
+    return (r.get("inode"), r.get("setup_flags"), r.get("sq_entries"), r.get("cq_entries"),
+            json.dumps(r.get("sqpoll"), sort_keys=True), ev.get("async"),
+            (ev.get("file") or {}).get("id"), tuple(tabs))
+
+
+def lint(dump, exact=None):
+    d = Diffs()
+    if not isinstance(dump, dict):
+        d.add("top", "not a JSON object")
+        return d
+    d.eq("top", "version", 1, dump.get("version"))
+    if not isinstance(dump.get("exact"), bool):
+        d.add("top", f"exact {fmt(dump.get('exact'))} is not a boolean")
+    elif exact is not None:
+        d.eq("top", "exact", exact, dump["exact"])
+    procs = dump.get("processes")
+    if not isinstance(procs, list):
+        d.add("top", "processes is not a list")
+        return d
+    pids = [p.get("pid") for p in procs]
+    if pids != sorted(pids) or len(set(pids)) != len(pids):
+        d.add("top", f"processes not sorted by pid / duplicated: {pids}")
+
+    all_ids = set()
+    groups = set()
+    files_by_id = {}       # id -> (where, canonical FILE)
+    fds_by_id = {}         # (pid, id) -> (where, fds): fds are per process
+    ring_ids = {}          # (pid, id) -> ring
+    epoll_ids = {}         # (pid, id) -> epoll
+    cur = {"pid": None}
+
+    linted = set()
+
+    def see_file(where, f, fds):
+        try:
+            quick = (f["id"], f["type"], f["inode"], f["dev"], f["path"], len(f), tuple(fds))
+        except (TypeError, KeyError):
+            quick = None
+        if quick is not None and quick in linted:
+            return  # an identical reference was checked already
+        n0 = len(d.items)
+        if not lint_file(d, where, f):
+            return
+        lint_fds(d, where, fds)
+        fid = f["id"]
+        all_ids.add(fid)
+        canon = {k: f[k] for k in ("type", "inode", "dev", "path")}
+        if fid in files_by_id and files_by_id[fid][1] != canon:
+            d.add(where, f"file {fid} is {canon} here but {files_by_id[fid][1]} at {files_by_id[fid][0]}")
+        files_by_id.setdefault(fid, (where, canon))
+        pk = (cur["pid"], fid)
+        if pk in fds_by_id and fds_by_id[pk][1] != fds:
+            d.add(where, f"file {fid} has fds {fds} here but {fds_by_id[pk][1]} at {fds_by_id[pk][0]}")
+        fds_by_id.setdefault(pk, (where, fds))
+        if quick is not None and len(d.items) == n0:
+            linted.add(quick)
+
+    for proc in procs:
+        pw = f"pid {proc.get('pid')}"
+        cur["pid"] = proc.get("pid")
+        if not isinstance(proc.get("pid"), int) or not isinstance(proc.get("comm"), str):
+            d.add(pw, "pid/comm missing")
+        rings = proc.get("io_urings")
+        eps = proc.get("epolls")
+        if not isinstance(rings, list) or not isinstance(eps, list):
+            d.add(pw, "io_urings/epolls missing")
+            continue
+        for kind, objs, ids in (("ring", rings, ring_ids), ("epoll", eps, epoll_ids)):
+            keys = [lowest_fd_key(o) for o in objs]
+            if keys != sorted(keys):
+                d.add(pw, f"{kind}s not sorted by lowest fd: {[o.get('fds') for o in objs]}")
+            for o in objs:
+                w = f"{pw} {kind} {o.get('id')}"
+                if not isinstance(o.get("id"), str) or not ID_RE.match(o.get("id")):
+                    d.add(w, f"id {fmt(o.get('id'))} is not f<N>")
+                    continue
+                pk = (proc.get("pid"), o["id"])
+                if pk in ids:
+                    d.add(w, f"{kind} {o['id']} listed twice")
+                ids[pk] = o
+                all_ids.add(o["id"])
+                lint_fds(d, w, o.get("fds"))
+                if not is_u64(o.get("inode")):
+                    d.add(w, f"inode {fmt(o.get('inode'))} is not a number")
+                # rings/epolls also appear as FILEs (registered files, epoll targets)
+                if pk in fds_by_id and fds_by_id[pk][1] != o.get("fds"):
+                    d.add(w, f"fds {o.get('fds')} but {fds_by_id[pk][1]} at {fds_by_id[pk][0]}")
+                fds_by_id.setdefault(pk, (w, o.get("fds")))
+        for r in rings:
+            w = f"{pw} ring {r.get('id')}"
+            fl = r.get("setup_flags")
+            if not is_u64(fl):
+                d.add(w, f"setup_flags {fmt(fl)}")
+                fl = 0
+            check_names(d, w, fl, r.get("setup_flag_names"), SETUP_FLAGS, "setup_flag_names")
+            for k in ("sq_entries", "cq_entries"):
+                if not is_u64(r.get(k)) or r.get(k) == 0:
+                    d.add(w, f"{k} {fmt(r.get(k))}")
+            sq = r.get("sqpoll", "missing")
+            if sq == "missing":
+                d.add(w, "no sqpoll key")
+            elif bool(fl & 2) != (sq is not None):
+                d.add(w, f"setup_flags {fl:#x} vs sqpoll {fmt(sq)}")
+            if isinstance(sq, dict):
+                if not isinstance(sq.get("cpu"), int) or sq.get("cpu") < -1:
+                    d.add(w, f"sqpoll.cpu {fmt(sq.get('cpu'))}")
+                if sq.get("idle_ms") is not None and not is_u64(sq.get("idle_ms")):
+                    d.add(w, f"sqpoll.idle_ms {fmt(sq.get('idle_ms'))}")
+                if not isinstance(sq.get("thread_pid"), int) or sq.get("thread_pid") <= 0:
+                    d.add(w, f"sqpoll.thread_pid {fmt(sq.get('thread_pid'))}")
+                g = sq.get("group")
+                if not isinstance(g, str) or not GROUP_RE.match(g):
+                    d.add(w, f"sqpoll.group {fmt(g)} is not g<N>")
+                else:
+                    groups.add(g)
+                if not isinstance(sq.get("shared_with"), list):
+                    d.add(w, f"sqpoll.shared_with {fmt(sq.get('shared_with'))}")
+            ev = r.get("eventfd", "missing")
+            if ev == "missing":
+                d.add(w, "no eventfd key")
+            elif ev is not None:
+                if not isinstance(ev, dict) or not isinstance(ev.get("async"), bool):
+                    d.add(w, f"eventfd {fmt(ev)}")
+                elif ev.get("file") is None:
+                    if ev.get("fds") != []:
+                        d.add(w, f"eventfd without a file has fds {fmt(ev.get('fds'))}")
+                else:
+                    see_file(w + " eventfd", ev.get("file"), ev.get("fds"))
+                    if ev["file"].get("type") != "eventfd":
+                        d.add(w, f"eventfd file type {ev['file'].get('type')}")
+            for tk in ("registered_files", "registered_buffers"):
+                t = r.get(tk)
+                tw = f"{w} {tk}"
+                if not isinstance(t, dict) or not isinstance(t.get("slots"), list):
+                    d.add(tw, f"missing or not an object: {fmt(t)}")
+                    continue
+                slots = t["slots"]
+                d.eq(tw, "nr (vs number of slots)", len(slots), t.get("nr"))
+                idx = [s.get("index") for s in slots]
+                if idx != list(range(len(slots))):
+                    bad = next((i for i, x in enumerate(idx) if x != i), None)
+                    d.add(tw, f"slot indices are not 0..nr-1 in order (first mismatch at position {bad}: {idx[bad] if bad is not None else '?'})")
+                used = sum(1 for s in slots if not s.get("empty"))
+                d.eq(tw, "used (vs non-empty slots)", used, t.get("used"))
+                if not isinstance(t.get("complete"), bool):
+                    d.add(tw, f"complete {fmt(t.get('complete'))}")
+                for s in slots:
+                    sw = f"{tw} slot {s.get('index')}"
+                    if s.get("empty"):
+                        if s.get("empty") is not True or set(s) != {"index", "empty"}:
+                            d.add(sw, f"empty slot has extra keys: {fmt(s)}")
+                    elif tk == "registered_files":
+                        see_file(sw, s.get("file"), s.get("fds"))
+                        if isinstance(s.get("file"), dict) and s["file"].get("type") == "io_uring":
+                            d.add(sw, "a ring cannot be a registered file")
+                    else:
+                        if not is_u64(s.get("addr")) or not is_u64(s.get("len")) or s.get("len") == 0:
+                            d.add(sw, f"addr/len {fmt(s.get('addr'))}/{fmt(s.get('len'))}")
+                        if not isinstance(s.get("nr_bvecs"), int) or s.get("nr_bvecs") < 1:
+                            d.add(sw, f"nr_bvecs {fmt(s.get('nr_bvecs'))}")
+        for e in eps:
+            w = f"{pw} epoll {e.get('id')}"
+            if not isinstance(e.get("complete"), bool):
+                d.add(w, f"complete {fmt(e.get('complete'))}")
+            items = e.get("items")
+            if not isinstance(items, list):
+                d.add(w, "items is not a list")
+                continue
+            keys = set()
+            for i, it in enumerate(items):
+                iw = f"{w} item {i} (tfd {it.get('tfd')})"
+                if not isinstance(it.get("tfd"), int) or it["tfd"] < 0:
+                    d.add(iw, f"tfd {fmt(it.get('tfd'))}")
+                ev = it.get("events")
+                if not is_u64(ev) or ev >= 1 << 32:
+                    d.add(iw, f"events {fmt(ev)}")
+                    ev = 0
+                check_names(d, iw, ev, it.get("event_names"), EPOLL_EVENTS, "event_names")
+                if not is_u64(it.get("data")):
+                    d.add(iw, f"data {fmt(it.get('data'))} is not a uint64")
+                see_file(iw, it.get("file"), it.get("fds"))
+                fid = (it.get("file") or {}).get("id")
+                key = (fid, it.get("tfd"))
+                if key in keys:
+                    d.add(iw, f"two items with the same (file, tfd) {key}: the kernel keys items by it")
+                keys.add(key)
+                if isinstance(it.get("fds"), list):
+                    d.eq(iw, "tfd_stale (tfd not among fds)", it.get("tfd") not in it["fds"],
+                         it.get("tfd_stale"))
+                t = (it.get("file") or {}).get("type")
+                if (t == "io_uring") != ("io_uring" in it):
+                    d.add(iw, f"file type {t} but io_uring key {'present' if 'io_uring' in it else 'absent'}")
+                if (t == "epoll") != ("epoll" in it):
+                    d.add(iw, f"file type {t} but epoll key {'present' if 'epoll' in it else 'absent'}")
+                for k in ("io_uring", "epoll"):
+                    if k in it and it[k] != fid:
+                        d.add(iw, f"{k} {fmt(it[k])} is not the target file {fmt(fid)}")
+    # cross references and SQPOLL groups
+    for proc in procs:
+        for e in proc.get("epolls", []) or []:
+            for i, it in enumerate(e.get("items", []) or []):
+                iw = f"pid {proc.get('pid')} epoll {e.get('id')} item {i} (tfd {it.get('tfd')})"
+                if "io_uring" in it and (proc.get("pid"), it["io_uring"]) not in ring_ids and it.get("fds"):
+                    d.add(iw, f"io_uring {it['io_uring']} is not a dumped ring")
+                if "epoll" in it and (proc.get("pid"), it["epoll"]) not in epoll_ids and it.get("fds"):
+                    d.add(iw, f"epoll {it['epoll']} is not a dumped epoll")
+    by_group = {}
+    rings_by_id = {}
+    for (pid, rid), r in ring_ids.items():
+        if rid in rings_by_id and ring_shape(rings_by_id[rid]) != ring_shape(r):
+            d.add(f"ring {rid}", "shown differently in two processes (beyond its fds)")
+        rings_by_id.setdefault(rid, r)
+    for rid, r in rings_by_id.items():
+        sq = r.get("sqpoll")
+        if isinstance(sq, dict) and isinstance(sq.get("group"), str):
+            by_group.setdefault(sq["group"], []).append((rid, r))
+    for g, members in by_group.items():
+        ids = {rid for rid, _ in members}
+        tp = {r["sqpoll"].get("thread_pid") for _, r in members}
+        cpus = {r["sqpoll"].get("cpu") for _, r in members}
+        if len(tp) != 1:
+            d.add(f"group {g}", f"rings {sorted(ids)} share a group but not a thread: {tp}")
+        if len(cpus) != 1:
+            d.add(f"group {g}", f"rings {sorted(ids)} share a thread but report cpus {cpus}")
+        for rid, r in members:
+            sw = r["sqpoll"].get("shared_with")
+            if isinstance(sw, list) and sorted(sw, key=str) != sorted(ids - {rid}):
+                d.add(f"ring {rid}", f"sqpoll.shared_with {sw}, expected {sorted(ids - {rid})}")
+    tps = {}
+    for g, members in by_group.items():
+        for _, r in members:
+            tps.setdefault(r["sqpoll"].get("thread_pid"), set()).add(g)
+    for tp, gs in tps.items():
+        if len(gs) > 1:
+            d.add("sqpoll", f"thread {tp} appears in several groups {sorted(gs)}")
+    # the renumbered ids are contiguous
+    for what, ids, pfx in (("file ids", all_ids, "f"), ("group ids", groups, "g")):
+        nums = sorted(int(x[1:]) for x in ids if isinstance(x, str) and x[1:].isdigit())
+        if nums != list(range(1, len(nums) + 1)):
+            missing = sorted(set(range(1, (nums[-1] if nums else 0) + 1)) - set(nums))[:10]
+            d.add("ids", f"{what} are not {pfx}1..{pfx}{len(nums)} (missing e.g. {missing})")
+    for rid in rings_by_id:
+        if rid in files_by_id and files_by_id[rid][1]["type"] != "io_uring":
+            d.add(f"ring {rid}", f"its id names a {files_by_id[rid][1]['type']} file elsewhere")
+    for _, eid in epoll_ids:
+        if eid in files_by_id and files_by_id[eid][1]["type"] != "epoll":
+            d.add(f"epoll {eid}", f"its id names a {files_by_id[eid][1]['type']} file elsewhere")
+    return d
+
+
+# ----------------------------------------------------------------------------------------
+# truth vs dump
+# ----------------------------------------------------------------------------------------
+
+class Labels:
+    """A truth label (one struct file) must map to exactly one dump id, and back."""
+
+    def __init__(self, d):
+        self.d = d
+        self.l2i = {}
+        self.i2l = {}
+
+    def bind(self, where, label, fid):
+        if label is None or fid is None:
+            return
+        if label in self.l2i and self.l2i[label] != fid:
+            self.d.add(where, f"truth file {label!r} is dump file {fid} here but {self.l2i[label]} elsewhere")
+        elif fid in self.i2l and self.i2l[fid] != label:
+            self.d.add(where, f"dump file {fid} stands for truth file {label!r} here but {self.i2l[fid]!r} elsewhere (two files merged)")
+        self.l2i.setdefault(label, fid)
+        self.i2l.setdefault(fid, label)
+
+
+def cmp_file(d, labels, where, tf, df, dfds, files_table=None):
+    """tf: truth object with file/type/path/inode/dev/fds (or ref); df: dump FILE; dfds."""
+    if "ref" in tf and files_table is not None:
+        tf = dict(files_table[tf["ref"]], **{k: v for k, v in tf.items() if k != "ref"})
+    if not isinstance(df, dict):
+        d.add(where, f"no file in the dump (expected {tf.get('type')} {tf.get('path')})")
+        return
+    ok = d.eq(where, "file type", tf["type"], df.get("type"))
+    ok &= d.eq(where, "file path", tf["path"], df.get("path"))
+    ok &= d.eq(where, "file inode", tf["inode"], df.get("inode"))
+    if "dev" in tf:
+        ok &= d.eq(where, "file dev", tf["dev"], df.get("dev"))
+    d.eq(where, "fds holding the file", sorted(tf["fds"]), dfds)
+    labels.bind(where, tf.get("file"), df.get("id"))
+
+
+def cmp_ring(d, labels, tr, dr, exact):
+    w = f"ring {tr['name']} (fd {tr['fd']})"
+    labels.bind(w, tr.get("file", tr["name"]), dr.get("id"))
+    d.eq(w, "fds", sorted(tr["fds"]), dr.get("fds"))
+    d.eq(w, "inode", tr["inode"], dr.get("inode"))
+    d.eq(w, "setup_flags", tr["setup_flags"], dr.get("setup_flags"))
+    d.eq(w, "sq_entries", tr["sq_entries"], dr.get("sq_entries"))
+    d.eq(w, "cq_entries", tr["cq_entries"], dr.get("cq_entries"))
+    tsq, dsq = tr.get("sqpoll"), dr.get("sqpoll")
+    if (tsq is None) != (dsq is None):
+        d.add(w, f"sqpoll: expected {fmt(tsq)}, dump has {fmt(dsq)}")
+    elif tsq is not None and isinstance(dsq, dict):
+        d.eq(w, "sqpoll.cpu", tsq["cpu"], dsq.get("cpu"))
+        if os.environ.get("UD_ALLOW_NULL_IDLE") and dsq.get("idle_ms") is None:
+            pass
+        else:
+            d.eq(w, "sqpoll.idle_ms", tsq["idle_ms"], dsq.get("idle_ms"))
+        d.eq(w, "sqpoll.thread_pid", tsq["thread_pid"], dsq.get("thread_pid"))
+        labels.bind(w + " sqpoll.group", "group:" + tsq["group"], dsq.get("group"))
+    tev, dev = tr.get("eventfd"), dr.get("eventfd")
+    if (tev is None) != (dev is None):
+        d.add(w, f"eventfd: expected {fmt(tev and tev.get('fds'))}, dump has {fmt(dev)}")
+    elif tev is not None and isinstance(dev, dict):
+        d.eq(w, "eventfd.async", tev["async"], dev.get("async"))
+        d.eq(w, "eventfd.fds", sorted(tev["fds"]), dev.get("fds"))
+        if tev.get("closed"):
+            # the eventfd's file was released (its only fd closed); the ring
+            # still holds the eventfd context: no file to show
+            if dev.get("file") is not None:
+                d.add(w, f"eventfd: its file was closed, the dump shows {fmt(dev.get('file'))}")
+        else:
+            cmp_file(d, labels, w + " eventfd", tev, dev.get("file"), dev.get("fds"))
+    for tk in ("registered_files", "registered_buffers"):
+        tt, dt = tr[tk], dr.get(tk) or {}
+        tw = f"{w} {tk}"
+        tslots = tt["slots"]
+        dslots = dt.get("slots") or []
+        d.eq(tw, "nr", tt["nr"], dt.get("nr"))
+        d.eq(tw, "used", sum(1 for s in tslots if s is not None), dt.get("used"))
+        d.eq(tw, "complete", True, dt.get("complete"))
+        if len(dslots) != len(tslots):
+            d.add(tw, f"{len(dslots)} slots in the dump, {len(tslots)} registered")
+        for i, ts in enumerate(tslots):
+            sw = f"{tw} slot {i}"
+            ds = dslots[i] if i < len(dslots) else None
+            if ds is None:
+                continue
+            if ts is None:
+                if not ds.get("empty"):
+                    d.add(sw, f"registered empty, dump shows {fmt(ds.get('file') or ds)}")
+                continue
+            if ds.get("empty"):
+                d.add(sw, f"dump says empty, registered {ts.get('path', '')}{' addr=%#x len=%d' % (ts['addr'], ts['len']) if 'addr' in ts else ''}")
+                continue
+            if tk == "registered_files":
+                cmp_file(d, labels, sw, ts, ds.get("file"), ds.get("fds"))
+            else:
+                d.eq(sw, "addr", ts["addr"], ds.get("addr"))
+                d.eq(sw, "len", ts["len"], ds.get("len"))
+
+
+def cmp_epoll(d, labels, te, de, files_table):
+    w = f"epoll {te['name']} (fd {te['fd']})"
+    labels.bind(w, te.get("file", te["name"]), de.get("id"))
+    d.eq(w, "fds", sorted(te["fds"]), de.get("fds"))
+    d.eq(w, "inode", te["inode"], de.get("inode"))
+    d.eq(w, "complete", True, de.get("complete"))
+    ditems = de.get("items") or []
+    d.eq(w, "number of items", len(te["items"]), len(ditems))
+    index = {}
+    for it in ditems:
+        k = (it.get("tfd"), it.get("data"))
+        if k in index:
+            d.add(w, f"item tfd {k[0]} data {fmt(k[1])} appears twice")
+        index[k] = it
+    seen = set()
+    for ti in te["items"]:
+        k = (ti["tfd"], ti["data"])
+        iw = f"{w} item tfd {ti['tfd']} data {ti['data']:#x}"
+        di = index.get(k)
+        if di is None:
+            d.add(iw, "missing from the dump")
+            continue
+        seen.add(k)
+        tfile = files_table[ti["ref"]] if "ref" in ti else ti
+        d.eq(iw, "events", ti["events"], di.get("events"))
+        cmp_file(d, labels, iw, tfile, di.get("file"), di.get("fds"))
+        d.eq(iw, "tfd_stale", ti["tfd"] not in tfile["fds"], di.get("tfd_stale"))
+        for k2 in ("io_uring", "epoll"):
+            if k2 in ti:
+                labels.bind(iw + " " + k2, ti[k2], di.get(k2))
+                if k2 not in di:
+                    d.add(iw, f"no {k2} reference")
+    extra = [k for k in index if k not in seen]
+    for k in extra[:10]:
+        d.add(w, f"unexpected item tfd {k[0]} data {fmt(k[1])}")
+
+
+def find_by_fd(objs, fd):
+    hits = [o for o in objs if fd in (o.get("fds") or [])]
+    return hits[0] if len(hits) == 1 else None
+
+
+def compare_truth(truth, dump, exact):
+    d = lint(dump, exact)
+    labels = Labels(d)
+    procs = [p for p in dump.get("processes", []) if p.get("pid") == truth["pid"]]
+    if len(procs) != 1:
+        d.add("top", f"expected one process with pid {truth['pid']}, dump has {len(procs)}")
+        return d
+    proc = procs[0]
+    d.eq(f"pid {truth['pid']}", "comm", truth["comm"], proc.get("comm"))
+    if "churn" in truth:
+        compare_churn(d, truth["churn"], proc)
+        return d
+    files_table = truth.get("files", {})
+    drings, deps = proc.get("io_urings") or [], proc.get("epolls") or []
+    d.eq("process", "number of rings", len(truth["rings"]), len(drings))
+    d.eq("process", "number of epolls", len(truth["epolls"]), len(deps))
+    for tr in truth["rings"]:
+        dr = find_by_fd(drings, tr["fd"])
+        if dr is None:
+            d.add(f"ring {tr['name']}", f"no (single) ring with fd {tr['fd']} in the dump")
+            continue
+        cmp_ring(d, labels, tr, dr, exact)
+    for te in truth["epolls"]:
+        de = find_by_fd(deps, te["fd"])
+        if de is None:
+            d.add(f"epoll {te['name']}", f"no (single) epoll with fd {te['fd']} in the dump")
+            continue
+        cmp_epoll(d, labels, te, de, files_table)
+    # SQPOLL: rings of one truth group share one dump group and list each other
+    byname = {tr["name"]: tr for tr in truth["rings"]}
+    for tr in truth["rings"]:
+        if not tr.get("sqpoll"):
+            continue
+        dr = find_by_fd(drings, tr["fd"])
+        if not dr or not isinstance(dr.get("sqpoll"), dict):
+            continue
+        want = sorted(labels.l2i.get(o["name"], "?") for o in byname.values()
+                      if o.get("sqpoll") and o["sqpoll"]["group"] == tr["sqpoll"]["group"]
+                      and o is not tr)
+        got = dr["sqpoll"].get("shared_with")
+        if isinstance(got, list) and sorted(got) != want:
+            d.add(f"ring {tr['name']}", f"sqpoll.shared_with: expected {want}, dump has {got}")
+    return d
+
+
+def compare_churn(d, tc, proc):
+    tr, te = tc["ring"], tc["epoll"]
+    labels = Labels(d)
+    dr = find_by_fd(proc.get("io_urings") or [], tr["fd"])
+    if dr is None:
+        d.add("churn", f"no ring with fd {tr['fd']}")
+    else:
+        w = f"churn ring (fd {tr['fd']})"
+        for k in ("setup_flags", "sq_entries", "cq_entries"):
+            d.eq(w, k, tr[k], dr.get(k))
+        t = dr.get("registered_files") or {}
+        d.eq(w, "nr", tr["nr"], t.get("nr"))
+        used = t.get("used")
+        if not isinstance(used, int) or not tr["used_min"] <= used <= tr["used_max"]:
+            d.add(w, f"used {fmt(used)} outside [{tr['used_min']}, {tr['used_max']}]")
+        d.eq(w, "complete", True, t.get("complete"))
+        dslots = t.get("slots") or []
+        for ts in tr["slots"]:
+            i = ts["index"]
+            ds = dslots[i] if i < len(dslots) else None
+            sw = f"{w} slot {i}"
+            if ds is None or ds.get("empty"):
+                if ts["always"]:
+                    d.add(sw, "always registered, missing/empty in the dump")
+                continue
+            cmp_file(d, labels, sw, ts, ds.get("file"), ds.get("fds"))
+    de = find_by_fd(proc.get("epolls") or [], te["fd"])
+    if de is None:
+        d.add("churn", f"no epoll with fd {te['fd']}")
+        return
+    w = f"churn epoll (fd {te['fd']})"
+    items = de.get("items") or []
+    n = len(items)
+    if not te["items_min"] <= n <= te["items_max"]:
+        d.add(w, f"{n} items outside [{te['items_min']}, {te['items_max']}]")
+    d.eq(w, "complete", True, de.get("complete"))
+    cand = {ti["data"]: ti for ti in te["items"]}
+    seen = set()
+    for it in items:
+        ti = cand.get(it.get("data"))
+        iw = f"{w} item tfd {it.get('tfd')} data {fmt(it.get('data'))}"
+        if ti is None:
+            d.add(iw, "not a candidate item")
+            continue
+        if ti["data"] in seen:
+            d.add(iw, "appears twice")
+        seen.add(ti["data"])
+        d.eq(iw, "tfd", ti["tfd"], it.get("tfd"))
+        d.eq(iw, "events", ti["events"], it.get("events"))
+        cmp_file(d, labels, iw, ti, it.get("file"), it.get("fds"))
+    for ti in te["items"]:
+        if ti["always"] and ti["data"] not in seen:
+            d.add(w, f"fixed item tfd {ti['tfd']} data {ti['data']:#x} missing")
+
+
+# ----------------------------------------------------------------------------------------
+# live checks: /proc and kcmp
+# ----------------------------------------------------------------------------------------
+
+libc = ctypes.CDLL(None, use_errno=True)
+SYS_kcmp = 312  # x86_64
+KCMP_FILE, KCMP_EPOLL_TFD = 0, 7
+
+
+class KcmpEpollSlot(ctypes.Structure):
+    _fields_ = [("efd", ctypes.c_uint32), ("tfd", ctypes.c_uint32), ("toff", ctypes.c_uint32)]
+
+
+def kcmp_file(pid, fd1, fd2):
+    r = libc.syscall(SYS_kcmp, pid, pid, KCMP_FILE, fd1, fd2)
+    if r < 0:
+        raise OSError(ctypes.get_errno(), f"kcmp(KCMP_FILE, {fd1}, {fd2})")
+    return r == 0
+
+
+def kcmp_epoll(pid, fd, efd, tfd, toff):
+    """True/False, or None when (efd, tfd, toff) names no item."""
+    slot = KcmpEpollSlot(efd, tfd, toff)
+    r = libc.syscall(SYS_kcmp, pid, pid, KCMP_EPOLL_TFD, fd, ctypes.byref(slot))
+    if r < 0:
+        e = ctypes.get_errno()
+        if e == 2:  # ENOENT: no such item
+            return None
+        raise OSError(e, f"kcmp(KCMP_EPOLL_TFD, {fd}, {efd}/{tfd}/{toff})")
+    return r == 0
+
+
+def proc_fds(pid):
+    out = {}
+    for n in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            out[int(n)] = os.readlink(f"/proc/{pid}/fd/{n}")
+        except OSError:
+            pass
+    return out
+
+
+def parse_ring_fdinfo(text):
+    info = {"files": {}, "bufs": {}}
+    section = None
+    for line in text.splitlines():
+        m = re.match(r"^(\w+):\s*(.*)$", line)
+        if m and not line.startswith(" "):
+            key, val = m.groups()
+            section = None
+            if key == "UserFiles":
+                info["nr_files"] = int(val)
+                section = "files"
+            elif key == "UserBufs":
+                info["nr_bufs"] = int(val)
+                section = "bufs"
+            elif key in ("SqThread", "SqThreadCpu"):
+                info[key] = int(val)
+            continue
+        m = re.match(r"^\s*(\d+): (.*)$", line)
+        if m and section:
+            info[section][int(m.group(1))] = m.group(2)
+    return info
+
+
+def parse_epoll_fdinfo(text):
+    items = []
+    for line in text.splitlines():
+        m = re.match(r"^tfd:\s*(-?\d+) events:\s*([0-9a-f]+) data:\s*([0-9a-f]+)\s+pos:(-?\d+) ino:([0-9a-f]+) sdev:([0-9a-f]+)", line)
+        if m:
+            items.append((int(m.group(1)), int(m.group(2), 16), int(m.group(3), 16),
+                          int(m.group(5), 16), int(m.group(6), 16)))
+    return items
+
+
+def kdev(dev):
+    ma, mi = (int(x) for x in dev.split(":"))
+    return (ma << 20) | mi
+
+
+def compare_live(pid, dump, sample, do_lint=True):
+    d = lint(dump) if do_lint else Diffs()
+    procs = [p for p in dump.get("processes", []) if p.get("pid") == pid]
+    if len(procs) != 1:
+        d.add("top", f"expected one process with pid {pid}")
+        return d
+    proc = procs[0]
+    links = proc_fds(pid)
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            d.eq(f"pid {pid}", "comm (/proc/PID/comm)", f.read().strip(), proc.get("comm"))
+    except OSError as e:
+        d.add(f"pid {pid}", f"cannot read comm: {e}")
+    checked = set()
+
+    def check_fds(where, fid, path, inode, dev, fds):
+        if fid in checked:
+            return
+        checked.add(fid)
+        for fd in fds:
+            if fd not in links:
+                d.add(where, f"fd {fd} is not open in /proc/{pid}/fd")
+                return
+            if links[fd] != path:
+                d.add(where, f"fd {fd} -> {links[fd]!r} (ls -l /proc/{pid}/fd), dump path {path!r}")
+            try:
+                st = os.stat(f"/proc/{pid}/fd/{fd}")
+                if st.st_ino != inode:
+                    d.add(where, f"fd {fd} has inode {st.st_ino}, dump says {inode}")
+                if dev is not None and f"{os.major(st.st_dev)}:{os.minor(st.st_dev)}" != dev:
+                    d.add(where, f"fd {fd} has dev {os.major(st.st_dev)}:{os.minor(st.st_dev)}, dump says {dev}")
+            except OSError as e:
+                d.add(where, f"stat fd {fd}: {e}")
+        if fds:
+            # every listed fd is the same struct file, and no other fd is
+            for fd in fds[1:]:
+                if fd in links and not kcmp_file(pid, fds[0], fd):
+                    d.add(where, f"fds {fds[0]} and {fd} are different files (kcmp)")
+            for fd, l in links.items():
+                if fd not in fds and l == path and kcmp_file(pid, fds[0], fd):
+                    d.add(where, f"fd {fd} also holds this file (kcmp) but is not in fds {fds}")
+
+    for kind, objs in (("io_uring", proc.get("io_urings") or []), ("epoll", proc.get("epolls") or [])):
+        for o in objs:
+            path = "anon_inode:[io_uring]" if kind == "io_uring" else "anon_inode:[eventpoll]"
+            check_fds(f"{kind} {o.get('id')}", o.get("id"), path, o.get("inode"), None, o.get("fds") or [])
+    # every ring and epoll of the process is in the dump
+    dumped = {fd for o in (proc.get("io_urings") or []) + (proc.get("epolls") or []) for fd in o.get("fds") or []}
+    for fd, l in links.items():
+        if l in ("anon_inode:[io_uring]", "anon_inode:[eventpoll]") and fd not in dumped:
+            d.add(f"fd {fd}", f"{l} (ls -l /proc/{pid}/fd) is not in the dump")
+    for where, f, fds in iter_files(proc):
+        if isinstance(f, dict) and isinstance(fds, list):
+            check_fds(where, f.get("id"), f.get("path"), f.get("inode"), f.get("dev"), fds)
+
+    for r in proc.get("io_urings") or []:
+        if not r.get("fds"):
+            continue
+        w = f"ring {r.get('id')} (fd {r['fds'][0]})"
+        try:
+            with open(f"/proc/{pid}/fdinfo/{r['fds'][0]}") as f:
+                info = parse_ring_fdinfo(f.read())
+        except OSError as e:
+            d.add(w, f"fdinfo: {e}")
+            continue
+        sq = r.get("sqpoll")
+        if "SqThread" in info:
+            d.eq(w, "SQPOLL thread (fdinfo SqThread)", info["SqThread"] if info["SqThread"] > 0 else None,
+                 sq.get("thread_pid") if isinstance(sq, dict) else None)
+            if isinstance(sq, dict) and sq.get("cpu", -1) >= 0:
+                d.eq(w, "SQPOLL cpu (fdinfo SqThreadCpu)", info.get("SqThreadCpu"), sq.get("cpu"))
+        if "nr_files" not in info:
+            continue  # the kernel skips the block while uring_lock is contended
+        for tk, nk, sec in (("registered_files", "nr_files", "files"), ("registered_buffers", "nr_bufs", "bufs")):
+            t = r.get(tk) or {}
+            d.eq(w, f"{tk}.nr (fdinfo)", info[nk], t.get("nr"))
+            slots = t.get("slots") or []
+            cap = min(len(slots), FDINFO_RSRC_CAP)
+            for s in slots[:cap]:
+                i = s.get("index")
+                line = info[sec].get(i)
+                sw = f"{w} {tk} slot {i}"
+                if line == "<none>":
+                    line = None
+                if s.get("empty"):
+                    if line is not None:
+                        d.add(sw, f"dump says empty, fdinfo shows {line!r}")
+                    continue
+                if line is None:
+                    d.add(sw, "fdinfo shows no entry")
+                    continue
+                if tk == "registered_files":
+                    d.eq(sw, "path (fdinfo)", line, (s.get("file") or {}).get("path"))
+                else:
+                    d.eq(sw, "addr/len (fdinfo)", line, f"0x{s.get('addr', 0):x}/{s.get('len')}")
+
+    for e in proc.get("epolls") or []:
+        if not e.get("fds"):
+            continue
+        efd = e["fds"][0]
+        w = f"epoll {e.get('id')} (fd {efd})"
+        try:
+            with open(f"/proc/{pid}/fdinfo/{efd}") as f:
+                fi = parse_epoll_fdinfo(f.read())
+        except OSError as ex:
+            d.add(w, f"fdinfo: {ex}")
+            continue
+        items = e.get("items") or []
+        mine = []
+        for it in items:
+            f = it.get("file") or {}
+            try:
+                mine.append((it.get("tfd"), it.get("events"), it.get("data"), f.get("inode"), kdev(f.get("dev", "0:0"))))
+            except (ValueError, AttributeError):
+                mine.append(None)
+        if sorted(mine, key=str) != sorted(fi, key=str):
+            a, b = set(mine), set(fi)
+            d.add(w, f"items differ from fdinfo: {len(items)} in the dump, {len(fi)} in fdinfo; "
+                     f"only in dump (tfd, events, data, ino, sdev): {sorted(a - b, key=str)[:5]}; "
+                     f"only in fdinfo: {sorted(b - a, key=str)[:5]}")
+        # kcmp(KCMP_EPOLL_TFD): which fds hold each target now
+        by_tfd = {}
+        for it in items:
+            by_tfd.setdefault(it.get("tfd"), []).append(it)
+        tfds = sorted(t for t in by_tfd if isinstance(t, int))
+        if sample and len(tfds) > sample:
+            step = len(tfds) / sample
+            tfds = sorted({tfds[int(i * step)] for i in range(sample)})
+        for tfd in tfds:
+            group = by_tfd[tfd]
+            paths = {(it.get("file") or {}).get("path") for it in group}
+            cands = [fd for fd, l in links.items() if l in paths]
+            actual = []
+            probe = next(iter(links), None)
+            for toff in range(len(group) + 1):
+                # one KCMP_EPOLL_TFD call walks the whole tree: find one holder,
+                # then its fellow fds with the cheap KCMP_FILE
+                holder, exists = None, True
+                for fd in cands:
+                    r = kcmp_epoll(pid, fd, efd, tfd, toff)
+                    if r is None:
+                        exists = False
+                        break
+                    if r:
+                        holder = fd
+                        break
+                if exists and holder is None and not cands:
+                    exists = probe is not None and kcmp_epoll(pid, probe, efd, tfd, toff) is not None
+                if not exists:
+                    break
+                if holder is None:
+                    actual.append([])
+                else:
+                    actual.append(sorted(fd for fd in cands if fd == holder or kcmp_file(pid, holder, fd)))
+            want = sorted(sorted(it.get("fds") or []) for it in group)
+            if sorted(actual) != want:
+                d.add(f"{w} tfd {tfd}", f"fds holding the targets (kcmp KCMP_EPOLL_TFD): {sorted(actual)}, dump says {want}")
+    return d
+
+
+# ----------------------------------------------------------------------------------------
+# text output, fake dumps, self-test
+# ----------------------------------------------------------------------------------------
+
+def compare_text(truth, text):
+    d = Diffs()
+    if not re.search(rf"\b{truth['pid']}\b", text):
+        d.add("text", f"pid {truth['pid']} not mentioned")
+    paths = set()
+    for tr in truth.get("rings", []):
+        for s in tr["registered_files"]["slots"]:
+            if s and s.get("type") in ("regular", "directory"):
+                paths.add(s["path"])
+    for p in sorted(paths):
+        if p not in text:
+            d.add("text", f"registered file {p!r} not shown")
+    if truth.get("rings") and "io_uring" not in text.lower() and "ring" not in text.lower():
+        d.add("text", "no ring mentioned")
+    if truth.get("epolls") and "epoll" not in text.lower():
+        d.add("text", "no epoll mentioned")
+    return d
+
+
+def fake_dump(truth):
+    """The dump that the contract implies for this truth (used to test the oracles)."""
+    ids, groups = {}, {}
+    files_table = truth.get("files", {})
+
+    def fid(label):
+        if label not in ids:
+            ids[label] = f"f{len(ids) + 1}"
+        return ids[label]
+
+    def gid(label):
+        if label not in groups:
+            groups[label] = f"g{len(groups) + 1}"
+        return groups[label]
+
+    def file_of(t):
+        if "ref" in t:
+            t = files_table[t["ref"]]
+        return {"id": fid(t["file"]), "type": t["type"], "inode": t["inode"], "dev": t["dev"],
+                "path": t["path"]}, sorted(t["fds"])
+
+    rings, eps = [], []
+    for tr in truth["rings"]:
+        r = {"id": fid(tr["file"]), "fds": sorted(tr["fds"]), "inode": tr["inode"],
+             "setup_flags": tr["setup_flags"], "setup_flag_names": names_for(tr["setup_flags"], SETUP_FLAGS),
+             "sq_entries": tr["sq_entries"], "cq_entries": tr["cq_entries"], "sqpoll": None, "eventfd": None}
+        if tr.get("sqpoll"):
+            s = tr["sqpoll"]
+            r["sqpoll"] = {"cpu": s["cpu"], "idle_ms": s["idle_ms"], "thread_pid": s["thread_pid"],
+                           "group": gid(s["group"]), "shared_with": []}
+        if tr.get("eventfd"):
+            if tr["eventfd"].get("closed"):
+                r["eventfd"] = {"fds": [], "async": tr["eventfd"]["async"], "file": None}
+            else:
+                f, fds = file_of(tr["eventfd"])
+                r["eventfd"] = {"fds": fds, "async": tr["eventfd"]["async"], "file": f}
+        for tk in ("registered_files", "registered_buffers"):
+            slots = []
+            for i, s in enumerate(tr[tk]["slots"]):
+                if s is None:
+                    slots.append({"index": i, "empty": True})
+                elif tk == "registered_files":
+                    f, fds = file_of(s)
+                    slots.append({"index": i, "file": f, "fds": fds})
+                else:
+                    slots.append({"index": i, "addr": s["addr"], "len": s["len"], "nr_bvecs": 1})
+            r[tk] = {"nr": tr[tk]["nr"], "used": sum(1 for s in slots if not s.get("empty")),
+                     "complete": True, "slots": slots}
+        rings.append((tr, r))
+    for tr, r in rings:
+        if r["sqpoll"]:
+            r["sqpoll"]["shared_with"] = sorted(
+                o["id"] for t2, o in rings if o is not r and o["sqpoll"] and o["sqpoll"]["group"] == r["sqpoll"]["group"])
+    for te in truth["epolls"]:
+        e = {"id": fid(te["file"]), "fds": sorted(te["fds"]), "inode": te["inode"], "complete": True, "items": []}
+        for ti in te["items"]:
+            f, fds = file_of(ti)
+            it = {"tfd": ti["tfd"], "events": ti["events"], "event_names": names_for(ti["events"], EPOLL_EVENTS),
+                  "data": ti["data"], "file": f, "fds": fds, "tfd_stale": ti["tfd"] not in fds}
+            if f["type"] == "io_uring":
+                it["io_uring"] = f["id"]
+            if f["type"] == "epoll":
+                it["epoll"] = f["id"]
+            e["items"].append(it)
+        eps.append(e)
+    rl = sorted((r for _, r in rings), key=lowest_fd_key)
+    el = sorted(eps, key=lowest_fd_key)
+    # renumber ids in output order so that they are contiguous
+    out = {"version": 1, "exact": False,
+           "processes": [{"pid": truth["pid"], "comm": truth["comm"], "io_urings": rl, "epolls": el}]}
+    return out
+
+
+def selftest(truth, pid):
+    """Every lie below must be caught by compare_truth (and the honest fake must pass)."""
+    base = fake_dump(truth)
+    fails = []
+    d = compare_truth(truth, base, False)
+    if d.items:
+        fails.append("honest fake dump rejected: " + "; ".join(d.items[:5]))
+    dl = compare_live(pid, base, sample=50)
+    if dl.items:
+        fails.append("honest fake dump rejected by live checks: " + "; ".join(dl.items[:5]))
+    proc = lambda x: x["processes"][0]  # noqa: E731
+
+    def first_slot(x, pred):
+        for r in proc(x)["io_urings"]:
+            for s in r["registered_files"]["slots"]:
+                if not s.get("empty") and pred(s):
+                    return r, s
+        return None, None
+
+    def first_item(x, pred=lambda it: True):
+        for e in proc(x)["epolls"]:
+            for it in e["items"]:
+                if pred(it):
+                    return e, it
+        return None, None
+
+    lies = []
+
+    def lie(name):
+        def deco(fn):
+            lies.append((name, fn))
+            return fn
+        return deco
+
+    @lie("exact true without --freeze")
+    def _(x):
+        x["exact"] = True
+
+    @lie("a registered file loses an fd")
+    def _(x):
+        r, s = first_slot(x, lambda s: len(s["fds"]) > 1)
+        if not s:
+            return False
+        s["fds"] = s["fds"][:-1]
+        for w, f, fds in iter_files(proc(x)):
+            if f["id"] == s["file"]["id"]:
+                fds[:] = s["fds"]
+
+    @lie("a closed registered file claims its old fd")
+    def _(x):
+        r, s = first_slot(x, lambda s: not s["fds"])
+        if not s:
+            return False
+        for w, f, fds in iter_files(proc(x)):
+            if f["id"] == s["file"]["id"]:
+                fds[:] = [3]
+
+    @lie("a non-empty slot shown empty")
+    def _(x):
+        r, s = first_slot(x, lambda s: True)
+        if not s:
+            return False
+        t = r["registered_files"]
+        t["slots"][s["index"]] = {"index": s["index"], "empty": True}
+        t["used"] -= 1
+
+    @lie("the last slot dropped (truncated table)")
+    def _(x):
+        r = next((r for r in proc(x)["io_urings"] if r["registered_files"]["slots"]), None)
+        if not r:
+            return False
+        t = r["registered_files"]
+        s = t["slots"].pop()
+        t["nr"] -= 1
+        t["used"] -= 0 if s.get("empty") else 1
+
+    @lie("two slots swap their files")
+    def _(x):
+        for r in proc(x)["io_urings"]:
+            full = [s for s in r["registered_files"]["slots"] if not s.get("empty")]
+            pairs = [(a, b) for a in full for b in full if a["file"]["path"] == b["file"]["path"] and a["file"]["id"] != b["file"]["id"]]
+            if pairs:
+                a, b = pairs[0]
+                a["file"], b["file"] = b["file"], a["file"]
+                a["fds"], b["fds"] = b["fds"], a["fds"]
+                return
+        return False
+
+    @lie("two distinct files merged into one id")
+    def _(x):
+        refs = list(iter_files(proc(x)))
+        key = lambda f: (f["type"], f["path"], f["inode"], f["dev"])  # noqa: E731
+        for _, a, afds in refs:
+            for _, b, bfds in refs:
+                if a["id"] != b["id"] and key(a) == key(b):
+                    old = b["id"]
+                    for _, f, fds in refs:
+                        if f["id"] == old:
+                            f["id"] = a["id"]
+                            fds[:] = afds
+                    for e in proc(x)["epolls"]:
+                        for it in e["items"]:
+                            it["tfd_stale"] = it["tfd"] not in it["fds"]
+                    return
+        return False
+
+    @lie("buffer length off by one")
+    def _(x):
+        for r in proc(x)["io_urings"]:
+            for s in r["registered_buffers"]["slots"]:
+                if not s.get("empty"):
+                    s["len"] += 1
+                    return
+        return False
+
+    @lie("buffer address truncated to 32 bits")
+    def _(x):
+        for r in proc(x)["io_urings"]:
+            for s in r["registered_buffers"]["slots"]:
+                if not s.get("empty") and s["addr"] >= 1 << 32:
+                    s["addr"] &= 0xffffffff
+                    return
+        return False
+
+    @lie("setup flag dropped")
+    def _(x):
+        r = next((r for r in proc(x)["io_urings"] if r["setup_flags"]), None)
+        if not r:
+            return False
+        r["setup_flags"] &= r["setup_flags"] - 1
+        r["setup_flag_names"] = names_for(r["setup_flags"], SETUP_FLAGS)
+
+    @lie("eventfd async flipped")
+    def _(x):
+        r = next((r for r in proc(x)["io_urings"] if r["eventfd"]), None)
+        if not r:
+            return False
+        r["eventfd"]["async"] = not r["eventfd"]["async"]
+
+    @lie("ring inode wrong")
+    def _(x):
+        proc(x)["io_urings"][0]["inode"] += 1
+
+    @lie("SQPOLL thread wrong")
+    def _(x):
+        r = next((r for r in proc(x)["io_urings"] if r["sqpoll"]), None)
+        if not r:
+            return False
+        r["sqpoll"]["thread_pid"] += 1
+
+    @lie("SQPOLL idle in jiffies instead of ms")
+    def _(x):
+        r = next((r for r in proc(x)["io_urings"] if r["sqpoll"]), None)
+        if not r:
+            return False
+        r["sqpoll"]["idle_ms"] = r["sqpoll"]["idle_ms"] // 4
+
+    @lie("ring listed twice (thread double visit)")
+    def _(x):
+        proc(x)["io_urings"].append(copy.deepcopy(proc(x)["io_urings"][-1]))
+
+    @lie("epoll item data truncated to 32 bits")
+    def _(x):
+        e, it = first_item(x, lambda it: it["data"] >= 1 << 32)
+        if not it:
+            return False
+        it["data"] &= 0xffffffff
+
+    @lie("epoll item missing")
+    def _(x):
+        e, it = first_item(x)
+        if not it:
+            return False
+        e["items"].remove(it)
+
+    @lie("epoll item duplicated")
+    def _(x):
+        e, it = first_item(x)
+        if not it:
+            return False
+        e["items"].append(copy.deepcopy(it))
+
+    @lie("epoll events lose EPOLLET")
+    def _(x):
+        e, it = first_item(x, lambda it: it["events"] & (1 << 31))
+        if not it:
+            return False
+        it["events"] &= ~(1 << 31)
+        it["event_names"] = names_for(it["events"], EPOLL_EVENTS)
+
+    @lie("stale tfd reported as current")
+    def _(x):
+        e, it = first_item(x, lambda it: it["tfd_stale"])
+        if not it:
+            return False
+        for w, f, fds in iter_files(proc(x)):
+            if f["id"] == it["file"]["id"]:
+                fds[:] = sorted(set(fds) | {it["tfd"]})
+        it["tfd_stale"] = False
+
+    @lie("target of a moved fd reported with no fds")
+    def _(x):
+        e, it = first_item(x, lambda it: it["tfd_stale"] and it["fds"])
+        if not it:
+            return False
+        for w, f, fds in iter_files(proc(x)):
+            if f["id"] == it["file"]["id"]:
+                fds[:] = []
+        it["tfd_stale"] = True
+
+    @lie("io_uring reference points at the wrong ring")
+    def _(x):
+        e, it = first_item(x, lambda it: "io_uring" in it)
+        others = [r["id"] for r in proc(x)["io_urings"] if it and r["id"] != it["io_uring"]]
+        if not it or not others:
+            return False
+        it["io_uring"] = others[0]
+
+    @lie("pid/comm wrong")
+    def _(x):
+        proc(x)["comm"] = proc(x)["comm"][:-1] + "X"
+
+    skipped = []
+    for name, fn in lies:
+        x = copy.deepcopy(base)
+        if fn(x) is False:
+            skipped.append(name)
+            continue
+        if not compare_truth(truth, x, False).items:
+            fails.append(f"lie not caught: {name}")
+    # live-only lies: the truth is not consulted
+    for name, fn in (("fds of a file changed (live)", "fds"), ("epoll item events changed (live)", "events"),
+                     ("path wrong (live)", "path")):
+        x = copy.deepcopy(base)
+        e, it = first_item(x)
+        if not it:
+            continue
+        if fn == "fds":
+            for w, f, fds in iter_files(proc(x)):
+                if f["id"] == it["file"]["id"]:
+                    fds[:] = sorted(set(fds) | {0})
+            it["tfd_stale"] = it["tfd"] not in it["fds"]
+        elif fn == "events":
+            it["events"] ^= 0x4
+            it["event_names"] = names_for(it["events"], EPOLL_EVENTS)
+        else:
+            for w, f, fds in iter_files(proc(x)):
+                if f["id"] == it["file"]["id"]:
+                    f["path"] = f["path"] + "x"
+        if not compare_live(pid, x, sample=50).items:
+            fails.append(f"lie not caught: {name}")
+    for f in fails:
+        print("  - " + f)
+    print(f"selftest: {len(lies) + 3 - len(skipped)} lies tried, {len(skipped)} more not applicable here "
+          f"({', '.join(skipped) or '-'}), {len(fails)} failure(s)")
+    return 1 if fails else 0
+
+
+def summary(dump):
+    for p in dump.get("processes", []):
+        rings = p.get("io_urings") or []
+        eps = p.get("epolls") or []
+        rf = sum((r.get("registered_files") or {}).get("used", 0) for r in rings)
+        rb = sum((r.get("registered_buffers") or {}).get("used", 0) for r in rings)
+        it = sum(len(e.get("items") or []) for e in eps)
+        print(f"pid {p.get('pid')} ({p.get('comm')}): {len(rings)} rings, {rf} registered files, "
+              f"{rb} registered buffers, {len(eps)} epolls, {it} epoll items, exact={dump.get('exact')}")
+
+
+def main(argv):
+    args = list(argv[1:])
+    exact = "--exact" in args
+    if exact:
+        args.remove("--exact")
+    do_lint = "--no-lint" not in args
+    if not do_lint:
+        args.remove("--no-lint")
+    sample = 0
+    if "--sample" in args:
+        i = args.index("--sample")
+        sample = int(args[i + 1])
+        del args[i:i + 2]
+    if not args:
+        print(__doc__)
+        return 2
+    mode = args[0]
+    if mode == "--lint" and len(args) == 2:
+        return lint(load(args[1])).report(f"lint {args[1]}")
+    if mode == "--live" and len(args) == 3:
+        return compare_live(int(args[1]), load(args[2]), sample, do_lint).report(f"live pid {args[1]} vs {args[2]}")
+    if mode == "--text" and len(args) == 3:
+        with open(args[2], errors="replace") as f:
+            return compare_text(load(args[1]), f.read()).report(f"text {args[2]}")
+    if mode == "--fake" and len(args) == 2:
+        json.dump(fake_dump(load(args[1])), sys.stdout)
+        print()
+        return 0
+    if mode == "--selftest" and len(args) == 3:
+        return selftest(load(args[1]), int(args[2]))
+    if mode == "--summary" and len(args) == 2:
+        summary(load(args[1]))
+        return 0
+    if len(args) == 2 and not mode.startswith("--"):
+        return compare_truth(load(args[0]), load(args[1]), exact).report(f"truth {args[0]} vs dump {args[1]}")
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
