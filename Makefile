@@ -16,7 +16,7 @@ DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libjsoncpp-dev libgtest-dev googletest bats liburing-dev binutils-dev \
 	python3-docutils pkg-config g++ make clang-format clang-tidy \
 	libclang-rt-14-dev python3 jq busybox-static qemu-system-x86 kmod xz-utils zstd \
-	linux-perf
+	linux-perf bash-completion util-linux
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 CXXFLAGS  ?= -O2 -g
@@ -31,8 +31,22 @@ LIB_OBJS := $(patsubst src/%.cpp,$(BUILD)/obj/%.o,$(LIB_SRCS))
 BPF_SRCS := bpf/uringdump.bpf.c
 SKELS    := $(BUILD)/uringdump.skel.h
 
-.PHONY: all deps demo check install uninstall clean format tidy
+.PHONY: all deps demo check check-host install uninstall clean format tidy
 all: $(BUILD)/uringdump
+
+# Every test: units (plain and under ASan+UBSan), a bounded fuzz run, the
+# man page/completion/--help consistency check, the real-kernel end-to-end
+# tests on this machine's kernel, then the same dumps on Debian's 6.1 and
+# 6.12 kernels under qemu.  Installs its Debian packages first.
+check: deps
+	$(MAKE) check-host
+	$(MAKE) vmtest KERNELS="6.1 6.12"
+
+check-host:
+	$(MAKE) all workloads
+	$(MAKE) man-check tidy
+	$(MAKE) unit unit-asan fuzz-smoke
+	$(MAKE) e2e
 
 # `make deps` installs what is missing; it is a no-op when all is present.
 deps:
@@ -86,3 +100,4 @@ clean:
 -include tests/vm/vm.mk
 -include man/man.mk
 -include demo.mk
+-include tools.mk
