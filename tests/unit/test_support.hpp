@@ -1,0 +1,70 @@
+// Test-only glue: build a snapshot or fail the test, render to strings,
+// compare against golden files.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "model.hpp"
+#include "records.hpp"
+#include "render_json.hpp"
+#include "render_text.hpp"
+
+#ifndef UD_SOURCE_DIR
+#define UD_SOURCE_DIR "."
+#endif
+
+namespace udtest {
+
+inline uringdump::Snapshot must_build(const std::vector<uringdump::RawRecord>& records, bool exact = false)
+{
+	auto snap = uringdump::build_snapshot(records, exact);
+	if (!snap) {
+		ADD_FAILURE() << "build_snapshot failed: " << snap.error().message;
+		return {};
+	}
+	return std::move(snap).value();
+}
+
+inline std::string text_of(const uringdump::Snapshot& s)
+{
+	std::ostringstream out;
+	uringdump::render_text(s, out);
+	return out.str();
+}
+
+inline std::string json_of(const uringdump::Snapshot& s, bool pretty)
+{
+	std::ostringstream out;
+	uringdump::render_json(s, out, pretty);
+	return out.str();
+}
+
+inline std::string golden_path(const std::string& name)
+{
+	return std::string(UD_SOURCE_DIR) + "/tests/unit/golden/" + name;
+}
+
+// Compares actual with golden file `name` byte for byte; with
+// UD_UPDATE_GOLDEN=1 in the environment it rewrites the file instead.
+inline void expect_golden(const std::string& name, const std::string& actual)
+{
+	const std::string p = golden_path(name);
+	const char* update = std::getenv("UD_UPDATE_GOLDEN");
+	if (update && std::string(update) == "1") {
+		std::ofstream(p, std::ios::binary) << actual;
+		return;
+	}
+	std::ifstream in(p, std::ios::binary);
+	ASSERT_TRUE(in.good()) << "missing golden file " << p << " (regenerate: UD_UPDATE_GOLDEN=1 make unit)";
+	std::stringstream want;
+	want << in.rdbuf();
+	EXPECT_EQ(want.str(), actual) << "golden " << p << " differs (regenerate: UD_UPDATE_GOLDEN=1 make unit)";
+}
+
+} // namespace udtest
