@@ -722,9 +722,6 @@ int dump_task_file(struct bpf_iter__task_file *ctx)
 
 	__u32 pid = BPF_CORE_READ(task, tgid);
 
-	if (target_fd >= 0 && ctx->fd != (__u32)target_fd)
-		goto out;
-
 	if (pid != last_tgid || last_task_seq == cur_seq) {
 		rec_init(r, UD_REC_TASK, pid);
 		r->task.tid = BPF_CORE_READ(task, pid);
@@ -760,6 +757,9 @@ int dump_task_file(struct bpf_iter__task_file *ctx)
 	if (emit(seq, r, false))
 		goto out;
 
+	/* every fd is reported (they resolve files to fds); tables only for the target */
+	if (target_fd >= 0 && ctx->fd != (__u32)target_fd)
+		goto out;
 	if (kind == UD_FK_IO_URING || kind == UD_FK_EPOLL || kind == UD_FK_EVENTFD)
 		describe_file(seq, pid, file);
 	if (kind == UD_FK_IO_URING)

@@ -180,14 +180,15 @@ Status Loaded::run(pid_t pid, std::vector<std::uint8_t>& stream, std::vector<std
 	return {};
 }
 
-// How many records the ring buffer lost in a decoded stream (END.dropped).
-std::uint64_t dropped_in(const std::vector<RawRecord>& recs)
+// How many records the ring buffer lost, from the stream's END record
+// (read before decoding, which rejects streams with drops).
+std::uint64_t dropped_in(const std::vector<std::uint8_t>& stream)
 {
-	std::uint64_t dropped = 0;
-	for (const auto& r : recs)
-		if (r.type() == UD_REC_END)
-			dropped += r.as<ud_rec_end>().dropped;
-	return dropped;
+	if (stream.size() < kRecordSize || stream.size() % kRecordSize)
+		return 0;
+	RawRecord last;
+	std::memcpy(last.bytes.data(), stream.data() + stream.size() - kRecordSize, kRecordSize);
+	return last.type() == UD_REC_END ? last.as<ud_rec_end>().dropped : 0;
 }
 
 Result<DumpRecords> dump_once(const DumpRequest& req, std::size_t spill_bytes, std::uint64_t& dropped)
@@ -207,14 +208,19 @@ Result<DumpRecords> dump_once(const DumpRequest& req, std::size_t spill_bytes, s
 		std::vector<std::uint8_t> stream;
 		if (auto st = loaded->run(pid, stream, spill); !st)
 			return st.error();
+		if (std::uint64_t d = dropped_in(stream)) {
+			dropped += d;
+			continue; // the caller retries with a larger ring buffer
+		}
 		auto recs = decode_stream(stream);
 		if (!recs)
 			return make_error(Exit::Failure, "iterator output for pid " + std::to_string(pid) +
 								  ": " + recs.error().message);
-		dropped += dropped_in(*recs);
 		out.records.insert(out.records.end(), recs->begin(), recs->end());
 		out.streams++;
 	}
+	if (dropped)
+		return out;
 	auto spilled = decode_spill(spill);
 	if (!spilled)
 		return make_error(Exit::Failure, "ring buffer records: " + spilled.error().message);

@@ -1,237 +1,46 @@
-// uringdump: the command line.  Parses options, checks the targets and the
-// environment, optionally freezes the target, dumps, builds the model and
-// renders it.  Exit statuses are those of enum Exit (see the man page).
-#include <getopt.h>
-#include <signal.h>
-#include <unistd.h>
-
+// uringdump: dispatch to the command.  `uringdump PID...` is the dump; the
+// other commands are named first, in bpftool's OBJECT COMMAND style.
 #include <bpf/libbpf.h>
 
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <iostream>
-#include <optional>
-#include <string>
-#include <vector>
+#include <string_view>
 
-#include "freeze.hpp"
-#include "loader.hpp"
-#include "model.hpp"
-#include "render_json.hpp"
-#include "render_text.hpp"
+#include "cli.hpp"
 
 namespace uringdump {
-namespace {
-
-constexpr const char* kVersion = "0.1.0";
-constexpr unsigned long kPfKthread = 0x00200000; // PF_KTHREAD
-
-const char kUsage[] =
-	"Usage: uringdump [OPTIONS] PID...\n"
-	"       uringdump [OPTIONS] --all\n"
-	"\n"
-	"Dump every io_uring and epoll instance of the given processes: ring setup,\n"
-	"registered files (with the fds that hold the same file), registered buffers,\n"
-	"registered eventfd, SQPOLL details, and each epoll's watched targets with the\n"
-	"fds that hold them now.  Reads kernel state through a BPF task_file iterator.\n"
-	"\n"
-	"Options:\n"
-	"  -j, --json        JSON output\n"
-	"  -p, --pretty      pretty-printed JSON (implies --json)\n"
-	"  -a, --all         dump every process (kernel threads and processes that\n"
-	"                    exit meanwhile are skipped)\n"
-	"  -f, --freeze      stop the target's threads (ptrace) during the dump for an\n"
-	"                    exact snapshot; they are always released\n"
-	"      --btf FILE    load against the BTF in FILE instead of\n"
-	"                    /sys/kernel/btf/vmlinux\n"
-	"  -v, --verbose     print libbpf diagnostics to stderr\n"
-	"  -h, --help        show this help\n"
-	"  -V, --version     show the version\n"
-	"\n"
-	"Without --freeze the dump is best effort: a live process may change while it\n"
-	"is read.  Needs root, or CAP_BPF and CAP_PERFMON (and CAP_SYS_PTRACE for\n"
-	"--freeze).\n"
-	"\n"
-	"Exit status: 0 ok (also when nothing is found), 1 failure, 2 usage,\n"
-	"3 bad target (no such process, exited, kernel thread), 4 permission,\n"
-	"5 environment (BTF missing or unreadable).\n";
-
-struct Options {
-	bool json = false;
-	bool pretty = false;
-	bool all = false;
-	bool freeze = false;
-	bool verbose = false;
-	std::optional<std::string> btf;
-	std::vector<pid_t> pids;
-};
 
 int fail(const Error& e)
 {
 	std::fprintf(stderr, "uringdump: %s\n", e.message.c_str());
 	if (e.code == Exit::Usage)
 		std::fprintf(stderr,
-			     "Usage: uringdump [OPTIONS] PID...\n"
-			     "       uringdump [OPTIONS] --all\n"
+			     "Usage: uringdump [dump] [OPTIONS] PID... | --all\n"
+			     "       uringdump pin PID[:FD] PATH | read PATH | link show [id ID]\n"
 			     "Try 'uringdump --help' for more information.\n");
 	return static_cast<int>(e.code);
 }
 
-Result<pid_t> parse_pid(const char* s)
+void print_version()
 {
-	char* end = nullptr;
-	errno = 0;
-	long v = std::strtol(s, &end, 10);
-	if (errno || !end || *end || end == s || v <= 0 || v > 0x3fffffff)
-		return make_error(Exit::Usage, std::string("invalid pid '") + s + "'");
-	return static_cast<pid_t>(v);
+	std::printf("uringdump 0.1.0 (libbpf %s)\n", libbpf_version_string());
 }
 
-Result<Options> parse_args(int argc, char** argv)
-{
-	enum { OPT_BTF = 256 };
-	static const option longopts[] = {
-		{"json", no_argument, nullptr, 'j'},   {"pretty", no_argument, nullptr, 'p'},
-		{"all", no_argument, nullptr, 'a'},    {"freeze", no_argument, nullptr, 'f'},
-		{"btf", required_argument, nullptr, OPT_BTF},
-		{"verbose", no_argument, nullptr, 'v'}, {"help", no_argument, nullptr, 'h'},
-		{"version", no_argument, nullptr, 'V'}, {nullptr, 0, nullptr, 0},
-	};
-	Options o;
-	opterr = 0;
-	int c;
-	while ((c = getopt_long(argc, argv, ":jpafvhV", longopts, nullptr)) != -1) {
-		switch (c) {
-		case 'j':
-			o.json = true;
-			break;
-		case 'p':
-			o.json = o.pretty = true;
-			break;
-		case 'a':
-			o.all = true;
-			break;
-		case 'f':
-			o.freeze = true;
-			break;
-		case OPT_BTF:
-			o.btf = optarg;
-			break;
-		case 'v':
-			o.verbose = true;
-			break;
-		case 'h':
-			std::fputs(kUsage, stdout);
-			std::exit(0);
-		case 'V':
-			std::printf("uringdump %s (libbpf %s)\n", kVersion, libbpf_version_string());
-			std::exit(0);
-		case ':':
-			return make_error(Exit::Usage,
-					  std::string("option '") + argv[optind - 1] + "' needs an argument");
-		default:
-			return make_error(Exit::Usage,
-					  std::string("unknown option '") + argv[optind - 1] + "'");
-		}
-	}
-	for (int i = optind; i < argc; i++) {
-		auto pid = parse_pid(argv[i]);
-		if (!pid)
-			return pid.error();
-		o.pids.push_back(*pid);
-	}
-	if (o.all && !o.pids.empty())
-		return make_error(Exit::Usage, "give PIDs or --all, not both");
-	if (!o.all && o.pids.empty())
-		return make_error(Exit::Usage, "no PID given (or use --all)");
-	if (o.all && o.freeze)
-		return make_error(Exit::Usage, "--freeze needs PIDs: it does not stop every process");
-	return o;
-}
-
-// Exists, and is not a kernel thread.
-Status check_target(pid_t pid)
-{
-	std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-	std::string stat;
-	if (!in || !std::getline(in, stat))
-		return make_error(Exit::Target, "no such process: " + std::to_string(pid));
-	// Fields after "comm)": state ppid pgrp session tty_nr tpgid flags
-	auto close = stat.rfind(')');
-	unsigned long flags = 0;
-	char state = '?';
-	if (close != std::string::npos)
-		std::sscanf(stat.c_str() + close + 1, " %c %*d %*d %*d %*d %*d %lu", &state, &flags);
-	if (state == 'Z' || state == 'X')
-		return make_error(Exit::Target, "process " + std::to_string(pid) +
-							" has exited (a zombie): nothing left to dump");
-	if (flags & kPfKthread)
-		return make_error(Exit::Target, std::to_string(pid) +
-							" is a kernel thread: it has no io_uring or epoll of its own");
-	return {};
-}
-
-bool alive(pid_t pid)
-{
-	return ::kill(pid, 0) == 0 || errno != ESRCH;
-}
-
-int run(const Options& o)
-{
-	for (pid_t pid : o.pids)
-		if (auto st = check_target(pid); !st)
-			return fail(st.error());
-
-	DumpRequest req;
-	req.pids = o.pids;
-	req.load.btf_path = o.btf;
-	req.load.verbose = o.verbose;
-	if (auto st = check_environment(req.load, o.freeze); !st)
-		return fail(st.error());
-
-	std::vector<Freezer> frozen;
-	if (o.freeze) {
-		for (pid_t pid : o.pids) {
-			auto f = Freezer::freeze(pid);
-			if (!f)
-				return fail(f.error());
-			frozen.push_back(std::move(*f));
-		}
-	}
-
-	auto dumped = dump_records(req);
-	frozen.clear(); // release the targets as soon as the kernel state is read
-	if (!dumped)
-		return fail(dumped.error());
-	for (pid_t pid : o.pids)
-		if (!alive(pid))
-			return fail(make_error(Exit::Target, "process " + std::to_string(pid) +
-								     " exited during the dump"));
-
-	auto snap = build_snapshot(dumped->records, o.freeze);
-	if (!snap)
-		return fail(snap.error());
-
-	if (o.json)
-		render_json(*snap, std::cout, o.pretty);
-	else
-		render_text(*snap, std::cout);
-	std::cout.flush();
-	if (!std::cout)
-		return fail(make_error(Exit::Failure, "writing the output failed"));
-	return 0;
-}
-
-} // namespace
 } // namespace uringdump
 
 int main(int argc, char** argv)
 {
+	using namespace uringdump;
 	std::ios::sync_with_stdio(false);
-	auto opts = uringdump::parse_args(argc, argv);
-	if (!opts)
-		return uringdump::fail(opts.error());
-	return uringdump::run(*opts);
+	std::string_view cmd = argc > 1 ? argv[1] : "";
+	if (cmd == "dump")
+		return cmd_dump(argc - 1, argv + 1);
+	if (cmd == "pin")
+		return cmd_pin(argc - 1, argv + 1);
+	if (cmd == "read")
+		return cmd_read(argc - 1, argv + 1);
+	if (cmd == "link")
+		return cmd_link(argc - 1, argv + 1);
+	return cmd_dump(argc, argv);
 }
