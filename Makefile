@@ -29,7 +29,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
 LIB_SRCS := $(filter-out src/main.cpp,$(wildcard src/*.cpp))
 LIB_OBJS := $(patsubst src/%.cpp,$(BUILD)/obj/%.o,$(LIB_SRCS))
 BPF_SRCS := bpf/uringdump.bpf.c
-SKELS    := $(BUILD)/uringdump.skel.h
+SKELS    := $(BUILD)/uringdump.skel.h $(BUILD)/uringdump_pin.skel.h
 
 .PHONY: all deps demo check check-host install uninstall clean format tidy
 all: $(BUILD)/uringdump
@@ -47,6 +47,7 @@ check-host:
 	$(MAKE) man-check tidy
 	$(MAKE) unit unit-asan fuzz-smoke
 	$(MAKE) e2e
+	$(MAKE) bpftool-check
 
 # `make deps` installs what is missing; it is a no-op when all is present.
 deps:
@@ -61,7 +62,7 @@ deps:
 $(BUILD)/vmlinux.h: | $(BUILD)
 	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/uringdump.h $(BUILD)/vmlinux.h | $(BUILD)
+$(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/dump.bpf.h bpf/uringdump.h $(BUILD)/vmlinux.h | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
@@ -70,8 +71,9 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 $(BUILD)/obj/%.o: src/%.cpp $(wildcard src/*.hpp) bpf/uringdump.h | $(BUILD)/obj
 	$(CXX) $(CXXFLAGS) -c $< -o $@
 
-# Only the loader includes the generated skeleton.
-$(BUILD)/obj/loader.o: $(SKELS)
+# Only the loader and the pinner include the generated skeletons.
+$(BUILD)/obj/loader.o: $(BUILD)/uringdump.skel.h
+$(BUILD)/obj/pin.o: $(BUILD)/uringdump_pin.skel.h
 
 $(BUILD)/liburingdump.a: $(LIB_OBJS)
 	ar rcs $@ $^

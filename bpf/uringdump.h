@@ -228,6 +228,11 @@ struct ud_rec_table_end {
 	__u8 pad[32];
 };
 
+/* h.flags of UD_REC_END (pinned streams) */
+#define UD_END_TARGET_GONE 0x1  /* the process the pin dumps no longer exists */
+#define UD_END_OUT_OF_STEPS 0x2 /* the iterator ran out of steps: incomplete */
+#define UD_END_CONCURRENT 0x4   /* another reader of the same pin interfered */
+
 struct ud_rec_end {
 	struct ud_hdr h;
 	__u64 records;   /* records produced in this stream, END included */

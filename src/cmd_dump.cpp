@@ -19,6 +19,7 @@
 #include "cli.hpp"
 #include "freeze.hpp"
 #include "loader.hpp"
+#include "proc.hpp"
 #include "model.hpp"
 #include "render_json.hpp"
 #include "render_text.hpp"
@@ -26,7 +27,6 @@
 namespace uringdump {
 namespace {
 
-constexpr unsigned long kPfKthread = 0x00200000; // PF_KTHREAD
 
 const char kUsage[] =
 	"Usage: uringdump [dump] [OPTIONS] PID...\n"
@@ -148,27 +148,6 @@ Result<Options> parse_args(int argc, char** argv)
 	return o;
 }
 
-// Exists, and is not a kernel thread.
-Status check_target(pid_t pid)
-{
-	std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-	std::string stat;
-	if (!in || !std::getline(in, stat))
-		return make_error(Exit::Target, "no such process: " + std::to_string(pid));
-	// Fields after "comm)": state ppid pgrp session tty_nr tpgid flags
-	auto close = stat.rfind(')');
-	unsigned long flags = 0;
-	char state = '?';
-	if (close != std::string::npos)
-		std::sscanf(stat.c_str() + close + 1, " %c %*d %*d %*d %*d %*d %lu", &state, &flags);
-	if (state == 'Z' || state == 'X')
-		return make_error(Exit::Target, "process " + std::to_string(pid) +
-							" has exited (a zombie): nothing left to dump");
-	if (flags & kPfKthread)
-		return make_error(Exit::Target, std::to_string(pid) +
-							" is a kernel thread: it has no io_uring or epoll of its own");
-	return {};
-}
 
 // Tables whose kernel walk raced with changes are marked "complete": false;
 // say so once on stderr, with the remedy.

@@ -1,11 +1,68 @@
-// `uringdump pin` (placeholder until the pinned iterator lands).
+// `uringdump pin PID[:FD] PATH`: pin a dump iterator in bpffs.
+#include <getopt.h>
+
+#include <cstdio>
+#include <string>
+
 #include "cli.hpp"
+#include "pin.hpp"
 
 namespace uringdump {
 
-int cmd_pin(int, char**)
+namespace {
+
+const char kPinUsage[] =
+	"Usage: uringdump pin PID[:FD] PATH [--btf FILE] [-v]\n"
+	"\n"
+	"Pin an iterator that dumps process PID (or only its io_uring or epoll fd FD)\n"
+	"at PATH, which must be in a bpffs mount and must not exist.  Every later read\n"
+	"of PATH (cat PATH, uringdump read PATH) is a fresh dump, whatever its size.\n"
+	"Remove the pin with rm PATH.\n";
+
+} // namespace
+
+int cmd_pin(int argc, char** argv)
 {
-	return fail(make_error(Exit::Failure, "pin: not implemented yet"));
+	enum { OPT_BTF = 256 };
+	static const option longopts[] = {
+		{"btf", required_argument, nullptr, OPT_BTF},
+		{"verbose", no_argument, nullptr, 'v'},
+		{"help", no_argument, nullptr, 'h'},
+		{nullptr, 0, nullptr, 0},
+	};
+	LoadOptions load;
+	optind = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, ":vh", longopts, nullptr)) != -1) {
+		switch (c) {
+		case OPT_BTF:
+			load.btf_path = optarg;
+			break;
+		case 'v':
+			load.verbose = true;
+			break;
+		case 'h':
+			std::fputs(kPinUsage, stdout);
+			return 0;
+		default:
+			return fail(make_error(Exit::Usage, std::string("pin: bad option '") +
+								  argv[optind - 1] + "'"));
+		}
+	}
+	if (argc - optind != 2)
+		return fail(make_error(Exit::Usage, "pin: expected PID[:FD] PATH"));
+	auto target = parse_pin_target(argv[optind]);
+	if (!target)
+		return fail(target.error());
+	if (auto st = check_environment(load, false); !st)
+		return fail(st.error());
+	auto res = pin_dump(*target, argv[optind + 1], load);
+	if (!res)
+		return fail(res.error());
+	std::printf("pinned %s at %s (link id %u, %s iterator)\n", argv[optind], argv[optind + 1],
+		    res->link_id, res->native ? "native" : "CO-RE");
+	return 0;
 }
 
 } // namespace uringdump

@@ -58,6 +58,8 @@ using Skel = std::unique_ptr<uringdump_bpf, SkelDeleter>;
 using Link = std::unique_ptr<bpf_link, LinkDeleter>;
 using Ring = std::unique_ptr<ring_buffer, RingDeleter>;
 
+} // namespace
+
 std::uint64_t random_u64()
 {
 	std::uint64_t v = 0;
@@ -69,6 +71,8 @@ std::uint64_t random_u64()
 	}
 	return v;
 }
+
+namespace {
 
 bool has_cap(const __user_cap_data_struct (&data)[2], int cap)
 {
@@ -254,10 +258,26 @@ unsigned kernel_hz()
 	return static_cast<unsigned>(std::strtoul(text.c_str() + pos + 11, nullptr, 10));
 }
 
+void setup_libbpf(bool verbose)
+{
+	g_verbose = verbose;
+	libbpf_set_print(libbpf_print);
+}
+
+bool kernel_has_native_iterators(const LoadOptions& opts)
+{
+	btf* b = opts.btf_path ? btf__parse(opts.btf_path->c_str(), nullptr) : btf__load_vmlinux_btf();
+	if (!b)
+		return false;
+	bool has = btf__find_by_name_kind(b, "bpf_iter__io_uring_file", BTF_KIND_STRUCT) > 0 &&
+		   btf__find_by_name_kind(b, "bpf_iter__epoll", BTF_KIND_STRUCT) > 0;
+	btf__free(b);
+	return has;
+}
+
 Status check_environment(const LoadOptions& opts, bool need_ptrace)
 {
-	g_verbose = opts.verbose;
-	libbpf_set_print(libbpf_print);
+	setup_libbpf(opts.verbose);
 	if (geteuid() != 0) {
 		__user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
 		__user_cap_data_struct data[2] = {};
@@ -295,8 +315,7 @@ Status check_environment(const LoadOptions& opts, bool need_ptrace)
 
 Result<DumpRecords> dump_records(const DumpRequest& req)
 {
-	g_verbose = req.load.verbose;
-	libbpf_set_print(libbpf_print);
+	setup_libbpf(req.load.verbose);
 
 	std::size_t spill = req.load.spill_bytes;
 	for (;;) {

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,6 +45,16 @@ Status check_environment(const LoadOptions& opts, bool need_ptrace);
 // collects complete record streams.  When records were dropped because the
 // ring buffer was full, reloads with a larger one and dumps again.
 Result<DumpRecords> dump_records(const DumpRequest& req);
+
+// Routes libbpf's messages to stderr when verbose, drops them otherwise.
+void setup_libbpf(bool verbose);
+
+// 64 random bits (the per-load keys of the opaque ids).
+std::uint64_t random_u64();
+
+// Does the running kernel (or `btf_path`) have the native iterator targets
+// (bpf_iter__io_uring_file, bpf_iter__io_uring_buf, bpf_iter__epoll)?
+bool kernel_has_native_iterators(const LoadOptions& opts);
 
 // CONFIG_HZ of the running kernel from /proc/config.gz or /boot/config-*,
 // 0 when unknown.

@@ -1,0 +1,735 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The record producers shared by uringdump's iterators: file description,
+ * io_uring table walks and the epoll tree walk, all emitting the records of
+ * uringdump.h.  Included by uringdump.bpf.c (live task_file iterator, spills
+ * to a ring buffer) and uringdump_pin.bpf.c (pinned, resumable: defines
+ * UD_PIN_MODE, never spills, stops a step before the seq buffer is full).
+ *
+ * Kernel layouts: io_uring tables changed in 6.13 (io_rsrc_node) and
+ * io_mapped_ubuf in 6.12; the ___old flavours describe 6.1 - 6.12.
+ * Everything is read with BPF_CORE_READ (bpf_probe_read_kernel), which works
+ * on every supported kernel: 6.1 has no bpf_rdonly_cast.
+ */
+#ifndef URINGDUMP_DUMP_BPF_H
+#define URINGDUMP_DUMP_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+
+#include "uringdump.h"
+
+#define ANON_INODE_FS_MAGIC 0x09041934
+#define PIPEFS_MAGIC 0x50495045
+#define SOCKFS_MAGIC 0x534F434B
+#define NSFS_MAGIC 0x6e736673
+#define PIDFS_MAGIC 0x50494446
+
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define S_IFLNK 0120000
+#define S_IFREG 0100000
+#define S_IFBLK 0060000
+#define S_IFDIR 0040000
+#define S_IFCHR 0020000
+#define S_IFIFO 0010000
+
+#define IORING_SETUP_SQ_AFF (1U << 2)
+#define FILE_PTR_FLAGS 7UL  /* low bits of file_ptr: FFS_NOWAIT|FFS_ISREG(|FFS_SCM) */
+#define MAX_LOOP (1U << 23) /* bpf_loop's own limit */
+#ifdef UD_PIN_MODE
+/* a path must fit one step with room to spare: about 6 KiB of PATH records */
+#define MAX_PATH_STEPS 96
+#else
+#define MAX_PATH_STEPS 1024 /* chunks and mount crossings of one path */
+#endif
+
+/* ---- configuration, set by the loader before load --------------------- */
+const volatile __u64 id_key0 = 0;
+const volatile __u64 id_key1 = 1; /* odd */
+const volatile __u64 run_id = 0;
+const volatile __u32 seq_budget = 384; /* spillable records per step in seq */
+const volatile __s32 target_fd = -1;   /* dump only this fd (-1: all) */
+const volatile __u32 hz = 0;           /* CONFIG_HZ, when the loader knows it */
+
+#ifndef container_of
+#define container_of(ptr, type, member) ((type *)((void *)(ptr) - __builtin_offsetof(type, member)))
+#endif
+
+/* ---- layouts of kernels before 6.13 (CO-RE flavours) ------------------- */
+struct io_file_table___old {
+	void *files; /* struct io_fixed_file { unsigned long file_ptr; } [] */
+} __attribute__((preserve_access_index));
+
+struct io_fixed_file___old {
+	unsigned long file_ptr;
+} __attribute__((preserve_access_index));
+
+struct io_ring_ctx___old {
+	struct io_file_table___old file_table;
+	unsigned int nr_user_files;
+	unsigned int nr_user_bufs;
+	struct io_mapped_ubuf **user_bufs;
+} __attribute__((preserve_access_index));
+
+/* before 6.12: the buffer's end instead of its length */
+struct io_mapped_ubuf___old {
+	__u64 ubuf;
+	__u64 ubuf_end;
+} __attribute__((preserve_access_index));
+
+/* ---- output state (one stream at a time per loaded program) ----------- */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20); /* the loader resizes it */
+} spill SEC(".maps");
+
+/* struct file already described in this stream: addr -> when */
+struct seen_val {
+	__u64 gen;
+	__u64 seq_num;
+	__u64 call;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1 << 18);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, struct seen_val);
+} seen SEC(".maps");
+
+/* per stream */
+__u64 gen;         /* stream generation, bumped at seq_num 0 */
+__u64 tot_records; /* records of this stream (seq + spilled), kept steps */
+__u64 tot_spilled;
+__u64 tot_dropped;
+__u32 last_tgid;
+__u64 last_task_seq;
+/* per call (one iterator step, possibly re-run by the kernel) */
+__u64 call;        /* invocation counter */
+__u64 cur_seq;     /* meta->seq_num of this call */
+__u64 step_records;
+__u64 step_spilled;
+__u64 step_dropped;
+__u32 step_spillable; /* spillable records written to seq in this step */
+bool step_overflow;   /* a seq write failed: the kernel will re-run this step */
+
+union ud_any {
+	struct ud_hdr h;
+	struct ud_rec_stream stream;
+	struct ud_rec_task task;
+	struct ud_rec_fd fd;
+	struct ud_rec_file file;
+	struct ud_rec_path path;
+	struct ud_rec_ring ring;
+	struct ud_rec_rfile rfile;
+	struct ud_rec_rbuf rbuf;
+	struct ud_rec_epoll epoll;
+	struct ud_rec_epitem epitem;
+	struct ud_rec_table_end tend;
+	struct ud_rec_end end;
+};
+
+/*
+ * Scratch records, one per nesting level, kept off the 512-byte BPF stack:
+ * headers (main step, ring, epoll, TABLE_END), table items, FILE, PATH.
+ */
+static union ud_any rec_hdr, rec_item, rec_file, rec_path;
+
+/* Keyed bijective mix of a kernel address: an opaque id, 0 stays 0. */
+static __always_inline __u64 mix(__u64 x)
+{
+	if (!x)
+		return 0;
+	x ^= id_key0;
+	x *= id_key1;
+	x ^= x >> 31;
+	x *= 0x9e3779b97f4a7c15ULL;
+	x ^= x >> 29;
+	return x ? x : 1;
+}
+
+static __always_inline void rec_init(union ud_any *r, __u16 type, __u32 pid)
+{
+	__builtin_memset(r, 0, sizeof(*r));
+	r->h.type = type;
+	r->h.pid = pid;
+}
+
+/*
+ * Write one record.  Non-spillable records always go to the seq file;
+ * spillable ones go there only within the step's budget.  Returns -1 when
+ * the seq file overflowed: the step's output is discarded by the kernel and
+ * the step re-run, so the caller may stop early.
+ */
+static __always_inline int emit(struct seq_file *seq, union ud_any *r, bool spillable)
+{
+	if (step_overflow)
+		return -1;
+#ifdef UD_PIN_MODE
+	spillable = false; /* a pinned stream is read by cat: everything goes to seq */
+#endif
+	if (!spillable || step_spillable < seq_budget) {
+		if (bpf_seq_write(seq, r, UD_REC_SIZE)) {
+			step_overflow = true;
+			return -1;
+		}
+		if (spillable)
+			step_spillable++;
+		step_records++;
+		return 0;
+	}
+	if (bpf_ringbuf_output(&spill, r, UD_REC_SIZE, 0)) {
+		step_dropped++;
+		return 0;
+	}
+	step_spilled++;
+	step_records++;
+	return 0;
+}
+
+/*
+ * Pinned streams are cut into steps that each fit the seq buffer: a step
+ * stops before a unit (one fd, slot or item, with its FILE and PATH
+ * records) that might not fit.  Live streams spill instead.
+ */
+#define UNIT_WORST ((MAX_PATH_STEPS + 8) * UD_REC_SIZE)
+
+static __always_inline bool room_for_unit(struct seq_file *seq)
+{
+#ifdef UD_PIN_MODE
+	return BPF_CORE_READ(seq, size) - BPF_CORE_READ(seq, count) >= UNIT_WORST;
+#else
+	return true;
+#endif
+}
+
+/*
+ * Start of a call.  The kernel discards a step's seq output exactly when a
+ * seq write of that step overflowed (step_overflow), and then runs the step
+ * again with the same seq_num: only kept steps are added to the totals.
+ */
+static __always_inline void step_begin(__u64 seq_num)
+{
+	call++;
+	if (seq_num == 0) {
+		gen++;
+		tot_records = tot_spilled = tot_dropped = 0;
+		last_tgid = 0;
+		last_task_seq = (__u64)-1;
+	}
+	cur_seq = seq_num;
+	step_records = step_spilled = step_dropped = 0;
+	step_spillable = 0;
+	step_overflow = false;
+}
+
+/* End of a call: the kernel keeps the step unless it overflowed. */
+static __always_inline void step_end(void)
+{
+	if (step_overflow)
+		return;
+	tot_records += step_records;
+	tot_spilled += step_spilled;
+	tot_dropped += step_dropped;
+}
+
+/* ---- files ------------------------------------------------------------- */
+
+struct anon_name {
+	char s[16];
+};
+
+static __always_inline bool name_is(const struct anon_name *n, const char *lit, int len)
+{
+	for (int i = 0; i < len; i++)
+		if (n->s[i] != lit[i])
+			return false;
+	return true;
+}
+
+static __always_inline __u32 file_kind(struct file *f, struct anon_name *name, __u32 *magic)
+{
+	struct inode *inode = BPF_CORE_READ(f, f_inode);
+	__u32 mode = BPF_CORE_READ(inode, i_mode);
+
+	*magic = (__u32)BPF_CORE_READ(inode, i_sb, s_magic);
+	if (*magic == ANON_INODE_FS_MAGIC) {
+		const unsigned char *dn = BPF_CORE_READ(f, f_path.dentry, d_name.name);
+
+		bpf_probe_read_kernel_str(name->s, sizeof(name->s), dn);
+		if (name_is(name, "[io_uring]", 11))
+			return UD_FK_IO_URING;
+		if (name_is(name, "[eventpoll]", 12))
+			return UD_FK_EPOLL;
+		if (name_is(name, "[eventfd]", 10))
+			return UD_FK_EVENTFD;
+		return UD_FK_ANON;
+	}
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+		return UD_FK_REG;
+	case S_IFDIR:
+		return UD_FK_DIR;
+	case S_IFCHR:
+		return UD_FK_CHR;
+	case S_IFBLK:
+		return UD_FK_BLK;
+	case S_IFIFO:
+		return UD_FK_FIFO;
+	case S_IFSOCK:
+		return UD_FK_SOCK;
+	case S_IFLNK:
+		return UD_FK_LNK;
+	}
+	return UD_FK_OTHER;
+}
+
+/* Has FILE of `f` been written already in this stream (by a kept step, or earlier in this call)? */
+static __always_inline bool file_described(__u64 f)
+{
+	struct seen_val *v = bpf_map_lookup_elem(&seen, &f);
+	struct seen_val nv = { gen, cur_seq, call };
+
+	if (v && v->gen == gen && (v->seq_num < cur_seq || v->call == call))
+		return true;
+	if (!v || v->gen != gen || v->seq_num != cur_seq || v->call != call)
+		bpf_map_update_elem(&seen, &f, &nv, BPF_ANY);
+	return false;
+}
+
+struct path_walk {
+	struct seq_file *seq;
+	__u32 pid;
+	__u64 file_id;
+	struct dentry *d;       /* current component */
+	struct mount *mnt;      /* mount of d */
+	struct dentry *mnt_root;
+	const unsigned char *name; /* d's name, NULL until loaded */
+	__u32 len;
+	__u32 off;              /* bytes of name already emitted */
+	__u16 comp;
+	bool deleted;
+};
+
+/*
+ * One step of the walk from a file's dentry up to the root of the mount
+ * tree: cross a mount, or emit one UD_NAME_CHUNK of the current component.
+ * One chunk per bpf_loop call keeps the callback small for the verifier.
+ */
+static long path_step(__u32 i, void *data)
+{
+	struct path_walk *w = data;
+	/* local copies: BPF_CORE_READ relocates every member access it sees */
+	struct dentry *d = w->d;
+	struct mount *mnt = w->mnt;
+	union ud_any *r = &rec_path;
+	__u32 n;
+
+	if (!d)
+		return 1;
+	if (!w->name) {
+		struct dentry *parent = BPF_CORE_READ(d, d_parent);
+
+		if (d == w->mnt_root || d == parent) {
+			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+			if (!up || up == mnt)
+				return 1; /* the root of the mount tree */
+			w->d = BPF_CORE_READ(mnt, mnt_mountpoint);
+			w->mnt = up;
+			w->mnt_root = BPF_CORE_READ(up, mnt.mnt_root);
+			return 0;
+		}
+		w->name = BPF_CORE_READ(d, d_name.name);
+		w->len = BPF_CORE_READ(d, d_name.len);
+		if (w->len > 255)
+			w->len = 255;
+		w->off = 0;
+	}
+
+	n = w->len - w->off;
+	if (n > UD_NAME_CHUNK)
+		n = UD_NAME_CHUNK;
+	rec_init(r, UD_REC_PATH, w->pid);
+	r->path.file_id = w->file_id;
+	r->path.comp = w->comp;
+	r->path.off = w->off / UD_NAME_CHUNK;
+	r->path.len = n;
+	if (n) {
+		/* names are NUL-terminated: never read past the end */
+		bpf_probe_read_kernel_str(r->path.name, UD_NAME_CHUNK, w->name + w->off);
+		if (n == UD_NAME_CHUNK) /* the _str helper kept the last byte for NUL */
+			bpf_probe_read_kernel(&r->path.name[UD_NAME_CHUNK - 1], 1,
+					      w->name + w->off + UD_NAME_CHUNK - 1);
+	}
+	w->off += n;
+	if (w->off >= w->len)
+		r->h.flags |= UD_PATH_LAST_CHUNK;
+	if (w->comp == 0 && w->deleted)
+		r->h.flags |= UD_PATH_DELETED;
+	if (i + 1 >= MAX_PATH_STEPS)
+		r->h.flags |= UD_PATH_TRUNCATED;
+	if (emit(w->seq, r, true))
+		return 1;
+	if (w->off >= w->len) {
+		w->comp++;
+		w->d = BPF_CORE_READ(d, d_parent);
+		w->name = NULL;
+	}
+	return 0;
+}
+
+/* Describe `f` (FILE, and PATH for files with a real path) once per stream. */
+static __always_inline void describe_file(struct seq_file *seq, __u32 pid, struct file *f)
+{
+	struct anon_name name = {};
+	union ud_any *r = &rec_file;
+	__u32 magic;
+	__u64 id = mix((__u64)f);
+
+	if (!f || file_described((__u64)f))
+		return;
+	rec_init(r, UD_REC_FILE, pid);
+	r->file.kind = file_kind(f, &name, &magic);
+	r->file.magic = magic;
+	r->file.file_id = id;
+	r->file.mode = BPF_CORE_READ(f, f_inode, i_mode);
+	r->file.ino = BPF_CORE_READ(f, f_inode, i_ino);
+	r->file.dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+	r->file.rdev = BPF_CORE_READ(f, f_inode, i_rdev);
+	r->file.f_flags = BPF_CORE_READ(f, f_flags);
+	__builtin_memcpy(r->file.anon_name, name.s, sizeof(name.s));
+	if (emit(seq, r, true))
+		return;
+
+	if (magic == ANON_INODE_FS_MAGIC || magic == PIPEFS_MAGIC || magic == SOCKFS_MAGIC ||
+	    magic == NSFS_MAGIC || magic == PIDFS_MAGIC)
+		return; /* pseudo files: the reader derives the name */
+
+	struct vfsmount *vm = BPF_CORE_READ(f, f_path.mnt);
+	struct path_walk w = {
+		.seq = seq,
+		.pid = pid,
+		.file_id = id,
+		.d = BPF_CORE_READ(f, f_path.dentry),
+		.mnt = container_of(vm, struct mount, mnt),
+		.mnt_root = BPF_CORE_READ(vm, mnt_root),
+	};
+	/* unlinked: d_hash.pprev is NULL and the dentry is not a root */
+	struct dentry *d = w.d;
+
+	w.deleted = !BPF_CORE_READ(d, d_hash.pprev) && BPF_CORE_READ(d, d_parent) != d;
+	bpf_loop(MAX_PATH_STEPS, path_step, &w, 0);
+}
+
+/* ---- io_uring -------------------------------------------------------------- */
+
+struct table_walk {
+	struct seq_file *seq;
+	__u32 pid;
+	__u64 ring_id;
+	void *base; /* files[] (before 6.13) or nodes[] */
+	__u32 first; /* index of the first slot of this walk */
+	__u32 count; /* slots done */
+};
+
+static long rfile_step(__u32 step, void *data)
+{
+	struct table_walk *t = data;
+	__u32 i = t->first + step;
+
+	if (!room_for_unit(t->seq))
+		return 1;
+	unsigned long fp = 0;
+	union ud_any *r = &rec_item;
+
+	if (!bpf_core_field_exists(struct io_file_table, data)) {
+		__u32 sz = bpf_core_type_size(struct io_fixed_file___old);
+
+		bpf_probe_read_kernel(&fp, sizeof(fp), t->base + (__u64)i * sz);
+	} else {
+		struct io_rsrc_node *node = NULL;
+
+		bpf_probe_read_kernel(&node, sizeof(node), t->base + (__u64)i * sizeof(void *));
+		if (node)
+			fp = BPF_CORE_READ(node, file_ptr);
+	}
+	struct file *f = (struct file *)(fp & ~FILE_PTR_FLAGS);
+
+	rec_init(r, UD_REC_RFILE, t->pid);
+	r->rfile.ring_id = t->ring_id;
+	r->rfile.index = i;
+	r->rfile.ptr_flags = fp & FILE_PTR_FLAGS;
+	if (f) {
+		describe_file(t->seq, t->pid, f);
+		r->rfile.file_id = mix((__u64)f);
+	} else {
+		r->h.flags |= UD_SLOT_EMPTY;
+	}
+	if (emit(t->seq, r, true))
+		return 1;
+	t->count++;
+	return 0;
+}
+
+static long rbuf_step(__u32 step, void *data)
+{
+	struct table_walk *t = data;
+	__u32 i = t->first + step;
+
+	if (!room_for_unit(t->seq))
+		return 1;
+	struct io_mapped_ubuf *imu = NULL;
+	union ud_any *r = &rec_item;
+
+	rec_init(r, UD_REC_RBUF, t->pid);
+	r->rbuf.ring_id = t->ring_id;
+	r->rbuf.index = i;
+	if (!bpf_core_field_exists(struct io_file_table, data)) {
+		bpf_probe_read_kernel(&imu, sizeof(imu), t->base + (__u64)i * sizeof(void *));
+	} else {
+		struct io_rsrc_node *node = NULL;
+
+		bpf_probe_read_kernel(&node, sizeof(node), t->base + (__u64)i * sizeof(void *));
+		if (node)
+			imu = BPF_CORE_READ(node, buf);
+	}
+	if (imu)
+		r->rbuf.addr = BPF_CORE_READ(imu, ubuf);
+	/* empty slots: no node (6.13+) or the dummy buffer whose ubuf is -1 */
+	if (!imu || r->rbuf.addr == (__u64)-1) {
+		r->h.flags |= UD_SLOT_EMPTY;
+		r->rbuf.addr = 0;
+	} else {
+		if (bpf_core_field_exists(imu->len)) {
+			r->rbuf.len = BPF_CORE_READ(imu, len);
+		} else {
+			struct io_mapped_ubuf___old *o = (void *)imu;
+
+			r->rbuf.len = BPF_CORE_READ(o, ubuf_end) - r->rbuf.addr;
+		}
+		r->rbuf.nr_bvecs = BPF_CORE_READ(imu, nr_bvecs);
+		r->rbuf.acct_pages = BPF_CORE_READ(imu, acct_pages);
+	}
+	if (emit(t->seq, r, true))
+		return 1;
+	t->count++;
+	return 0;
+}
+
+static __always_inline int table_end(struct seq_file *seq, __u32 pid, __u64 owner, __u32 table,
+				     __u32 count, __u32 expected)
+{
+	union ud_any *r = &rec_hdr;
+
+	rec_init(r, UD_REC_TABLE_END, pid);
+	r->tend.owner_id = owner;
+	r->tend.table = table;
+	r->tend.count = count;
+	if (count != expected)
+		r->h.flags |= UD_TABLE_INCOMPLETE;
+	return emit(seq, r, false);
+}
+
+/*
+ * Write the RING record of `file` and return where its tables are:
+ * files[] (or nodes[]) and buffers, with their sizes.  Returns emit()'s status.
+ */
+static __always_inline int emit_ring(struct seq_file *seq, __u32 pid, struct file *file,
+				     struct io_ring_ctx *ctx, void **files, __u32 *nr_files,
+				     void **bufs, __u32 *nr_bufs)
+{
+	union ud_any *r = &rec_hdr;
+
+	if (bpf_core_field_exists(ctx->file_table.data)) {
+		*nr_files = BPF_CORE_READ(ctx, file_table.data.nr);
+		*files = BPF_CORE_READ(ctx, file_table.data.nodes);
+		*nr_bufs = BPF_CORE_READ(ctx, buf_table.nr);
+		*bufs = BPF_CORE_READ(ctx, buf_table.nodes);
+	} else {
+		struct io_ring_ctx___old *o = (void *)ctx;
+
+		*nr_files = BPF_CORE_READ(o, nr_user_files);
+		*files = BPF_CORE_READ(o, file_table.files);
+		*nr_bufs = BPF_CORE_READ(o, nr_user_bufs);
+		*bufs = BPF_CORE_READ(o, user_bufs);
+	}
+	if (!*files)
+		*nr_files = 0;
+	if (!*bufs)
+		*nr_bufs = 0;
+
+	rec_init(r, UD_REC_RING, pid);
+	r->ring.file_id = mix((__u64)file);
+	r->ring.setup_flags = BPF_CORE_READ(ctx, flags);
+	r->ring.sq_entries = BPF_CORE_READ(ctx, sq_entries);
+	r->ring.cq_entries = BPF_CORE_READ(ctx, cq_entries);
+	r->ring.nr_files = *nr_files;
+	r->ring.nr_bufs = *nr_bufs;
+	r->ring.sq_thread_idle = BPF_CORE_READ(ctx, sq_thread_idle);
+	r->ring.sq_cpu = -1;
+
+	struct io_sq_data *sqd = BPF_CORE_READ(ctx, sq_data);
+
+	if (sqd) {
+		r->h.flags |= UD_RING_HAS_SQ_DATA;
+		r->ring.sq_group_id = mix((__u64)sqd);
+		/* without SQ_AFF, newer kernels store the cpu the thread last ran on */
+		if (r->ring.setup_flags & IORING_SETUP_SQ_AFF)
+			r->ring.sq_cpu = BPF_CORE_READ(sqd, sq_cpu);
+		r->ring.sq_thread_pid = BPF_CORE_READ(sqd, thread, pid);
+	}
+	struct io_ev_fd *ev = BPF_CORE_READ(ctx, io_ev_fd);
+
+	if (ev) {
+		r->h.flags |= UD_RING_HAS_EVFD;
+		r->ring.evfd_id = mix((__u64)BPF_CORE_READ(ev, cq_ev_fd));
+		if (BPF_CORE_READ_BITFIELD_PROBED(ev, eventfd_async))
+			r->h.flags |= UD_RING_EVFD_ASYNC;
+	}
+	return emit(seq, r, false);
+}
+
+/* The live iterator: a whole ring in one step (what does not fit spills). */
+static __always_inline void dump_ring(struct seq_file *seq, __u32 pid, struct file *file)
+{
+	struct io_ring_ctx *ctx = BPF_CORE_READ(file, private_data);
+	struct table_walk t = { .seq = seq, .pid = pid, .ring_id = mix((__u64)file) };
+	__u32 nr_files, nr_bufs;
+	void *files, *bufs;
+
+	if (emit_ring(seq, pid, file, ctx, &files, &nr_files, &bufs, &nr_bufs))
+		return;
+
+	t.base = files;
+	bpf_loop(nr_files, rfile_step, &t, 0);
+	if (table_end(seq, pid, t.ring_id, UD_TABLE_RFILE, t.count, nr_files))
+		return;
+
+	t.base = bufs;
+	t.count = 0;
+	bpf_loop(nr_bufs, rbuf_step, &t, 0);
+	table_end(seq, pid, t.ring_id, UD_TABLE_RBUF, t.count, nr_bufs);
+}
+
+/* ---- epoll ------------------------------------------------------------------ */
+
+enum { WALK_VISIT, WALK_DESCEND, WALK_ASCEND };
+
+struct ep_walk {
+	struct seq_file *seq;
+	__u32 pid;
+	__u64 ep_id;
+	struct rb_node *node;
+	int mode;
+	__u32 count;
+	bool done;
+};
+
+static __always_inline struct rb_node *rb_parent_of(struct rb_node *n)
+{
+	return (struct rb_node *)(BPF_CORE_READ(n, __rb_parent_color) & ~3UL);
+}
+
+/* One step of an in-order walk of ep->rbr (one step per bpf_loop call). */
+static long ep_step(__u32 i, void *data)
+{
+	struct ep_walk *w = data;
+	struct rb_node *n = w->node;
+
+	if (w->mode == WALK_VISIT && !room_for_unit(w->seq))
+		return 1;
+	if (!n) {
+		w->done = true;
+		return 1;
+	}
+	if (w->mode == WALK_DESCEND) {
+		struct rb_node *l = BPF_CORE_READ(n, rb_left);
+
+		if (l)
+			w->node = l;
+		else
+			w->mode = WALK_VISIT;
+		return 0;
+	}
+	if (w->mode == WALK_ASCEND) {
+		struct rb_node *p = rb_parent_of(n);
+
+		if (!p) {
+			w->done = true;
+			return 1;
+		}
+		if (BPF_CORE_READ(p, rb_left) == n)
+			w->mode = WALK_VISIT;
+		w->node = p;
+		return 0;
+	}
+
+	/* visit: rbn is the first member of struct epitem */
+	struct epitem *epi = container_of(n, struct epitem, rbn);
+	struct file *tf = BPF_CORE_READ(epi, ffd.file);
+	union ud_any *r = &rec_item;
+
+	describe_file(w->seq, w->pid, tf);
+	rec_init(r, UD_REC_EPITEM, w->pid);
+	r->epitem.ep_id = w->ep_id;
+	r->epitem.file_id = mix((__u64)tf);
+	r->epitem.tfd = BPF_CORE_READ(epi, ffd.fd);
+	r->epitem.events = BPF_CORE_READ(epi, event.events);
+	r->epitem.data = BPF_CORE_READ(epi, event.data);
+	r->epitem.index = w->count;
+	if (emit(w->seq, r, true))
+		return 1;
+	w->count++;
+
+	struct rb_node *right = BPF_CORE_READ(n, rb_right);
+
+	if (right) {
+		w->node = right;
+		w->mode = WALK_DESCEND;
+	} else {
+		w->mode = WALK_ASCEND;
+	}
+	return 0;
+}
+
+static __always_inline void dump_epoll(struct seq_file *seq, __u32 pid, struct file *file)
+{
+	struct eventpoll *ep = BPF_CORE_READ(file, private_data);
+	struct ep_walk w = { .seq = seq, .pid = pid, .ep_id = mix((__u64)file) };
+	union ud_any *r = &rec_hdr;
+
+	rec_init(r, UD_REC_EPOLL, pid);
+	r->epoll.file_id = w.ep_id;
+	if (emit(seq, r, false))
+		return;
+
+	w.node = BPF_CORE_READ(ep, rbr.rb_leftmost);
+	w.mode = WALK_VISIT;
+	if (!w.node)
+		w.done = true;
+	else
+		bpf_loop(MAX_LOOP, ep_step, &w, 0);
+	table_end(seq, pid, w.ep_id, UD_TABLE_EPITEM, w.count, w.done ? w.count : w.count + 1);
+}
+
+static __always_inline void emit_stream(struct seq_file *seq)
+{
+	union ud_any *r = &rec_hdr;
+
+	rec_init(r, UD_REC_STREAM, 0);
+	r->stream.magic = UD_MAGIC;
+	r->stream.version = UD_VERSION;
+	r->stream.rec_size = UD_REC_SIZE;
+	r->stream.layout = bpf_core_field_exists(struct io_file_table, data) ? UD_LAYOUT_RSRC_NODE
+									      : UD_LAYOUT_FIXED_FILE;
+	r->stream.source = UD_SOURCE_TASK_FILE;
+	r->stream.run_id = run_id;
+	r->stream.hz = hz;
+	emit(seq, r, false);
+}
+
+#endif /* URINGDUMP_DUMP_BPF_H */

@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * uringdump_pin: the iterator that `uringdump pin` pins in bpffs.  Every
+ * read of the pin (`cat`, `uringdump read`) is a fresh dump of one process
+ * (or one of its fds), as the same records as the live iterator, with no
+ * side channel: everything is in the seq file, whatever the table sizes.
+ *
+ * The seq buffer holds 32 KiB per iterator step, so the dump is cut into
+ * resumable steps.  The steps are borrowed from the ksym iterator (one per
+ * kernel symbol: over 100,000 on every supported kernel, since 6.0): the
+ * symbols themselves are ignored, each one is a "tick".
+ * Each tick continues a state machine (find the task, walk its fd table,
+ * walk a ring's file and buffer tables, walk an epoll tree) from where the
+ * previous tick stopped, and stops before the buffer could overflow.  A tick
+ * that starts with too little room forces an overflow before writing
+ * anything: the kernel then hands out the buffer and shows that tick again,
+ * empty-handed, which is safe because nothing changed.
+ *
+ * The task is found by walking the task list from the reader's own task, so
+ * this works without bpf_task_from_pid (6.1 lacks it); the pin remembers the
+ * process's start time, so a recycled pid is reported as gone.
+ */
+#define UD_PIN_MODE 1
+#include "dump.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define MAX_TASKS (1U << 22)
+#define NSEC_PER_USER_TICK 10000000ULL /* /proc/PID/stat counts USER_HZ=100 */
+
+const volatile __u32 target_pid = 0;
+const volatile __u64 target_start = 0; /* starttime of /proc/PID/stat, 0: unchecked */
+
+enum phase { PH_FIND, PH_FDS, PH_RFILES, PH_RBUFS, PH_EPITEMS, PH_DONE, PH_GONE, PH_CLOSED };
+
+/* walk state of the current stream */
+static __u32 phase;
+static __u64 session;        /* meta->session_id of the reader that owns the state */
+static struct fdt_walk {
+	struct seq_file *seq;
+	__u32 pid;
+	struct file **fd;    /* fdt->fd */
+	__u32 max_fds;
+	__u32 next;          /* next fd to visit */
+} fw;
+static struct table_walk tw;
+static __u32 tw_nr;          /* slots of the table being walked */
+static void *bufs;           /* the ring's buffer table, walked after its files */
+static __u32 nr_bufs;
+static struct ep_walk ew;
+
+static __always_inline void force_overflow(struct seq_file *seq)
+{
+	/* fill the buffer: the kernel discards this step and shows it again */
+	for (int i = 0; i < (32 << 10) / UD_REC_SIZE + 1; i++)
+		if (bpf_seq_write(seq, &rec_hdr, UD_REC_SIZE))
+			break;
+}
+
+struct find_ctx {
+	struct task_struct *head;
+	struct task_struct *cur;
+	struct task_struct *found;
+};
+
+static long find_step(__u32 i, void *data)
+{
+	struct find_ctx *c = data;
+	struct task_struct *t = c->cur;
+	struct list_head *next = BPF_CORE_READ(t, tasks.next);
+
+	if (BPF_CORE_READ(t, tgid) == target_pid) {
+		c->found = t;
+		return 1;
+	}
+	t = container_of(next, struct task_struct, tasks);
+	if (!next || t == c->head)
+		return 1;
+	c->cur = t;
+	return 0;
+}
+
+/* PH_FIND: locate the process, check it is the one that was pinned. */
+static __always_inline void find_task(struct seq_file *seq)
+{
+	struct task_struct *me = (struct task_struct *)bpf_get_current_task();
+	struct find_ctx c = { .head = me, .cur = me };
+	union ud_any *r = &rec_hdr;
+
+	bpf_loop(MAX_TASKS, find_step, &c, 0);
+	if (!c.found) {
+		phase = PH_GONE;
+		return;
+	}
+	struct task_struct *t = c.found;
+
+	if (target_start && BPF_CORE_READ(t, start_boottime) / NSEC_PER_USER_TICK != target_start) {
+		phase = PH_GONE; /* the pid now belongs to another process */
+		return;
+	}
+	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+
+	rec_init(r, UD_REC_TASK, target_pid);
+	r->task.tid = target_pid;
+	r->task.ppid = BPF_CORE_READ(t, real_parent, tgid);
+	BPF_CORE_READ_STR_INTO(&r->task.comm, t, comm);
+	if (emit(seq, r, false))
+		return;
+	fw.pid = target_pid;
+	fw.fd = BPF_CORE_READ(fdt, fd);
+	fw.max_fds = fdt ? BPF_CORE_READ(fdt, max_fds) : 0;
+	fw.next = 0;
+	phase = PH_FDS;
+}
+
+/* Start a ring's tables at fd `file`: RING record, then PH_RFILES. */
+static __always_inline void begin_ring(struct seq_file *seq, __u32 pid, struct file *file)
+{
+	struct io_ring_ctx *ctx = BPF_CORE_READ(file, private_data);
+	void *files;
+
+	tw.pid = pid;
+	tw.ring_id = mix((__u64)file);
+	tw.first = 0;
+	tw.count = 0;
+	if (emit_ring(seq, pid, file, ctx, &files, &tw_nr, &bufs, &nr_bufs))
+		return;
+	tw.base = files;
+	phase = PH_RFILES;
+}
+
+static __always_inline void begin_epoll(struct seq_file *seq, __u32 pid, struct file *file)
+{
+	struct eventpoll *ep = BPF_CORE_READ(file, private_data);
+	union ud_any *r = &rec_hdr;
+
+	rec_init(r, UD_REC_EPOLL, pid);
+	r->epoll.file_id = mix((__u64)file);
+	if (emit(seq, r, false))
+		return;
+	ew.pid = pid;
+	ew.ep_id = r->epoll.file_id;
+	ew.node = BPF_CORE_READ(ep, rbr.rb_leftmost);
+	ew.mode = WALK_VISIT;
+	ew.count = 0;
+	ew.done = !ew.node;
+	phase = PH_EPITEMS;
+}
+
+/* PH_FDS: one fd per call; returns 1 to end the loop (phase change or no room). */
+static long fd_step(__u32 i, void *data)
+{
+	struct fdt_walk *w = data;
+	struct file *file = NULL;
+	union ud_any *r = &rec_hdr;
+	struct anon_name name = {};
+	__u32 magic, kind, fd = w->next;
+
+	if (fd >= w->max_fds) {
+		phase = PH_DONE;
+		return 1;
+	}
+	if (!room_for_unit(w->seq))
+		return 1;
+	bpf_probe_read_kernel(&file, sizeof(file), w->fd + fd);
+	w->next = fd + 1;
+	if (!file)
+		return 0;
+
+	kind = file_kind(file, &name, &magic);
+	rec_init(r, UD_REC_FD, w->pid);
+	r->fd.fd = fd;
+	r->fd.kind = kind;
+	r->fd.file_id = mix((__u64)file);
+	if (kind == UD_FK_EVENTFD)
+		r->fd.aux_id = mix((__u64)BPF_CORE_READ(file, private_data));
+	if (emit(w->seq, r, false))
+		return 1;
+	if (target_fd >= 0 && fd != (__u32)target_fd)
+		return 0;
+	if (kind == UD_FK_IO_URING || kind == UD_FK_EPOLL || kind == UD_FK_EVENTFD)
+		describe_file(w->seq, w->pid, file);
+	if (kind == UD_FK_IO_URING) {
+		begin_ring(w->seq, w->pid, file);
+		return 1;
+	}
+	if (kind == UD_FK_EPOLL) {
+		begin_epoll(w->seq, w->pid, file);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * One tick: continue the current phase until it changes or room runs out.
+ * bpf_loop wants its context on the stack: the walk state is copied there
+ * and back (the seq pointer is valid for this call only).
+ */
+static __always_inline void tick(struct seq_file *seq)
+{
+	switch (phase) {
+	case PH_FIND:
+		find_task(seq);
+		break;
+	case PH_FDS: {
+		struct fdt_walk w = fw;
+
+		w.seq = seq;
+		bpf_loop(MAX_LOOP, fd_step, &w, 0);
+		fw.next = w.next;
+		break;
+	}
+	case PH_RFILES:
+	case PH_RBUFS: {
+		struct table_walk t = tw;
+		bool files = phase == PH_RFILES;
+
+		t.seq = seq;
+		t.count = 0;
+		if (files)
+			bpf_loop(tw_nr - t.first, rfile_step, &t, 0);
+		else
+			bpf_loop(tw_nr - t.first, rbuf_step, &t, 0);
+		tw.first = t.first + t.count;
+		if (tw.first < tw_nr ||
+		    table_end(seq, tw.pid, tw.ring_id, files ? UD_TABLE_RFILE : UD_TABLE_RBUF, tw_nr, tw_nr))
+			break;
+		if (files) {
+			tw.base = bufs;
+			tw.first = 0;
+			tw_nr = nr_bufs;
+			phase = PH_RBUFS;
+		} else {
+			phase = PH_FDS;
+		}
+		break;
+	}
+	case PH_EPITEMS: {
+		struct ep_walk w = ew;
+
+		w.seq = seq;
+		if (!w.done)
+			bpf_loop(MAX_LOOP, ep_step, &w, 0);
+		ew.node = w.node;
+		ew.mode = w.mode;
+		ew.count = w.count;
+		ew.done = w.done;
+		if (ew.done && !table_end(seq, ew.pid, ew.ep_id, UD_TABLE_EPITEM, ew.count, ew.count))
+			phase = PH_FDS;
+		break;
+	}
+	}
+}
+
+/*
+ * The ksym iterator makes no final call, so the stream is closed by the
+ * tick that finishes the walk (or finds the process gone).  A reader that
+ * gets no END knows the dump is incomplete.
+ */
+static __always_inline void emit_end(struct seq_file *seq, bool concurrent)
+{
+	union ud_any *r = &rec_hdr;
+
+	rec_init(r, UD_REC_END, 0);
+	r->end.records = tot_records + step_records + 1;
+	if (phase == PH_GONE)
+		r->h.flags |= UD_END_TARGET_GONE;
+	if (concurrent)
+		r->h.flags |= UD_END_CONCURRENT;
+	if (!emit(seq, r, false))
+		phase = PH_CLOSED;
+}
+
+SEC("iter/ksym")
+int dump_pinned(struct bpf_iter__ksym *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	__u64 seq_num = ctx->meta->seq_num;
+	/* another reader of the same pin started after us and reset the state */
+	bool concurrent = seq_num != 0 && ctx->meta->session_id != session;
+
+	if (!ctx->ksym)
+		return 0;
+	if (seq_num == 0) {
+		phase = PH_FIND; /* a new reader: start over */
+		session = ctx->meta->session_id;
+	}
+	if (phase == PH_CLOSED)
+		return 0;
+	step_begin(seq_num);
+	if (seq_num == 0)
+		emit_stream(seq);
+	if (!room_for_unit(seq)) {
+		force_overflow(seq);
+		return 0;
+	}
+	if (concurrent) {
+		emit_end(seq, true);
+		goto out;
+	}
+	if (phase < PH_DONE)
+		tick(seq);
+	if (phase == PH_DONE || phase == PH_GONE)
+		emit_end(seq, false);
+out:
+	step_end();
+	return 0;
+}

@@ -1,0 +1,133 @@
+// Pinning the CO-RE pinned iterator (a ksym iterator whose steps drive a
+// resumable dump, see bpf/uringdump_pin.bpf.c) for one process or fd.
+#include "pin.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/magic.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <memory>
+
+#include "proc.hpp"
+#include "uringdump_pin.skel.h"
+
+namespace uringdump {
+namespace {
+
+struct SkelDeleter {
+	void operator()(uringdump_pin_bpf* s) const { uringdump_pin_bpf__destroy(s); }
+};
+struct LinkDeleter {
+	void operator()(bpf_link* l) const { bpf_link__destroy(l); }
+};
+
+std::string dir_of(const std::string& path)
+{
+	auto slash = path.find_last_of('/');
+	if (slash == std::string::npos)
+		return ".";
+	return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+} // namespace
+
+Result<PinTarget> parse_pin_target(std::string_view text)
+{
+	PinTarget t;
+	auto colon = text.find(':');
+	auto pid_text = text.substr(0, colon);
+	auto bad = [&] {
+		return make_error(Exit::Usage, "invalid target '" + std::string(text) + "': expected PID or PID:FD");
+	};
+	long pid = 0;
+	auto [p, ec] = std::from_chars(pid_text.data(), pid_text.data() + pid_text.size(), pid);
+	if (ec != std::errc() || p != pid_text.data() + pid_text.size() || pid <= 0 || pid > 0x3fffffff)
+		return bad();
+	t.pid = static_cast<pid_t>(pid);
+	if (colon != std::string_view::npos) {
+		auto fd_text = text.substr(colon + 1);
+		int fd = -1;
+		auto [q, ec2] = std::from_chars(fd_text.data(), fd_text.data() + fd_text.size(), fd);
+		if (ec2 != std::errc() || q != fd_text.data() + fd_text.size() || fd < 0)
+			return bad();
+		t.fd = fd;
+	}
+	return t;
+}
+
+Status check_pin_path(const std::string& path)
+{
+	struct stat st;
+	if (::lstat(path.c_str(), &st) == 0)
+		return make_error(Exit::Failure, path + " already exists: not overwriting it");
+	std::string dir = dir_of(path);
+	struct statfs fs;
+	if (::statfs(dir.c_str(), &fs) != 0)
+		return make_error(Exit::Environment, dir + ": " + std::strerror(errno));
+	if (static_cast<unsigned long>(fs.f_type) != BPF_FS_MAGIC)
+		return make_error(Exit::Environment,
+				  dir + " is not in a bpffs mount (mount -t bpf bpf /sys/fs/bpf)");
+	return {};
+}
+
+Result<PinResult> pin_dump(const PinTarget& target, const std::string& path, const LoadOptions& opts)
+{
+	if (auto st = check_pin_path(path); !st)
+		return st.error();
+	if (auto st = check_target(target.pid); !st)
+		return st.error();
+	if (target.fd >= 0)
+		if (auto kind = ring_or_epoll_fd(target.pid, target.fd); !kind)
+			return kind.error();
+
+	setup_libbpf(opts.verbose);
+	LIBBPF_OPTS(bpf_object_open_opts, oo);
+	if (opts.btf_path)
+		oo.btf_custom_path = opts.btf_path->c_str();
+	std::unique_ptr<uringdump_pin_bpf, SkelDeleter> skel(uringdump_pin_bpf__open_opts(&oo));
+	if (!skel)
+		return make_error(Exit::Failure, "cannot open the BPF object: " + std::string(std::strerror(errno)));
+	auto* ro = skel->rodata;
+	ro->id_key0 = random_u64();
+	ro->id_key1 = random_u64() | 1;
+	ro->run_id = random_u64();
+	ro->target_fd = target.fd;
+	ro->hz = kernel_hz();
+	ro->target_pid = static_cast<__u32>(target.pid);
+	ro->target_start = proc_start_time(target.pid);
+	// The pinned program never uses the spill ring buffer: keep it small.
+	bpf_map__set_max_entries(skel->maps.spill, 4096);
+
+	if (int err = uringdump_pin_bpf__load(skel.get()); err) {
+		if (err == -EPERM)
+			return make_error(Exit::Permission,
+					  "permission denied loading the BPF iterator: run as root or "
+					  "with CAP_BPF and CAP_PERFMON");
+		return make_error(Exit::Failure, "cannot load the pinned iterator: " +
+							 std::string(std::strerror(-err)) +
+							 (opts.verbose ? "" : "; run with -v for the verifier log"));
+	}
+
+	std::unique_ptr<bpf_link, LinkDeleter> link(bpf_program__attach_iter(skel->progs.dump_pinned, nullptr));
+	if (!link)
+		return make_error(Exit::Failure, "cannot attach the iterator: " + std::string(std::strerror(errno)));
+	if (int err = bpf_link__pin(link.get(), path.c_str()); err) {
+		Exit code = err == -EEXIST ? Exit::Failure : err == -EPERM || err == -EACCES ? Exit::Permission : Exit::Failure;
+		return make_error(code, "cannot pin at " + path + ": " + std::strerror(-err));
+	}
+	PinResult res;
+	bpf_link_info li;
+	std::memset(&li, 0, sizeof(li));
+	__u32 len = sizeof(li);
+	if (bpf_obj_get_info_by_fd(bpf_link__fd(link.get()), &li, &len) == 0)
+		res.link_id = li.id;
+	// The pin keeps the link (and its program and maps) alive; our handles go.
+	return res;
+}
+
+} // namespace uringdump

@@ -1,0 +1,39 @@
+// Pinning a dump iterator in bpffs: every later read of the pin is a fresh
+// dump.  On stock kernels the CO-RE pinned iterator (bpf/uringdump_pin.bpf.c);
+// on kernels with the native io_uring/epoll targets, a native iterator bound
+// to the ring or epoll fd.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "loader.hpp"
+#include "result.hpp"
+
+namespace uringdump {
+
+struct PinTarget {
+	pid_t pid = 0;
+	int fd = -1; // -1: the whole process
+};
+
+// "PID" or "PID:FD".
+Result<PinTarget> parse_pin_target(std::string_view text);
+
+struct PinResult {
+	std::uint32_t link_id = 0;
+	bool native = false;
+};
+
+// Pins at `path`, which must not exist and must be in a bpffs mount.  On
+// failure nothing is left behind (no pin, no link).
+Result<PinResult> pin_dump(const PinTarget& target, const std::string& path, const LoadOptions& opts);
+
+// Checks that `path` may be created as a pin: its directory is in a bpffs
+// mount and nothing exists there yet.
+Status check_pin_path(const std::string& path);
+
+} // namespace uringdump
