@@ -29,7 +29,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
 LIB_SRCS := $(filter-out src/main.cpp,$(wildcard src/*.cpp))
 LIB_OBJS := $(patsubst src/%.cpp,$(BUILD)/obj/%.o,$(LIB_SRCS))
 BPF_SRCS := bpf/uringdump.bpf.c
-SKELS    := $(BUILD)/uringdump.skel.h $(BUILD)/uringdump_pin.skel.h
+SKELS    := $(BUILD)/uringdump.skel.h $(BUILD)/uringdump_pin.skel.h $(BUILD)/uringdump_native.skel.h
 
 .PHONY: all deps demo check check-host install uninstall clean format tidy
 all: $(BUILD)/uringdump
@@ -73,7 +73,7 @@ $(BUILD)/obj/%.o: src/%.cpp $(wildcard src/*.hpp) bpf/uringdump.h | $(BUILD)/obj
 
 # Only the loader and the pinner include the generated skeletons.
 $(BUILD)/obj/loader.o: $(BUILD)/uringdump.skel.h
-$(BUILD)/obj/pin.o: $(BUILD)/uringdump_pin.skel.h
+$(BUILD)/obj/pin.o: $(BUILD)/uringdump_pin.skel.h $(BUILD)/uringdump_native.skel.h
 
 $(BUILD)/liburingdump.a: $(LIB_OBJS)
 	ar rcs $@ $^

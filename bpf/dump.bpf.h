@@ -138,6 +138,20 @@ union ud_any {
  */
 static union ud_any rec_hdr, rec_item, rec_file, rec_path;
 
+/*
+ * Always 0, but unknown to the verifier.  Kernels before 6.7 verify a
+ * bpf_loop callback once, with the loop state as the caller left it: a
+ * field that starts as a constant (a walk's mode, a NULL name) makes the
+ * verifier treat the other branches as dead and remove them.  Walk states
+ * are initialised through opaque() so that every branch stays.
+ */
+__u64 opaque_zero;
+
+static __always_inline __u64 opaque(__u64 v)
+{
+	return v + opaque_zero;
+}
+
 /* Keyed bijective mix of a kernel address: an opaque id, 0 stays 0. */
 static __always_inline __u64 mix(__u64 x)
 {
@@ -417,6 +431,10 @@ static __always_inline void describe_file(struct seq_file *seq, __u32 pid, struc
 		.d = BPF_CORE_READ(f, f_path.dentry),
 		.mnt = container_of(vm, struct mount, mnt),
 		.mnt_root = BPF_CORE_READ(vm, mnt_root),
+		.name = (const unsigned char *)opaque(0),
+		.len = opaque(0),
+		.off = opaque(0),
+		.comp = opaque(0),
 	};
 	/* unlinked: d_hash.pprev is NULL and the dentry is not a root */
 	struct dentry *d = w.d;
@@ -436,16 +454,34 @@ struct table_walk {
 	__u32 count; /* slots done */
 };
 
+/* One RFILE record: slot `i` of a ring's file table (fp: file_ptr, 0 = empty). */
+static __always_inline int emit_rfile(struct seq_file *seq, __u32 pid, __u64 ring_id, __u32 i,
+				      unsigned long fp)
+{
+	struct file *f = (struct file *)(fp & ~FILE_PTR_FLAGS);
+	union ud_any *r = &rec_item;
+
+	if (f)
+		describe_file(seq, pid, f);
+	rec_init(r, UD_REC_RFILE, pid);
+	r->rfile.ring_id = ring_id;
+	r->rfile.index = i;
+	r->rfile.ptr_flags = fp & FILE_PTR_FLAGS;
+	if (f)
+		r->rfile.file_id = mix((__u64)f);
+	else
+		r->h.flags |= UD_SLOT_EMPTY;
+	return emit(seq, r, true);
+}
+
 static long rfile_step(__u32 step, void *data)
 {
 	struct table_walk *t = data;
 	__u32 i = t->first + step;
+	unsigned long fp = 0;
 
 	if (!room_for_unit(t->seq))
 		return 1;
-	unsigned long fp = 0;
-	union ud_any *r = &rec_item;
-
 	if (!bpf_core_field_exists(struct io_file_table, data)) {
 		__u32 sz = bpf_core_type_size(struct io_fixed_file___old);
 
@@ -457,46 +493,21 @@ static long rfile_step(__u32 step, void *data)
 		if (node)
 			fp = BPF_CORE_READ(node, file_ptr);
 	}
-	struct file *f = (struct file *)(fp & ~FILE_PTR_FLAGS);
-
-	rec_init(r, UD_REC_RFILE, t->pid);
-	r->rfile.ring_id = t->ring_id;
-	r->rfile.index = i;
-	r->rfile.ptr_flags = fp & FILE_PTR_FLAGS;
-	if (f) {
-		describe_file(t->seq, t->pid, f);
-		r->rfile.file_id = mix((__u64)f);
-	} else {
-		r->h.flags |= UD_SLOT_EMPTY;
-	}
-	if (emit(t->seq, r, true))
+	if (emit_rfile(t->seq, t->pid, t->ring_id, i, fp))
 		return 1;
 	t->count++;
 	return 0;
 }
 
-static long rbuf_step(__u32 step, void *data)
+/* One RBUF record: slot `i` of a ring's buffer table (imu NULL: empty). */
+static __always_inline int emit_rbuf(struct seq_file *seq, __u32 pid, __u64 ring_id, __u32 i,
+				     struct io_mapped_ubuf *imu)
 {
-	struct table_walk *t = data;
-	__u32 i = t->first + step;
-
-	if (!room_for_unit(t->seq))
-		return 1;
-	struct io_mapped_ubuf *imu = NULL;
 	union ud_any *r = &rec_item;
 
-	rec_init(r, UD_REC_RBUF, t->pid);
-	r->rbuf.ring_id = t->ring_id;
+	rec_init(r, UD_REC_RBUF, pid);
+	r->rbuf.ring_id = ring_id;
 	r->rbuf.index = i;
-	if (!bpf_core_field_exists(struct io_file_table, data)) {
-		bpf_probe_read_kernel(&imu, sizeof(imu), t->base + (__u64)i * sizeof(void *));
-	} else {
-		struct io_rsrc_node *node = NULL;
-
-		bpf_probe_read_kernel(&node, sizeof(node), t->base + (__u64)i * sizeof(void *));
-		if (node)
-			imu = BPF_CORE_READ(node, buf);
-	}
 	if (imu)
 		r->rbuf.addr = BPF_CORE_READ(imu, ubuf);
 	/* empty slots: no node (6.13+) or the dummy buffer whose ubuf is -1 */
@@ -514,7 +525,27 @@ static long rbuf_step(__u32 step, void *data)
 		r->rbuf.nr_bvecs = BPF_CORE_READ(imu, nr_bvecs);
 		r->rbuf.acct_pages = BPF_CORE_READ(imu, acct_pages);
 	}
-	if (emit(t->seq, r, true))
+	return emit(seq, r, true);
+}
+
+static long rbuf_step(__u32 step, void *data)
+{
+	struct table_walk *t = data;
+	__u32 i = t->first + step;
+	struct io_mapped_ubuf *imu = NULL;
+
+	if (!room_for_unit(t->seq))
+		return 1;
+	if (!bpf_core_field_exists(struct io_file_table, data)) {
+		bpf_probe_read_kernel(&imu, sizeof(imu), t->base + (__u64)i * sizeof(void *));
+	} else {
+		struct io_rsrc_node *node = NULL;
+
+		bpf_probe_read_kernel(&node, sizeof(node), t->base + (__u64)i * sizeof(void *));
+		if (node)
+			imu = BPF_CORE_READ(node, buf);
+	}
+	if (emit_rbuf(t->seq, t->pid, t->ring_id, i, imu))
 		return 1;
 	t->count++;
 	return 0;
@@ -594,10 +625,12 @@ static __always_inline int emit_ring(struct seq_file *seq, __u32 pid, struct fil
 }
 
 /* The live iterator: a whole ring in one step (what does not fit spills). */
-static __always_inline void dump_ring(struct seq_file *seq, __u32 pid, struct file *file)
+static __always_inline void walk_ring(struct seq_file *seq, __u32 pid, struct file *file)
 {
 	struct io_ring_ctx *ctx = BPF_CORE_READ(file, private_data);
-	struct table_walk t = { .seq = seq, .pid = pid, .ring_id = mix((__u64)file) };
+	struct table_walk t = {
+		.seq = seq, .pid = pid, .ring_id = mix((__u64)file), .first = opaque(0), .count = opaque(0)
+	};
 	__u32 nr_files, nr_bufs;
 	void *files, *bufs;
 
@@ -610,7 +643,7 @@ static __always_inline void dump_ring(struct seq_file *seq, __u32 pid, struct fi
 		return;
 
 	t.base = bufs;
-	t.count = 0;
+	t.count = opaque(0);
 	bpf_loop(nr_bufs, rbuf_step, &t, 0);
 	table_end(seq, pid, t.ring_id, UD_TABLE_RBUF, t.count, nr_bufs);
 }
@@ -628,6 +661,24 @@ struct ep_walk {
 	__u32 count;
 	bool done;
 };
+
+/* One EPITEM record (and the target's FILE once). */
+static __always_inline int emit_epitem(struct seq_file *seq, __u32 pid, __u64 ep_id, __u32 index,
+				       struct epitem *epi)
+{
+	struct file *tf = BPF_CORE_READ(epi, ffd.file);
+	union ud_any *r = &rec_item;
+
+	describe_file(seq, pid, tf);
+	rec_init(r, UD_REC_EPITEM, pid);
+	r->epitem.ep_id = ep_id;
+	r->epitem.file_id = mix((__u64)tf);
+	r->epitem.tfd = BPF_CORE_READ(epi, ffd.fd);
+	r->epitem.events = BPF_CORE_READ(epi, event.events);
+	r->epitem.data = BPF_CORE_READ(epi, event.data);
+	r->epitem.index = index;
+	return emit(seq, r, true);
+}
 
 static __always_inline struct rb_node *rb_parent_of(struct rb_node *n)
 {
@@ -670,18 +721,8 @@ static long ep_step(__u32 i, void *data)
 
 	/* visit: rbn is the first member of struct epitem */
 	struct epitem *epi = container_of(n, struct epitem, rbn);
-	struct file *tf = BPF_CORE_READ(epi, ffd.file);
-	union ud_any *r = &rec_item;
 
-	describe_file(w->seq, w->pid, tf);
-	rec_init(r, UD_REC_EPITEM, w->pid);
-	r->epitem.ep_id = w->ep_id;
-	r->epitem.file_id = mix((__u64)tf);
-	r->epitem.tfd = BPF_CORE_READ(epi, ffd.fd);
-	r->epitem.events = BPF_CORE_READ(epi, event.events);
-	r->epitem.data = BPF_CORE_READ(epi, event.data);
-	r->epitem.index = w->count;
-	if (emit(w->seq, r, true))
+	if (emit_epitem(w->seq, w->pid, w->ep_id, w->count, epi))
 		return 1;
 	w->count++;
 
@@ -696,7 +737,7 @@ static long ep_step(__u32 i, void *data)
 	return 0;
 }
 
-static __always_inline void dump_epoll(struct seq_file *seq, __u32 pid, struct file *file)
+static __always_inline void walk_epoll(struct seq_file *seq, __u32 pid, struct file *file)
 {
 	struct eventpoll *ep = BPF_CORE_READ(file, private_data);
 	struct ep_walk w = { .seq = seq, .pid = pid, .ep_id = mix((__u64)file) };
@@ -708,7 +749,9 @@ static __always_inline void dump_epoll(struct seq_file *seq, __u32 pid, struct f
 		return;
 
 	w.node = BPF_CORE_READ(ep, rbr.rb_leftmost);
-	w.mode = WALK_VISIT;
+	w.mode = opaque(WALK_VISIT);
+	w.count = opaque(0);
+	w.done = opaque(0);
 	if (!w.node)
 		w.done = true;
 	else

@@ -82,9 +82,9 @@ int dump_task_file(struct bpf_iter__task_file *ctx)
 	if (kind == UD_FK_IO_URING || kind == UD_FK_EPOLL || kind == UD_FK_EVENTFD)
 		describe_file(seq, pid, file);
 	if (kind == UD_FK_IO_URING)
-		dump_ring(seq, pid, file);
+		walk_ring(seq, pid, file);
 	else if (kind == UD_FK_EPOLL)
-		dump_epoll(seq, pid, file);
+		walk_epoll(seq, pid, file);
 out:
 	step_end();
 	return 0;

@@ -12,25 +12,32 @@ namespace uringdump {
 namespace {
 
 const char kPinUsage[] =
-	"Usage: uringdump pin PID[:FD] PATH [--btf FILE] [-v]\n"
+	"Usage: uringdump pin PID[:FD] PATH [--native|--core] [--btf FILE] [-v]\n"
 	"\n"
 	"Pin an iterator that dumps process PID (or only its io_uring or epoll fd FD)\n"
 	"at PATH, which must be in a bpffs mount and must not exist.  Every later read\n"
 	"of PATH (cat PATH, uringdump read PATH) is a fresh dump, whatever its size.\n"
-	"Remove the pin with rm PATH.\n";
+	"Remove the pin with rm PATH.\n"
+	"\n"
+	"  --native   use the native io_uring_file/epoll iterator for PID:FD (kernels\n"
+	"             with the proposal's targets only); default: when available\n"
+	"  --core     always use the CO-RE iterator\n";
 
 } // namespace
 
 int cmd_pin(int argc, char** argv)
 {
-	enum { OPT_BTF = 256 };
+	enum { OPT_BTF = 256, OPT_NATIVE, OPT_CORE };
 	static const option longopts[] = {
 		{"btf", required_argument, nullptr, OPT_BTF},
+		{"native", no_argument, nullptr, OPT_NATIVE},
+		{"core", no_argument, nullptr, OPT_CORE},
 		{"verbose", no_argument, nullptr, 'v'},
 		{"help", no_argument, nullptr, 'h'},
 		{nullptr, 0, nullptr, 0},
 	};
 	LoadOptions load;
+	PinMode mode = PinMode::Auto;
 	optind = 1;
 	opterr = 0;
 	int c;
@@ -41,6 +48,12 @@ int cmd_pin(int argc, char** argv)
 			break;
 		case 'v':
 			load.verbose = true;
+			break;
+		case OPT_NATIVE:
+			mode = PinMode::Native;
+			break;
+		case OPT_CORE:
+			mode = PinMode::Core;
 			break;
 		case 'h':
 			std::fputs(kPinUsage, stdout);
@@ -57,7 +70,7 @@ int cmd_pin(int argc, char** argv)
 		return fail(target.error());
 	if (auto st = check_environment(load, false); !st)
 		return fail(st.error());
-	auto res = pin_dump(*target, argv[optind + 1], load);
+	auto res = pin_dump(*target, argv[optind + 1], load, mode);
 	if (!res)
 		return fail(res.error());
 	std::printf("pinned %s at %s (link id %u, %s iterator)\n", argv[optind], argv[optind + 1],

@@ -145,7 +145,10 @@ Status Loaded::run(pid_t pid, std::vector<std::uint8_t>& stream, std::vector<std
 	std::memset(&info, 0, sizeof(info));
 	LIBBPF_OPTS(bpf_iter_attach_opts, ao);
 	if (pid > 0) {
-		info.task.pid = static_cast<__u32>(pid);
+		// Bound to the thread-group leader only: threads share its fd
+		// table, and 6.1's pid-bound task_file walk across threads ends
+		// its stream in the middle (a final call after the first thread).
+		info.task.tid = static_cast<__u32>(pid);
 		ao.link_info = &info;
 		ao.link_info_len = sizeof(info);
 	}

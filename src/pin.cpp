@@ -7,6 +7,8 @@
 #include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
@@ -14,6 +16,8 @@
 #include <memory>
 
 #include "proc.hpp"
+#include "unique_fd.hpp"
+#include "uringdump_native.skel.h"
 #include "uringdump_pin.skel.h"
 
 namespace uringdump {
@@ -21,6 +25,9 @@ namespace {
 
 struct SkelDeleter {
 	void operator()(uringdump_pin_bpf* s) const { uringdump_pin_bpf__destroy(s); }
+};
+struct NativeDeleter {
+	void operator()(uringdump_native_bpf* s) const { uringdump_native_bpf__destroy(s); }
 };
 struct LinkDeleter {
 	void operator()(bpf_link* l) const { bpf_link__destroy(l); }
@@ -75,17 +82,99 @@ Status check_pin_path(const std::string& path)
 	return {};
 }
 
-Result<PinResult> pin_dump(const PinTarget& target, const std::string& path, const LoadOptions& opts)
+namespace {
+
+// A copy of another process's fd (pidfd_open + pidfd_getfd).
+Result<UniqueFd> fetch_fd(pid_t pid, int fd)
+{
+	UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+	if (!pidfd)
+		return make_error(errno == ESRCH ? Exit::Target : Exit::Failure,
+				  "pidfd_open(" + std::to_string(pid) + "): " + std::strerror(errno));
+	UniqueFd copy(static_cast<int>(syscall(SYS_pidfd_getfd, pidfd.get(), fd, 0)));
+	if (!copy)
+		return make_error(errno == EPERM ? Exit::Permission : Exit::Target,
+				  "pidfd_getfd(" + std::to_string(pid) + ":" + std::to_string(fd) +
+					  "): " + std::strerror(errno));
+	return copy;
+}
+
+// A native io_uring_file or epoll iterator bound to the target fd.
+Result<PinResult> pin_native(const PinTarget& target, FdKind kind, const std::string& path,
+			     const LoadOptions& opts)
+{
+	const char* tname = kind == FdKind::IoUring ? "io_uring_file" : "epoll";
+	LIBBPF_OPTS(bpf_object_open_opts, oo);
+	if (opts.btf_path)
+		oo.btf_custom_path = opts.btf_path->c_str();
+	std::unique_ptr<uringdump_native_bpf, NativeDeleter> skel(uringdump_native_bpf__open_opts(&oo));
+	if (!skel)
+		return make_error(Exit::Failure, "cannot open the BPF object: " + std::string(std::strerror(errno)));
+	bpf_program* prog = kind == FdKind::IoUring ? skel->progs.dump_io_uring_file : skel->progs.dump_epoll;
+	bpf_program__set_autoload(skel->progs.dump_io_uring_file, kind == FdKind::IoUring);
+	bpf_program__set_autoload(skel->progs.dump_io_uring_buf, false);
+	bpf_program__set_autoload(skel->progs.dump_epoll, kind == FdKind::Epoll);
+	skel->rodata->id_key0 = random_u64();
+	skel->rodata->id_key1 = random_u64() | 1;
+	skel->rodata->run_id = random_u64();
+	skel->rodata->hz = kernel_hz();
+	skel->rodata->target_pid = static_cast<__u32>(target.pid);
+	bpf_map__set_max_entries(skel->maps.spill, 4096);
+	if (int err = uringdump_native_bpf__load(skel.get()); err) {
+		if (err == -ESRCH || err == -ENOENT)
+			return make_error(Exit::Environment,
+					  std::string("this kernel has no ") + tname +
+						  " iterator target (the native io_uring/epoll iterators are not "
+						  "in mainline Linux); pin without --native to use the CO-RE iterator");
+		return make_error(err == -EPERM ? Exit::Permission : Exit::Failure,
+				  std::string("cannot load the native ") + tname +
+					  " iterator: " + std::strerror(-err));
+	}
+	auto fd = fetch_fd(target.pid, target.fd);
+	if (!fd)
+		return fd.error();
+	// io_uring_fd and epoll_fd are the union's first member, like map_fd.
+	union bpf_iter_link_info info;
+	std::memset(&info, 0, sizeof(info));
+	info.map.map_fd = static_cast<__u32>(fd->get());
+	LIBBPF_OPTS(bpf_iter_attach_opts, ao, .link_info = &info, .link_info_len = sizeof(info));
+	std::unique_ptr<bpf_link, LinkDeleter> link(bpf_program__attach_iter(prog, &ao));
+	if (!link)
+		return make_error(Exit::Failure, std::string("cannot attach the ") + tname +
+							 " iterator: " + std::strerror(errno));
+	if (int err = bpf_link__pin(link.get(), path.c_str()); err)
+		return make_error(err == -EPERM || err == -EACCES ? Exit::Permission : Exit::Failure,
+				  "cannot pin at " + path + ": " + std::strerror(-err));
+	PinResult res;
+	res.native = true;
+	bpf_link_info li;
+	std::memset(&li, 0, sizeof(li));
+	__u32 len = sizeof(li);
+	if (bpf_obj_get_info_by_fd(bpf_link__fd(link.get()), &li, &len) == 0)
+		res.link_id = li.id;
+	return res;
+}
+
+} // namespace
+
+Result<PinResult> pin_dump(const PinTarget& target, const std::string& path, const LoadOptions& opts,
+			   PinMode mode)
 {
 	if (auto st = check_pin_path(path); !st)
 		return st.error();
 	if (auto st = check_target(target.pid); !st)
 		return st.error();
-	if (target.fd >= 0)
-		if (auto kind = ring_or_epoll_fd(target.pid, target.fd); !kind)
-			return kind.error();
-
+	if (mode == PinMode::Native && target.fd < 0)
+		return make_error(Exit::Usage, "--native needs PID:FD: native iterators dump one ring or epoll");
 	setup_libbpf(opts.verbose);
+	if (target.fd >= 0) {
+		auto kind = ring_or_epoll_fd(target.pid, target.fd);
+		if (!kind)
+			return kind.error();
+		if (mode == PinMode::Native || (mode == PinMode::Auto && kernel_has_native_iterators(opts)))
+			return pin_native(target, *kind, path, opts);
+	}
+
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
 	if (opts.btf_path)
 		oo.btf_custom_path = opts.btf_path->c_str();

@@ -20,6 +20,12 @@ struct PinTarget {
 	int fd = -1; // -1: the whole process
 };
 
+enum class PinMode {
+	Auto,   // native iterator for PID:FD when the kernel has the targets
+	Native, // the native iterator or an error
+	Core,   // always the CO-RE iterator
+};
+
 // "PID" or "PID:FD".
 Result<PinTarget> parse_pin_target(std::string_view text);
 
@@ -30,7 +36,8 @@ struct PinResult {
 
 // Pins at `path`, which must not exist and must be in a bpffs mount.  On
 // failure nothing is left behind (no pin, no link).
-Result<PinResult> pin_dump(const PinTarget& target, const std::string& path, const LoadOptions& opts);
+Result<PinResult> pin_dump(const PinTarget& target, const std::string& path, const LoadOptions& opts,
+			   PinMode mode = PinMode::Auto);
 
 // Checks that `path` may be created as a pin: its directory is in a bpffs
 // mount and nothing exists there yet.

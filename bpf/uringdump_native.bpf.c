@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Programs for the native io_uring_file, io_uring_buf and epoll iterator
+ * targets of the BPF iterator proposal for io_uring and epoll (not in
+ * mainline Linux; see kernel-patch/).  They emit the same records as the
+ * CO-RE iterators, so `bpftool iter pin uringdump_native.bpf.o PATH
+ * io_uring_fd N` (or `uringdump pin` on a kernel with the targets) gives a
+ * pin that `uringdump read` renders.  The kernel visits one slot or item
+ * per step and calls the program once more at the end with a NULL
+ * file/buffer/item, which closes the table and the stream.
+ *
+ * On a stock kernel these programs cannot load: libbpf finds no
+ * bpf_iter_io_uring_file (etc.) in the kernel's BTF.
+ */
+#define UD_PIN_MODE 1 /* each step is one slot: no spill, no side channel */
+#include "dump.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* set by `uringdump pin`; 0 when pinned by bpftool (records then have pid 0) */
+const volatile __u32 target_pid = 0;
+
+/*
+ * The contexts, as the proposal's UAPI defines them.  Stock kernels'
+ * vmlinux.h lacks them, and a patched kernel's has them under the kernel's
+ * names: ours are private names with the same layout (the verifier checks
+ * the context against the target's own BTF, not against these names).
+ */
+struct ud_iter_io_uring_file {
+	union {
+		struct bpf_iter_meta *meta;
+	};
+	union {
+		struct io_ring_ctx *ctx;
+	};
+	union {
+		struct file *file;
+	};
+	__u64 index;
+};
+
+struct ud_iter_io_uring_buf {
+	union {
+		struct bpf_iter_meta *meta;
+	};
+	union {
+		struct io_ring_ctx *ctx;
+	};
+	union {
+		struct io_mapped_ubuf *ubuf;
+	};
+	__u64 index;
+};
+
+struct ud_iter_epoll {
+	union {
+		struct bpf_iter_meta *meta;
+	};
+	union {
+		struct eventpoll *ep;
+	};
+	union {
+		struct epitem *epi;
+	};
+};
+
+/* The ring's id: these targets give the io_ring_ctx, not the ring's file. */
+static __always_inline __u64 ring_id_of(struct io_ring_ctx *ctx)
+{
+	return mix((__u64)ctx);
+}
+
+/* First step of a ring stream: STREAM and RING; returns the table sizes. */
+static __always_inline void begin_ring_stream(struct seq_file *seq, struct io_ring_ctx *ctx,
+					      __u32 *nr_files, __u32 *nr_bufs)
+{
+	void *files, *bufs;
+
+	emit_stream(seq);
+	emit_ring(seq, target_pid, (struct file *)ctx, ctx, &files, nr_files, &bufs, nr_bufs);
+}
+
+static __always_inline void end_stream(struct seq_file *seq)
+{
+	union ud_any *r = &rec_hdr;
+
+	rec_init(r, UD_REC_END, 0);
+	r->end.records = tot_records + step_records + 1;
+	emit(seq, r, false);
+}
+
+static __u32 nr_slots;   /* table size of the ring being iterated */
+static __u32 slots_seen; /* slots visited in this stream */
+
+SEC("iter/io_uring_file")
+int dump_io_uring_file(struct ud_iter_io_uring_file *it)
+{
+	struct seq_file *seq = it->meta->seq;
+	struct io_ring_ctx *ctx = it->ctx;
+	__u32 nr_files = 0, nr_bufs = 0;
+	__u64 fp = 0;
+
+	step_begin(it->meta->seq_num);
+	if (it->meta->seq_num == 0) {
+		begin_ring_stream(seq, ctx, &nr_files, &nr_bufs);
+		nr_slots = nr_files;
+		slots_seen = 0;
+	}
+	/* the final call has a NULL file and an index past the table */
+	if (!it->file && it->index >= nr_slots) {
+		table_end(seq, target_pid, ring_id_of(ctx), UD_TABLE_RFILE, slots_seen, nr_slots);
+		end_stream(seq);
+	} else {
+		bpf_probe_read_kernel(&fp, sizeof(fp), &it->file);
+		if (!emit_rfile(seq, target_pid, ring_id_of(ctx), (__u32)it->index, fp))
+			slots_seen++;
+	}
+	step_end();
+	return 0;
+}
+
+SEC("iter/io_uring_buf")
+int dump_io_uring_buf(struct ud_iter_io_uring_buf *it)
+{
+	struct seq_file *seq = it->meta->seq;
+	struct io_ring_ctx *ctx = it->ctx;
+	__u32 nr_files = 0, nr_bufs = 0;
+	struct io_mapped_ubuf *imu = NULL;
+
+	step_begin(it->meta->seq_num);
+	if (it->meta->seq_num == 0) {
+		begin_ring_stream(seq, ctx, &nr_files, &nr_bufs);
+		nr_slots = nr_bufs;
+		slots_seen = 0;
+	}
+	if (!it->ubuf && it->index >= nr_slots) {
+		table_end(seq, target_pid, ring_id_of(ctx), UD_TABLE_RBUF, slots_seen, nr_slots);
+		end_stream(seq);
+	} else {
+		bpf_probe_read_kernel(&imu, sizeof(imu), &it->ubuf);
+		if (!emit_rbuf(seq, target_pid, ring_id_of(ctx), (__u32)it->index, imu))
+			slots_seen++;
+	}
+	step_end();
+	return 0;
+}
+
+SEC("iter/epoll")
+int dump_epoll(struct ud_iter_epoll *it)
+{
+	struct seq_file *seq = it->meta->seq;
+	struct eventpoll *ep = it->ep;
+	struct file *epfile = BPF_CORE_READ(ep, file);
+	__u64 ep_id = mix((__u64)epfile);
+	union ud_any *r = &rec_hdr;
+	struct epitem *epi = NULL;
+
+	step_begin(it->meta->seq_num);
+	if (it->meta->seq_num == 0) {
+		emit_stream(seq);
+		describe_file(seq, target_pid, epfile);
+		rec_init(r, UD_REC_EPOLL, target_pid);
+		r->epoll.file_id = ep_id;
+		emit(seq, r, false);
+		slots_seen = 0;
+	}
+	bpf_probe_read_kernel(&epi, sizeof(epi), &it->epi);
+	if (!epi) {
+		table_end(seq, target_pid, ep_id, UD_TABLE_EPITEM, slots_seen, slots_seen);
+		end_stream(seq);
+	} else if (!emit_epitem(seq, target_pid, ep_id, slots_seen, epi)) {
+		slots_seen++;
+	}
+	step_end();
+	return 0;
+}

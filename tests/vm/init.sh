@@ -1,0 +1,145 @@
+#!/bin/busybox sh
+# shellcheck shell=dash disable=SC3045  # busybox ash: ulimit -n exists
+# /init of the vmtest guest (busybox initramfs built by mkinitramfs.sh).
+#
+# Runs the workloads of /t/workloads in the order of /t/workloads.list
+# (arguments from /t/workloads.conf), dumps each with /t/uringdump (JSON,
+# JSON --freeze, text) and sends the result files to the host over the serial
+# console, then reboots (qemu runs with -no-reboot, so it exits).  The guest
+# judges nothing: the host decodes the files (collect.py) and compares them
+# (judge.py).
+#
+# Results are grouped in units, one directory each: "probe", one per workload
+# (truth.json, ready, wl.{out,err,rc}, {json,freeze,text}.{out,err,rc}) and
+# "kernel" (dmesg).  Console protocol, one record per line (\r stripped by
+# the host):
+#   @@UD BEGIN <uname -r>
+#   @@UD T <uptime> <step>           progress, for whoever reads the log
+#   @@UD F <unit> <chunk>            base64 of the unit's .tar.gz, 76 columns a line
+#   @@UD FE <unit> <size> <md5>      end of the unit's archive
+#   @@UD END
+# Kernel messages are kept off the console while the tests run (printk level
+# 1) and sent in the unit "kernel" at the end.
+
+/bin/busybox --install -s /bin
+export PATH=/bin LD_LIBRARY_PATH=/lib/x86_64-linux-gnu HOME=/tmp
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t tmpfs tmpfs /tmp
+mount -t bpf bpf /sys/fs/bpf
+echo 1 > /proc/sys/kernel/printk
+ulimit -n 65536 2>/dev/null
+
+# Kernel command-line words NAME=VALUE reach init as environment variables.
+READY_WAIT=${ud_ready:-60}    # seconds a workload may take to become ready
+STEP_WAIT=${ud_step:-90}      # seconds one uringdump run may take
+BUDGET=${ud_budget:-600}      # uptime by which every test must be done, so that
+                              # the results still reach the host before qemu is killed
+
+out=/tmp/out
+mkdir -p $out
+
+step() {
+    read -r up _ < /proc/uptime
+    echo "@@UD T $up $*"
+}
+
+emit() {   # emit UNIT: send $out/UNIT as a base64'ed tar.gz
+    tar -C $out -czf /tmp/emit.tgz "$1"
+    size=$(wc -c < /tmp/emit.tgz)
+    sum=$(md5sum < /tmp/emit.tgz)
+    # one big write is much faster on the emulated UART than a write per line
+    base64 /tmp/emit.tgz | sed "s|^|@@UD F $1 |" > /tmp/emit
+    echo "@@UD FE $1 $size ${sum%% *}" >> /tmp/emit
+    cat /tmp/emit
+}
+
+alive() {   # a zombie is not alive: its stat state is Z
+    st=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)
+    [ -n "$st" ] && [ "$st" != Z ]
+}
+
+left() {   # seconds left of the budget
+    read -r up _ < /proc/uptime
+    echo $((BUDGET - ${up%.*}))
+}
+
+# run DIR/NAME CMD...: stdout, stderr and exit status into DIR/NAME.{out,err,rc};
+# the status is "skipped" when the budget is spent.
+run() {
+    r=$1; shift
+    t=$(left)
+    [ "$t" -gt "$STEP_WAIT" ] && t=$STEP_WAIT
+    if [ "$t" -lt 2 ]; then
+        : > "$r.out"; : > "$r.err"; echo skipped > "$r.rc"
+        return
+    fi
+    timeout -s KILL "$t" "$@" > "$r.out" 2> "$r.err"
+    echo $? > "$r.rc"
+}
+
+echo "@@UD BEGIN $(uname -r)"
+
+if [ -x /t/vm-probe ]; then
+    mkdir -p $out/probe
+    run $out/probe/probe /t/vm-probe
+    emit probe
+fi
+
+# shellcheck disable=SC2013  # one name per line, names have no spaces
+for name in $(cat /t/workloads.list 2>/dev/null); do
+    w=/t/workloads/$name
+    [ -x "$w" ] || continue
+    d=$out/$name
+    mkdir -p "$d" "/tmp/run/$name"
+    if [ "$(left)" -lt 5 ]; then
+        echo skipped > "$d/ready"
+        emit "$name"
+        continue
+    fi
+    truth=/tmp/run/$name/truth.json
+    args=$(sed -n "s/^${name}[[:space:]]\{1,\}//p" /t/workloads.conf 2>/dev/null)
+    step "$name: start"
+    # shellcheck disable=SC2086  # args is a word list
+    "$w" "$truth" $args > "$d/wl.out" 2> "$d/wl.err" &
+    pid=$!
+    i=0
+    wait_ready=$(left)
+    [ "$wait_ready" -gt "$READY_WAIT" ] && wait_ready=$READY_WAIT
+    while [ ! -e "$truth.ready" ] && [ $i -lt $((wait_ready * 10)) ] && alive $pid; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    if [ -e "$truth.ready" ]; then
+        echo yes > "$d/ready"
+        step "$name: ready"
+        if [ -x /t/uringdump ]; then
+            run "$d/json" /t/uringdump --json $pid
+            step "$name: json done"
+            run "$d/freeze" /t/uringdump --json --freeze $pid
+            step "$name: freeze done"
+            run "$d/text" /t/uringdump $pid
+        fi
+    else
+        echo no > "$d/ready"
+    fi
+    [ -e "$truth" ] && cp "$truth" "$d/truth.json"
+    kill -TERM $pid 2>/dev/null
+    ( sleep 10; kill -KILL $pid 2>/dev/null ) &
+    killer=$!
+    wait $pid
+    echo $? > "$d/wl.rc"
+    kill $killer 2>/dev/null
+    step "$name: done"
+    emit "$name"
+done
+
+step "workloads done"
+mkdir -p $out/kernel
+dmesg > $out/kernel/dmesg
+emit kernel
+echo "@@UD END"
+sync
+reboot -f
