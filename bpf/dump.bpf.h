@@ -656,6 +656,7 @@ struct ep_walk {
 	struct seq_file *seq;
 	__u32 pid;
 	__u64 ep_id;
+	struct eventpoll *ep;
 	struct rb_node *node;
 	int mode;
 	__u32 count;
@@ -722,6 +723,13 @@ static long ep_step(__u32 i, void *data)
 	/* visit: rbn is the first member of struct epitem */
 	struct epitem *epi = container_of(n, struct epitem, rbn);
 
+	/*
+	 * The walk takes no lock: an item removed meanwhile may already be
+	 * freed and reused.  An item that no longer belongs to this epoll, or
+	 * has no file, ends the walk as incomplete (the loader dumps again).
+	 */
+	if (BPF_CORE_READ(epi, ep) != w->ep || !BPF_CORE_READ(epi, ffd.file))
+		return 1;
 	if (emit_epitem(w->seq, w->pid, w->ep_id, w->count, epi))
 		return 1;
 	w->count++;
@@ -748,6 +756,7 @@ static __always_inline void walk_epoll(struct seq_file *seq, __u32 pid, struct f
 	if (emit(seq, r, false))
 		return;
 
+	w.ep = ep;
 	w.node = BPF_CORE_READ(ep, rbr.rb_leftmost);
 	w.mode = opaque(WALK_VISIT);
 	w.count = opaque(0);

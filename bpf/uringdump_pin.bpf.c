@@ -139,6 +139,7 @@ static __always_inline void begin_epoll(struct seq_file *seq, __u32 pid, struct 
 	if (emit(seq, r, false))
 		return;
 	ew.pid = pid;
+	ew.ep = ep;
 	ew.ep_id = r->epoll.file_id;
 	ew.node = BPF_CORE_READ(ep, rbr.rb_leftmost);
 	ew.mode = WALK_VISIT;
@@ -237,6 +238,7 @@ static __always_inline void tick(struct seq_file *seq)
 	}
 	case PH_EPITEMS: {
 		struct ep_walk w = ew;
+		bool stale;
 
 		w.seq = seq;
 		if (!w.done)
@@ -245,7 +247,10 @@ static __always_inline void tick(struct seq_file *seq)
 		ew.mode = w.mode;
 		ew.count = w.count;
 		ew.done = w.done;
-		if (ew.done && !table_end(seq, ew.pid, ew.ep_id, UD_TABLE_EPITEM, ew.count, ew.count))
+		/* stopped at an item that is no longer this epoll's: incomplete */
+		stale = !w.done && w.mode == WALK_VISIT && room_for_unit(seq);
+		if ((ew.done || stale) &&
+		    !table_end(seq, ew.pid, ew.ep_id, UD_TABLE_EPITEM, ew.count, ew.count + stale))
 			phase = PH_FDS;
 		break;
 	}
@@ -257,7 +262,7 @@ static __always_inline void tick(struct seq_file *seq)
  * tick that finishes the walk (or finds the process gone).  A reader that
  * gets no END knows the dump is incomplete.
  */
-static __always_inline void emit_end(struct seq_file *seq, bool concurrent)
+static __always_inline void emit_end(struct seq_file *seq)
 {
 	union ud_any *r = &rec_hdr;
 
@@ -265,10 +270,34 @@ static __always_inline void emit_end(struct seq_file *seq, bool concurrent)
 	r->end.records = tot_records + step_records + 1;
 	if (phase == PH_GONE)
 		r->h.flags |= UD_END_TARGET_GONE;
-	if (concurrent)
-		r->h.flags |= UD_END_CONCURRENT;
 	if (!emit(seq, r, false))
 		phase = PH_CLOSED;
+}
+
+/*
+ * The walk state is shared by all readers of the pin: a reader that starts
+ * takes it over.  An overtaken reader gets one END record flagged
+ * UD_END_CONCURRENT (its stream is unusable: "read again") and nothing
+ * more; the state of the newer reader is left alone.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, __u8);
+} overtaken SEC(".maps");
+
+static __always_inline void end_overtaken(struct seq_file *seq, __u64 sid)
+{
+	struct ud_rec_end e = {};
+	__u8 one = 1;
+
+	if (bpf_map_lookup_elem(&overtaken, &sid))
+		return;
+	e.h.type = UD_REC_END;
+	e.h.flags = UD_END_CONCURRENT;
+	if (bpf_seq_write(seq, &e, sizeof(e)) == 0)
+		bpf_map_update_elem(&overtaken, &sid, &one, BPF_ANY);
 }
 
 SEC("iter/ksym")
@@ -281,28 +310,27 @@ int dump_pinned(struct bpf_iter__ksym *ctx)
 
 	if (!ctx->ksym)
 		return 0;
+	if (concurrent) {
+		end_overtaken(seq, ctx->meta->session_id);
+		return 0;
+	}
 	if (seq_num == 0) {
 		phase = PH_FIND; /* a new reader: start over */
 		session = ctx->meta->session_id;
 	}
 	if (phase == PH_CLOSED)
 		return 0;
-	step_begin(seq_num);
-	if (seq_num == 0)
-		emit_stream(seq);
 	if (!room_for_unit(seq)) {
 		force_overflow(seq);
 		return 0;
 	}
-	if (concurrent) {
-		emit_end(seq, true);
-		goto out;
-	}
+	step_begin(seq_num);
+	if (seq_num == 0)
+		emit_stream(seq);
 	if (phase < PH_DONE)
 		tick(seq);
 	if (phase == PH_DONE || phase == PH_GONE)
-		emit_end(seq, false);
-out:
+		emit_end(seq);
 	step_end();
 	return 0;
 }

@@ -58,8 +58,6 @@ Status check_end(const std::vector<RawRecord>& recs, const std::string& path)
 			continue;
 		if (r.flags() & UD_END_TARGET_GONE)
 			return make_error(Exit::Target, "the process dumped by " + path + " no longer exists");
-		if (r.flags() & UD_END_CONCURRENT)
-			return make_error(Exit::Failure, path + " was read by another reader at the same time: read it again");
 		if (r.flags() & UD_END_OUT_OF_STEPS)
 			return make_error(Exit::Failure, "dump incomplete: the iterator behind " + path +
 								 " ran out of steps");
@@ -103,6 +101,15 @@ int cmd_read(int argc, char** argv)
 	auto bytes = read_all(path);
 	if (!bytes)
 		return fail(bytes.error());
+	// An overtaken reader's stream ends in a lone END that says so: tell
+	// that before the decoder calls the stream inconsistent.
+	if (bytes->size() >= kRecordSize) {
+		RawRecord last;
+		std::memcpy(last.bytes.data(), bytes->data() + bytes->size() - kRecordSize, kRecordSize);
+		if (last.type() == UD_REC_END && (last.flags() & UD_END_CONCURRENT))
+			return fail(make_error(Exit::Failure, path + " was read by another reader at the same "
+								     "time: read it again"));
+	}
 	auto recs = decode_stream(*bytes);
 	if (!recs)
 		return fail(make_error(recs.error().code, path + ": " + recs.error().message));

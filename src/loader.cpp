@@ -28,6 +28,7 @@ namespace {
 constexpr const char* kVmlinuxBtf = "/sys/kernel/btf/vmlinux";
 constexpr std::size_t kMaxSpillBytes = std::size_t{1} << 30;
 constexpr std::size_t kReadChunk = 1u << 16;
+constexpr int kRaceRetries = 3;
 
 bool g_verbose = false;
 
@@ -198,6 +199,14 @@ std::uint64_t dropped_in(const std::vector<std::uint8_t>& stream)
 	return last.type() == UD_REC_END ? last.as<ud_rec_end>().dropped : 0;
 }
 
+bool has_incomplete_table(const std::vector<RawRecord>& recs)
+{
+	for (const auto& r : recs)
+		if (r.type() == UD_REC_TABLE_END && (r.flags() & UD_TABLE_INCOMPLETE))
+			return true;
+	return false;
+}
+
 Result<DumpRecords> dump_once(const DumpRequest& req, std::size_t spill_bytes, std::uint64_t& dropped)
 {
 	auto loaded = Loaded::open(req.load, spill_bytes);
@@ -321,10 +330,22 @@ Result<DumpRecords> dump_records(const DumpRequest& req)
 	setup_libbpf(req.load.verbose);
 
 	std::size_t spill = req.load.spill_bytes;
+	int races = 0;
 	for (;;) {
 		std::uint64_t dropped = 0;
 		auto out = dump_once(req, spill, dropped);
-		if (!out || dropped == 0)
+		if (!out)
+			return out;
+		// A lockless walk that met a table changing under it stops and says
+		// so (TABLE_END incomplete): dump again, a few times, before
+		// reporting "complete": false.
+		if (dropped == 0 && has_incomplete_table(out->records) && races < kRaceRetries) {
+			races++;
+			if (req.load.verbose)
+				std::fprintf(stderr, "uringdump: a table changed while it was read, dumping again\n");
+			continue;
+		}
+		if (dropped == 0)
 			return out;
 		if (spill >= kMaxSpillBytes)
 			return make_error(Exit::Failure,

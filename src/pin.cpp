@@ -69,6 +69,12 @@ Result<PinTarget> parse_pin_target(std::string_view text)
 
 Status check_pin_path(const std::string& path)
 {
+	auto slash = path.find_last_of('/');
+	std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+	if (base.empty())
+		return make_error(Exit::Usage, "pin path '" + path + "' has no file name");
+	if (base.find('.') != std::string::npos)
+		return make_error(Exit::Usage, "pin name '" + base + "' has a '.': bpffs does not allow dots in names");
 	struct stat st;
 	if (::lstat(path.c_str(), &st) == 0)
 		return make_error(Exit::Failure, path + " already exists: not overwriting it");
