@@ -32,7 +32,10 @@ BPF_SRCS := bpf/uringdump.bpf.c
 SKELS    := $(BUILD)/uringdump.skel.h $(BUILD)/uringdump_pin.skel.h $(BUILD)/uringdump_native.skel.h
 
 .PHONY: all deps demo check check-host install uninstall clean format tidy
-all: $(BUILD)/uringdump
+# The native program object is kept for `bpftool iter pin` on kernels with
+# the proposal's targets.
+all: $(BUILD)/uringdump $(BUILD)/uringdump_native.bpf.o
+.SECONDARY: $(BUILD)/uringdump.bpf.o $(BUILD)/uringdump_pin.bpf.o $(BUILD)/uringdump_native.bpf.o
 
 # Every test: units (plain and under ASan+UBSan), a bounded fuzz run, the
 # man page/completion/--help consistency check, the real-kernel end-to-end

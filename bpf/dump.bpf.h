@@ -135,8 +135,21 @@ union ud_any {
 /*
  * Scratch records, one per nesting level, kept off the 512-byte BPF stack:
  * headers (main step, ring, epoll, TABLE_END), table items, FILE, PATH.
+ * Per CPU, so that two readers of one pinned iterator never tear a record.
  */
-static union ud_any rec_hdr, rec_item, rec_file, rec_path;
+enum { UD_SCR_HDR, UD_SCR_ITEM, UD_SCR_FILE, UD_SCR_PATH, UD_SCR_NR };
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, UD_SCR_NR);
+	__type(key, __u32);
+	__type(value, union ud_any);
+} scratch_recs SEC(".maps");
+
+static __always_inline union ud_any *scratch(__u32 which)
+{
+	return bpf_map_lookup_elem(&scratch_recs, &which);
+}
 
 /*
  * Always 0, but unknown to the verifier.  Kernels before 6.7 verify a
@@ -339,7 +352,10 @@ static long path_step(__u32 i, void *data)
 	/* local copies: BPF_CORE_READ relocates every member access it sees */
 	struct dentry *d = w->d;
 	struct mount *mnt = w->mnt;
-	union ud_any *r = &rec_path;
+	union ud_any *r = scratch(UD_SCR_PATH);
+
+	if (!r)
+		return 1;
 	__u32 n;
 
 	if (!d)
@@ -400,7 +416,10 @@ static long path_step(__u32 i, void *data)
 static __always_inline void describe_file(struct seq_file *seq, __u32 pid, struct file *f)
 {
 	struct anon_name name = {};
-	union ud_any *r = &rec_file;
+	union ud_any *r = scratch(UD_SCR_FILE);
+
+	if (!r)
+		return;
 	__u32 magic;
 	__u64 id = mix((__u64)f);
 
@@ -459,7 +478,10 @@ static __always_inline int emit_rfile(struct seq_file *seq, __u32 pid, __u64 rin
 				      unsigned long fp)
 {
 	struct file *f = (struct file *)(fp & ~FILE_PTR_FLAGS);
-	union ud_any *r = &rec_item;
+	union ud_any *r = scratch(UD_SCR_ITEM);
+
+	if (!r)
+		return -1;
 
 	if (f)
 		describe_file(seq, pid, f);
@@ -503,7 +525,10 @@ static long rfile_step(__u32 step, void *data)
 static __always_inline int emit_rbuf(struct seq_file *seq, __u32 pid, __u64 ring_id, __u32 i,
 				     struct io_mapped_ubuf *imu)
 {
-	union ud_any *r = &rec_item;
+	union ud_any *r = scratch(UD_SCR_ITEM);
+
+	if (!r)
+		return -1;
 
 	rec_init(r, UD_REC_RBUF, pid);
 	r->rbuf.ring_id = ring_id;
@@ -554,7 +579,10 @@ static long rbuf_step(__u32 step, void *data)
 static __always_inline int table_end(struct seq_file *seq, __u32 pid, __u64 owner, __u32 table,
 				     __u32 count, __u32 expected)
 {
-	union ud_any *r = &rec_hdr;
+	union ud_any *r = scratch(UD_SCR_HDR);
+
+	if (!r)
+		return -1;
 
 	rec_init(r, UD_REC_TABLE_END, pid);
 	r->tend.owner_id = owner;
@@ -573,7 +601,10 @@ static __always_inline int emit_ring(struct seq_file *seq, __u32 pid, struct fil
 				     struct io_ring_ctx *ctx, void **files, __u32 *nr_files,
 				     void **bufs, __u32 *nr_bufs)
 {
-	union ud_any *r = &rec_hdr;
+	union ud_any *r = scratch(UD_SCR_HDR);
+
+	if (!r)
+		return -1;
 
 	if (bpf_core_field_exists(ctx->file_table.data)) {
 		*nr_files = BPF_CORE_READ(ctx, file_table.data.nr);
@@ -668,7 +699,10 @@ static __always_inline int emit_epitem(struct seq_file *seq, __u32 pid, __u64 ep
 				       struct epitem *epi)
 {
 	struct file *tf = BPF_CORE_READ(epi, ffd.file);
-	union ud_any *r = &rec_item;
+	union ud_any *r = scratch(UD_SCR_ITEM);
+
+	if (!r)
+		return -1;
 
 	describe_file(seq, pid, tf);
 	rec_init(r, UD_REC_EPITEM, pid);
@@ -749,7 +783,10 @@ static __always_inline void walk_epoll(struct seq_file *seq, __u32 pid, struct f
 {
 	struct eventpoll *ep = BPF_CORE_READ(file, private_data);
 	struct ep_walk w = { .seq = seq, .pid = pid, .ep_id = mix((__u64)file) };
-	union ud_any *r = &rec_hdr;
+	union ud_any *r = scratch(UD_SCR_HDR);
+
+	if (!r)
+		return;
 
 	rec_init(r, UD_REC_EPOLL, pid);
 	r->epoll.file_id = w.ep_id;
@@ -770,7 +807,10 @@ static __always_inline void walk_epoll(struct seq_file *seq, __u32 pid, struct f
 
 static __always_inline void emit_stream(struct seq_file *seq)
 {
-	union ud_any *r = &rec_hdr;
+	union ud_any *r = scratch(UD_SCR_HDR);
+
+	if (!r)
+		return;
 
 	rec_init(r, UD_REC_STREAM, 0);
 	r->stream.magic = UD_MAGIC;

@@ -22,7 +22,10 @@ int dump_task_file(struct bpf_iter__task_file *ctx)
 	struct seq_file *seq = ctx->meta->seq;
 	struct task_struct *task = ctx->task;
 	struct file *file = ctx->file;
-	union ud_any *r = &rec_hdr;
+	union ud_any *r = scratch(UD_SCR_HDR);
+
+	if (!r)
+		return -1;
 
 	step_begin(ctx->meta->seq_num);
 	if (ctx->meta->seq_num == 0)

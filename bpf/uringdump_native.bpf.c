@@ -82,7 +82,10 @@ static __always_inline void begin_ring_stream(struct seq_file *seq, struct io_ri
 
 static __always_inline void end_stream(struct seq_file *seq)
 {
-	union ud_any *r = &rec_hdr;
+	union ud_any *r = scratch(UD_SCR_HDR);
+
+	if (!r)
+		return;
 
 	rec_init(r, UD_REC_END, 0);
 	r->end.records = tot_records + step_records + 1;
@@ -152,7 +155,10 @@ int dump_epoll(struct ud_iter_epoll *it)
 	struct eventpoll *ep = it->ep;
 	struct file *epfile = BPF_CORE_READ(ep, file);
 	__u64 ep_id = mix((__u64)epfile);
-	union ud_any *r = &rec_hdr;
+	union ud_any *r = scratch(UD_SCR_HDR);
+
+	if (!r)
+		return -1;
 	struct epitem *epi = NULL;
 
 	step_begin(it->meta->seq_num);

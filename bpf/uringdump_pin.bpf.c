@@ -51,9 +51,13 @@ static struct ep_walk ew;
 
 static __always_inline void force_overflow(struct seq_file *seq)
 {
+	union ud_any *r = scratch(UD_SCR_HDR);
+
+	if (!r)
+		return;
 	/* fill the buffer: the kernel discards this step and shows it again */
 	for (int i = 0; i < (32 << 10) / UD_REC_SIZE + 1; i++)
-		if (bpf_seq_write(seq, &rec_hdr, UD_REC_SIZE))
+		if (bpf_seq_write(seq, r, UD_REC_SIZE))
 			break;
 }
 
@@ -85,7 +89,10 @@ static __always_inline void find_task(struct seq_file *seq)
 {
 	struct task_struct *me = (struct task_struct *)bpf_get_current_task();
 	struct find_ctx c = { .head = me, .cur = me };
-	union ud_any *r = &rec_hdr;
+	union ud_any *r = scratch(UD_SCR_HDR);
+
+	if (!r)
+		return;
 
 	bpf_loop(MAX_TASKS, find_step, &c, 0);
 	if (!c.found) {
@@ -132,7 +139,10 @@ static __always_inline void begin_ring(struct seq_file *seq, __u32 pid, struct f
 static __always_inline void begin_epoll(struct seq_file *seq, __u32 pid, struct file *file)
 {
 	struct eventpoll *ep = BPF_CORE_READ(file, private_data);
-	union ud_any *r = &rec_hdr;
+	union ud_any *r = scratch(UD_SCR_HDR);
+
+	if (!r)
+		return;
 
 	rec_init(r, UD_REC_EPOLL, pid);
 	r->epoll.file_id = mix((__u64)file);
@@ -153,7 +163,10 @@ static long fd_step(__u32 i, void *data)
 {
 	struct fdt_walk *w = data;
 	struct file *file = NULL;
-	union ud_any *r = &rec_hdr;
+	union ud_any *r = scratch(UD_SCR_HDR);
+
+	if (!r)
+		return 1;
 	struct anon_name name = {};
 	__u32 magic, kind, fd = w->next;
 
@@ -264,7 +277,10 @@ static __always_inline void tick(struct seq_file *seq)
  */
 static __always_inline void emit_end(struct seq_file *seq)
 {
-	union ud_any *r = &rec_hdr;
+	union ud_any *r = scratch(UD_SCR_HDR);
+
+	if (!r)
+		return;
 
 	rec_init(r, UD_REC_END, 0);
 	r->end.records = tot_records + step_records + 1;

@@ -15,11 +15,12 @@ ifeq ($(findstring $(JSONCPP_CFLAGS),$(CXXFLAGS)),)
 CXXFLAGS += $(JSONCPP_CFLAGS)
 endif
 
-UNIT_LIB_SRCS  := src/records.cpp src/flags.cpp src/model.cpp src/render_text.cpp src/render_json.cpp
+UNIT_LIB_SRCS  := src/records.cpp src/flags.cpp src/model.cpp src/render_text.cpp src/render_json.cpp \
+		  src/links.cpp src/render_links.cpp
 UNIT_TEST_SRCS := $(wildcard tests/unit/*.cpp)
 UNIT_SRCS      := $(UNIT_LIB_SRCS) $(UNIT_TEST_SRCS)
 UNIT_DEFS      := -DUD_SOURCE_DIR='"$(CURDIR)"'
-UNIT_LIBS      := -lgtest -lgtest_main -pthread -ljsoncpp
+UNIT_LIBS      := -lgtest -lgtest_main -pthread -ljsoncpp -lbpf -lelf -lz
 SAN_FLAGS      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 UNIT_OBJS := $(patsubst %.cpp,$(BUILD)/unit/obj/%.o,$(UNIT_SRCS))
@@ -59,7 +60,7 @@ FUZZ_SRCS    := tests/fuzz/fuzz_records.cpp $(UNIT_LIB_SRCS)
 
 $(FUZZ_BIN): $(FUZZ_SRCS) $(wildcard src/*.hpp) bpf/uringdump.h
 	@mkdir -p $(@D)
-	$(CLANGXX) $(CXXFLAGS) $(FUZZ_FLAGS) -o $@ $(FUZZ_SRCS) -ljsoncpp
+	$(CLANGXX) $(CXXFLAGS) $(FUZZ_FLAGS) -o $@ $(FUZZ_SRCS) -ljsoncpp -lbpf -lelf -lz
 
 # $(call run_fuzz,SECONDS): new inputs go to $(BUILD)/fuzz/corpus, the
 # checked-in seeds are only read; crashes land in $(BUILD)/fuzz/artifacts/.
