@@ -20,5 +20,6 @@ int cmd_dump(int argc, char** argv);
 int cmd_pin(int argc, char** argv);
 int cmd_read(int argc, char** argv);
 int cmd_link(int argc, char** argv);
+int cmd_iter(int argc, char** argv);
 
 } // namespace uringdump

@@ -74,7 +74,7 @@ Status check_pin_path(const std::string& path)
 	if (base.empty())
 		return make_error(Exit::Usage, "pin path '" + path + "' has no file name");
 	if (base.find('.') != std::string::npos)
-		return make_error(Exit::Usage, "pin name '" + base + "' has a '.': bpffs does not allow dots in names");
+		return make_error(Exit::Failure, "pin name '" + base + "' has a '.': bpffs does not allow dots in names");
 	struct stat st;
 	if (::lstat(path.c_str(), &st) == 0)
 		return make_error(Exit::Failure, path + " already exists: not overwriting it");
