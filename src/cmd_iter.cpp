@@ -28,7 +28,8 @@ namespace uringdump {
 namespace {
 
 const char kIterUsage[] =
-	"Usage: uringdump iter pin OBJ PATH [map MAP | io_uring_fd FD | epoll_fd FD | pid PID | tid TID] [-v]\n"
+	"Usage: uringdump iter pin OBJ PATH [map MAP | io_uring_fd FD | epoll_fd FD | pid PID | "
+	"tid TID] [-v]\n"
 	"       uringdump iter help\n"
 	"\n"
 	"       MAP := { id MAP_ID | pinned FILE | name NAME }\n"
@@ -73,7 +74,8 @@ Result<UniqueFd> open_map(const MapSpec& spec)
 		UniqueFd fd(bpf_map_get_fd_by_id(spec.id));
 		if (!fd)
 			return make_error(errno == ENOENT ? Exit::Target : code_of(errno),
-					  "get map by id (" + std::to_string(spec.id) + "): " + errstr(errno));
+					  "get map by id (" + std::to_string(spec.id) +
+						  "): " + errstr(errno));
 		return fd;
 	}
 	case MapSpec::Kind::Pinned: {
@@ -84,8 +86,10 @@ Result<UniqueFd> open_map(const MapSpec& spec)
 		bpf_map_info info;
 		std::memset(&info, 0, sizeof(info));
 		__u32 len = sizeof(info);
-		if (bpf_obj_get_info_by_fd(fd.get(), &info, &len) != 0 || info.type == 0 || info.id == 0)
-			return make_error(Exit::Usage, "iter: " + spec.text + " is not a pinned map");
+		if (bpf_obj_get_info_by_fd(fd.get(), &info, &len) != 0 || info.type == 0 ||
+		    info.id == 0)
+			return make_error(Exit::Usage,
+					  "iter: " + spec.text + " is not a pinned map");
 		return fd;
 	}
 	case MapSpec::Kind::Name: {
@@ -103,14 +107,17 @@ Result<UniqueFd> open_map(const MapSpec& spec)
 			if (std::strncmp(info.name, spec.text.c_str(), sizeof(info.name)) != 0)
 				continue;
 			if (found)
-				return make_error(Exit::Usage, "iter: several maps match name '" + spec.text +
+				return make_error(Exit::Usage, "iter: several maps match name '" +
+								       spec.text +
 								       "': use 'map id MAP_ID'");
 			found = std::move(fd);
 		}
 		if (errno == EPERM && !found)
-			return make_error(Exit::Permission, "cannot list the BPF maps: " + errstr(EPERM));
+			return make_error(Exit::Permission,
+					  "cannot list the BPF maps: " + errstr(EPERM));
 		if (!found)
-			return make_error(Exit::Target, "no map with name '" + spec.text + "' found");
+			return make_error(Exit::Target,
+					  "no map with name '" + spec.text + "' found");
 		return found;
 	}
 	}
@@ -122,24 +129,29 @@ Result<UniqueFd> open_instance_fd(std::string_view keyword, const FdSpec& spec)
 {
 	if (spec.pid == 0) {
 		if (::fcntl(spec.fd, F_GETFD) < 0)
-			return make_error(Exit::Usage, std::string(keyword) + " " + std::to_string(spec.fd) +
-							       " is not open in uringdump (use PID:FD for a file "
-							       "descriptor of another process): " +
-							       errstr(errno));
+			return make_error(
+				Exit::Usage,
+				std::string(keyword) + " " + std::to_string(spec.fd) +
+					" is not open in uringdump (use PID:FD for a file "
+					"descriptor of another process): " +
+					errstr(errno));
 		UniqueFd dup(::fcntl(spec.fd, F_DUPFD_CLOEXEC, 0));
 		if (!dup)
-			return make_error(Exit::Failure, "dup of fd " + std::to_string(spec.fd) + ": " + errstr(errno));
+			return make_error(Exit::Failure, "dup of fd " + std::to_string(spec.fd) +
+								 ": " + errstr(errno));
 		return dup;
 	}
 	UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, spec.pid, 0)));
 	if (!pidfd)
 		return make_error(errno == ESRCH ? Exit::Target : code_of(errno),
-				  "can't open process " + std::to_string(spec.pid) + ": " + errstr(errno));
+				  "can't open process " + std::to_string(spec.pid) + ": " +
+					  errstr(errno));
 	UniqueFd copy(static_cast<int>(::syscall(SYS_pidfd_getfd, pidfd.get(), spec.fd, 0)));
 	if (!copy)
 		return make_error(errno == EPERM ? Exit::Permission : Exit::Target,
-				  "can't get file descriptor " + std::to_string(spec.fd) + " of process " +
-					  std::to_string(spec.pid) + ": " + errstr(errno));
+				  "can't get file descriptor " + std::to_string(spec.fd) +
+					  " of process " + std::to_string(spec.pid) + ": " +
+					  errstr(errno));
 	return copy;
 }
 
@@ -158,7 +170,8 @@ Status iter_pin(const IterPinArgs& args)
 	}
 
 	errno = 0;
-	std::unique_ptr<bpf_object, ObjDeleter> obj(bpf_object__open_file(args.obj.c_str(), nullptr));
+	std::unique_ptr<bpf_object, ObjDeleter> obj(
+		bpf_object__open_file(args.obj.c_str(), nullptr));
 	if (!obj) {
 		const int err = errno ? errno : EINVAL;
 		return make_error(err == ENOENT ? Exit::Usage : Exit::Failure,
@@ -175,8 +188,10 @@ Status iter_pin(const IterPinArgs& args)
 		}
 	}
 	if (!prog)
-		return make_error(Exit::Failure, "can't find an iterator program (section iter/TARGET) in objfile " +
-							 args.obj);
+		return make_error(
+			Exit::Failure,
+			"can't find an iterator program (section iter/TARGET) in objfile " +
+				args.obj);
 	const std::string prog_name = bpf_program__name(prog);
 	const std::string target(iter_section_target(bpf_program__section_name(prog)).value_or(""));
 	if (auto st = check_iter_target(args.param, prog_name, target); !st)
@@ -185,9 +200,12 @@ Status iter_pin(const IterPinArgs& args)
 	if (int err = bpf_object__load(obj.get()); err) {
 		if ((err == -ESRCH || err == -ENOENT) && is_series_target(target))
 			return make_error(Exit::Environment,
-					  "can't load objfile " + args.obj + ": this kernel has no " + target +
-						  " iterator (the io_uring/epoll iterator series is not in mainline Linux)");
-		return make_error(code_of(err), "can't load objfile " + args.obj + ": " + errstr(err) +
+					  "can't load objfile " + args.obj +
+						  ": this kernel has no " + target +
+						  " iterator (the io_uring/epoll iterator series "
+						  "is not in mainline Linux)");
+		return make_error(code_of(err), "can't load objfile " + args.obj + ": " +
+							errstr(err) +
 							" (run with -v for libbpf's diagnostics)");
 	}
 
@@ -204,23 +222,16 @@ Status iter_pin(const IterPinArgs& args)
 	std::memset(&linfo, 0, sizeof(linfo));
 	LIBBPF_OPTS(bpf_iter_attach_opts, ao);
 	switch (args.param) {
-	case IterParam::None:
-		break;
-	case IterParam::Map:
-		linfo.map.map_fd = static_cast<__u32>(map_fd.get());
-		break;
+	case IterParam::None: break;
+	case IterParam::Map: linfo.map.map_fd = static_cast<__u32>(map_fd.get()); break;
 	case IterParam::IoUringFd:
 	case IterParam::EpollFd:
 		// io_uring.io_uring_fd and epoll.epoll_fd sit at offset 0, like map_fd
 		// (the installed linux/bpf.h predates them).
 		linfo.map.map_fd = static_cast<__u32>(instance_fd.get());
 		break;
-	case IterParam::Pid:
-		linfo.task.pid = args.task;
-		break;
-	case IterParam::Tid:
-		linfo.task.tid = args.task;
-		break;
+	case IterParam::Pid: linfo.task.pid = args.task; break;
+	case IterParam::Tid: linfo.task.tid = args.task; break;
 	}
 	if (args.param != IterParam::None) {
 		ao.link_info = &linfo;
@@ -230,10 +241,12 @@ Status iter_pin(const IterPinArgs& args)
 	std::unique_ptr<bpf_link, LinkDeleter> link(bpf_program__attach_iter(prog, &ao));
 	if (!link) {
 		const int err = errno ? errno : EINVAL;
-		return make_error(code_of(err), "attach_iter failed for program " + prog_name + ": " + errstr(err));
+		return make_error(code_of(err), "attach_iter failed for program " + prog_name +
+							": " + errstr(err));
 	}
 	if (int err = bpf_link__pin(link.get(), args.path.c_str()); err)
-		return make_error(code_of(err), "can't pin the link at " + args.path + ": " + errstr(err));
+		return make_error(code_of(err),
+				  "can't pin the link at " + args.path + ": " + errstr(err));
 	// The pin keeps the link, its program and maps alive; our handles go.
 	return {};
 }

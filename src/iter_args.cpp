@@ -111,7 +111,8 @@ std::optional<FdSpec> parse_fd_spec(std::string_view text)
 Result<MapSpec> parse_map_spec(std::span<const std::string_view> words, std::size_t& i)
 {
 	if (words.size() - i < 2)
-		return usage("incorrect map spec: expected 'id MAP_ID', 'pinned FILE' or 'name NAME'");
+		return usage(
+			"incorrect map spec: expected 'id MAP_ID', 'pinned FILE' or 'name NAME'");
 	const std::string_view how = words[i++];
 	const std::string_view value = words[i++];
 	MapSpec spec;
@@ -148,7 +149,8 @@ std::string_view iter_param_keyword(IterParam param)
 Result<IterPinArgs> parse_iter_pin_args(std::span<const std::string_view> words)
 {
 	if (words.size() < 2)
-		return usage(words.empty() ? "pin: expected OBJ PATH" : "pin: expected PATH after OBJ");
+		return usage(words.empty() ? "pin: expected OBJ PATH"
+					   : "pin: expected PATH after OBJ");
 	IterPinArgs args;
 	args.obj = words[0];
 	args.path = words[1];
@@ -163,7 +165,8 @@ Result<IterPinArgs> parse_iter_pin_args(std::span<const std::string_view> words)
 			if (given)
 				return usage("unexpected argument " + quoted(w) + " after the " +
 					     quoted(given->keyword) + " parameter");
-			return usage("unknown argument " + quoted(w) + ", expected " + std::string(kParamNames));
+			return usage("unknown argument " + quoted(w) + ", expected " +
+				     std::string(kParamNames));
 		}
 		if (given == p)
 			return usage(quoted(p->keyword) + " given more than once");
@@ -190,14 +193,14 @@ Result<IterPinArgs> parse_iter_pin_args(std::span<const std::string_view> words)
 		if (p->param == IterParam::Pid || p->param == IterParam::Tid) {
 			auto n = parse_positive(value);
 			if (!n)
-				return usage("invalid " + std::string(p->keyword) + " " + quoted(value) +
-					     ", expected a positive number");
+				return usage("invalid " + std::string(p->keyword) + " " +
+					     quoted(value) + ", expected a positive number");
 			args.task = *n;
 		} else {
 			auto fd = parse_fd_spec(value);
 			if (!fd)
-				return usage("invalid " + std::string(p->keyword) + " " + quoted(value) +
-					     ", expected FD or PID:FD");
+				return usage("invalid " + std::string(p->keyword) + " " +
+					     quoted(value) + ", expected FD or PID:FD");
 			args.fd = *fd;
 		}
 	}
@@ -212,7 +215,8 @@ Result<IterCommand> parse_iter_command(std::span<const std::string_view> words)
 	std::vector<std::string_view> ops;
 	for (const std::string_view w : words) {
 		const bool option = !only_operands && w.size() >= 2 && w[0] == '-' &&
-				    (w[1] == '-' || (w[1] >= 'a' && w[1] <= 'z') || (w[1] >= 'A' && w[1] <= 'Z'));
+				    (w[1] == '-' || (w[1] >= 'a' && w[1] <= 'z') ||
+				     (w[1] >= 'A' && w[1] <= 'Z'));
 		if (!option)
 			ops.push_back(w);
 		else if (w == "--")
@@ -222,7 +226,8 @@ Result<IterCommand> parse_iter_command(std::span<const std::string_view> words)
 		else if (w == "-h" || w == "--help")
 			help = true;
 		else
-			return usage("unknown option " + quoted(w) + " (try 'uringdump iter help')");
+			return usage("unknown option " + quoted(w) +
+				     " (try 'uringdump iter help')");
 	}
 	if (help || ops.empty()) {
 		cmd.kind = IterCommand::Kind::Help;

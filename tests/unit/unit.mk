@@ -16,7 +16,7 @@ CXXFLAGS += $(JSONCPP_CFLAGS)
 endif
 
 UNIT_LIB_SRCS  := src/records.cpp src/flags.cpp src/model.cpp src/render_text.cpp src/render_json.cpp \
-		  src/links.cpp src/render_links.cpp
+		  src/links.cpp src/render_links.cpp src/iter_args.cpp
 UNIT_TEST_SRCS := $(wildcard tests/unit/*.cpp)
 UNIT_SRCS      := $(UNIT_LIB_SRCS) $(UNIT_TEST_SRCS)
 UNIT_DEFS      := -DUD_SOURCE_DIR='"$(CURDIR)"'
