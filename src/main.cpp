@@ -43,6 +43,7 @@ int main(int argc, char** argv)
 		return cmd_read(argc - 1, argv + 1);
 	if (cmd == "link")
 		return cmd_link(argc - 1, argv + 1);
-	if (cmd == "iter") return cmd_iter(argc - 1, argv + 1);
+	if (cmd == "iter")
+		return cmd_iter(argc - 1, argv + 1);
 	return cmd_dump(argc, argv);
 }
