@@ -16,7 +16,7 @@ DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libjsoncpp-dev libgtest-dev googletest bats liburing-dev binutils-dev \
 	python3-docutils pkg-config g++ make clang-format clang-tidy \
 	libclang-rt-14-dev python3 jq busybox-static qemu-system-x86 kmod xz-utils zstd \
-	linux-perf bash-completion util-linux git perl procps dwarves flex bison bc libssl-dev cpio
+	linux-perf bash-completion util-linux git perl procps dwarves flex bison bc libssl-dev cpio patch
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 CXXFLAGS  ?= -O2 -g
@@ -39,11 +39,15 @@ all: $(BUILD)/uringdump $(BUILD)/uringdump_native.bpf.o
 
 # Every test: units (plain and under ASan+UBSan), a bounded fuzz run, the
 # man page/completion/--help consistency check, the real-kernel end-to-end
-# tests on this machine's kernel, then the same dumps on Debian's 6.1 and
-# 6.12 kernels under qemu.  Installs its Debian packages first.
+# tests on this machine's kernel, the patched bpftool's tests, the same dumps
+# on Debian's 6.1 and 6.12 kernels under qemu, then the native iterators on
+# a 6.12 kernel built with kernel-patch/ (cached outside the clone).
+# Installs its Debian packages first.
 check: deps
 	$(MAKE) check-host
 	$(MAKE) vmtest KERNELS="6.1 6.12"
+	$(MAKE) uapi-check
+	$(MAKE) vmtest-native
 
 check-host:
 	$(MAKE) all workloads
@@ -107,3 +111,4 @@ clean:
 -include demo.mk
 -include tools.mk
 -include bpftool-patch/bpftool.mk
+-include kernel-patch/kernel.mk
