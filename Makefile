@@ -22,7 +22,7 @@ WARN      := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 CXXFLAGS  ?= -O2 -g
 CXXFLAGS  += -std=c++20 $(WARN) -I. -Isrc -I$(BUILD) -I/usr/include/jsoncpp -D_GNU_SOURCE
 LDLIBS    := -lbpf -lelf -lz -ljsoncpp
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror \
 	-I$(BUILD) -Ibpf
 
 # The library: everything but main.cpp.

@@ -316,29 +316,53 @@ static __always_inline void end_overtaken(struct seq_file *seq, __u64 sid)
 		bpf_map_update_elem(&overtaken, &sid, &one, BPF_ANY);
 }
 
-SEC("iter/ksym")
-int dump_pinned(struct bpf_iter__ksym *ctx)
+/*
+ * One step at a time: the session id of the reader whose step is running,
+ * 0 when none.  A reader that starts, or takes the state over, only does so
+ * between two steps; a step that finds another one running waits briefly,
+ * and gives up ("read it again") if it cannot get in.
+ */
+static __u64 busy;
+
+static long try_enter(__u32 i, void *data)
+{
+	__u64 *sid = data;
+
+	return __sync_val_compare_and_swap(&busy, 0, *sid) == 0 ? 1 : 0;
+}
+
+static __always_inline bool enter(__u64 sid)
+{
+	if (__sync_val_compare_and_swap(&busy, 0, sid) == 0)
+		return true;
+	bpf_loop(1 << 16, try_enter, &sid, 0);
+	return busy == sid;
+}
+
+static __always_inline void leave(void)
+{
+	__sync_lock_test_and_set(&busy, 0);
+}
+
+static __always_inline void pinned_step(struct bpf_iter__ksym *ctx)
 {
 	struct seq_file *seq = ctx->meta->seq;
 	__u64 seq_num = ctx->meta->seq_num;
-	/* another reader of the same pin started after us and reset the state */
-	bool concurrent = seq_num != 0 && ctx->meta->session_id != session;
 
-	if (!ctx->ksym)
-		return 0;
-	if (concurrent) {
+	/* another reader of the same pin started after us and took the state */
+	if (seq_num != 0 && ctx->meta->session_id != session) {
 		end_overtaken(seq, ctx->meta->session_id);
-		return 0;
+		return;
 	}
 	if (seq_num == 0) {
 		phase = PH_FIND; /* a new reader: start over */
 		session = ctx->meta->session_id;
 	}
 	if (phase == PH_CLOSED)
-		return 0;
+		return;
 	if (!room_for_unit(seq)) {
 		force_overflow(seq);
-		return 0;
+		return;
 	}
 	step_begin(seq_num);
 	if (seq_num == 0)
@@ -348,5 +372,20 @@ int dump_pinned(struct bpf_iter__ksym *ctx)
 	if (phase == PH_DONE || phase == PH_GONE)
 		emit_end(seq);
 	step_end();
+}
+
+SEC("iter/ksym")
+int dump_pinned(struct bpf_iter__ksym *ctx)
+{
+	__u64 sid = ctx->meta->session_id;
+
+	if (!ctx->ksym)
+		return 0;
+	if (!enter(sid)) {
+		end_overtaken(ctx->meta->seq, sid);
+		return 0;
+	}
+	pinned_step(ctx);
+	leave();
 	return 0;
 }

@@ -2,6 +2,8 @@
 // or a file saved from one (`cat PIN > FILE`), exactly like a live dump.
 #include <fcntl.h>
 #include <getopt.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -48,6 +50,13 @@ Result<std::vector<std::uint8_t>> read_all(const std::string& path)
 			return out;
 		out.insert(out.end(), buf.begin(), buf.begin() + n);
 	}
+}
+
+// Is `path` in a bpffs mount (a pinned iterator, not a saved file)?
+bool is_pin(const std::string& path)
+{
+	struct statfs fs;
+	return ::statfs(path.c_str(), &fs) == 0 && static_cast<unsigned long>(fs.f_type) == BPF_FS_MAGIC;
 }
 
 // What a pinned stream says about itself in its END record.
@@ -111,8 +120,15 @@ int cmd_read(int argc, char** argv)
 								     "time: read it again"));
 	}
 	auto recs = decode_stream(*bytes);
-	if (!recs)
-		return fail(make_error(recs.error().code, path + ": " + recs.error().message));
+	if (!recs) {
+		// Readers of one pin share its walk state: one that raced with
+		// another can get an inconsistent stream.  Say so for pins.
+		std::string hint = is_pin(path) && bytes->size() >= kRecordSize
+					   ? " (the pin may have been read by another reader at the same "
+					     "time: read it again)"
+					   : "";
+		return fail(make_error(recs.error().code, path + ": " + recs.error().message + hint));
+	}
 	if (auto st = check_end(*recs, path); !st)
 		return fail(st.error());
 	auto snap = build_snapshot(*recs, false);

@@ -411,7 +411,7 @@ PY
 	start_workload ring_basic
 	pin_at "$WL_PID" rm
 	[[ -n $LINK_ID ]] || { echo "no link id in: $(cat "$UD_OUT")" >&2; return 1; }
-	iter_links | grep -q "^$LINK_ID $PIN\$" || {
+	iter_links | grep -q "^$LINK_ID [0-9]* $PIN\$" || {
 		echo "link $LINK_ID is not listed as pinned at $PIN:" >&2
 		iter_links >&2
 		return 1
