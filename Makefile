@@ -22,7 +22,7 @@ WARN      := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 CXXFLAGS  ?= -O2 -g
 CXXFLAGS  += -std=c++20 $(WARN) -I. -Isrc -I$(BUILD) -I/usr/include/jsoncpp -D_GNU_SOURCE
 LDLIBS    := -lbpf -lelf -lz -ljsoncpp
-BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror \
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
 	-I$(BUILD) -Ibpf
 
 # The library: everything but main.cpp.
@@ -71,6 +71,11 @@ $(BUILD)/vmlinux.h: | $(BUILD)
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/dump.bpf.h bpf/uringdump.h $(BUILD)/vmlinux.h | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# The pinned iterator serialises its readers with cmpxchg (BPF atomics,
+# -mcpu=v3).  Only that object: with v3 the live iterator fails to load on
+# Debian's 6.1 and 6.12 kernels (EINVAL), which v2 code does not.
+$(BUILD)/uringdump_pin.bpf.o: BPF_CFLAGS += -mcpu=v3
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
