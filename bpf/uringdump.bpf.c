@@ -25,7 +25,7 @@ int dump_task_file(struct bpf_iter__task_file *ctx)
 	union ud_any *r = scratch(UD_SCR_HDR);
 
 	if (!r)
-		return -1;
+		return 0; /* iterator programs must return 0 or 1 */
 
 	step_begin(ctx->meta->seq_num);
 	if (ctx->meta->seq_num == 0)

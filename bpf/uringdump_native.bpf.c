@@ -158,7 +158,7 @@ int dump_epoll(struct ud_iter_epoll *it)
 	union ud_any *r = scratch(UD_SCR_HDR);
 
 	if (!r)
-		return -1;
+		return 0; /* iterator programs must return 0 or 1 */
 	struct epitem *epi = NULL;
 
 	step_begin(it->meta->seq_num);
