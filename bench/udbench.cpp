@@ -1393,11 +1393,8 @@ int main(int argc, char** argv)
 		std::unique_ptr<uringdump_bpf, UdDel> skel(uringdump_bpf__open_opts(&oo));
 		if (!skel)
 			die("cannot open the uringdump BPF object");
-		skel->rodata->id_key0 = random_u64();
-		skel->rodata->id_key1 = random_u64() | 1;
-		skel->rodata->run_id = random_u64();
+		seed_rodata(skel->rodata);
 		skel->rodata->target_fd = -1;
-		skel->rodata->hz = kernel_hz();
 		bpf_map__set_max_entries(skel->maps.spill, static_cast<__u32>(spill_bytes));
 		if (uringdump_bpf__load(skel.get()))
 			die("cannot load the uringdump BPF program");

@@ -114,11 +114,8 @@ Result<Loaded> Loaded::open(const LoadOptions& opts, std::size_t spill_bytes)
 				  "cannot open the BPF object: " + errno_text(errno));
 
 	auto* ro = l.skel_->rodata;
-	ro->id_key0 = random_u64();
-	ro->id_key1 = random_u64() | 1; // odd: the mix stays a bijection
-	ro->run_id = random_u64();
+	seed_rodata(ro);
 	ro->target_fd = opts.target_fd;
-	ro->hz = kernel_hz();
 
 	int err = bpf_map__set_max_entries(l.skel_->maps.spill, static_cast<__u32>(spill_bytes));
 	if (err)

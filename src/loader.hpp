@@ -60,4 +60,17 @@ bool kernel_has_native_iterators(const LoadOptions& opts);
 // 0 when unknown.
 unsigned kernel_hz();
 
+// The .rodata every uringdump BPF object shares (bpf/dump.bpf.h): fresh keys
+// for the opaque ids (id_key1 odd, so the mix stays a bijection), a run id,
+// and the kernel's HZ.
+template <class Rodata>
+void seed_rodata(Rodata* ro)
+{
+	ro->id_key0 = random_u64();
+	ro->id_key1 = random_u64() | 1;
+	ro->run_id = random_u64();
+	ro->hz = kernel_hz();
+}
+
+
 } // namespace uringdump

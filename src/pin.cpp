@@ -120,10 +120,7 @@ Result<PinResult> pin_native(const PinTarget& target, FdKind kind, const std::st
 	bpf_program__set_autoload(skel->progs.dump_io_uring_file, kind == FdKind::IoUring);
 	bpf_program__set_autoload(skel->progs.dump_io_uring_buf, false);
 	bpf_program__set_autoload(skel->progs.dump_epoll, kind == FdKind::Epoll);
-	skel->rodata->id_key0 = random_u64();
-	skel->rodata->id_key1 = random_u64() | 1;
-	skel->rodata->run_id = random_u64();
-	skel->rodata->hz = kernel_hz();
+	seed_rodata(skel->rodata);
 	skel->rodata->target_pid = static_cast<__u32>(target.pid);
 	bpf_map__set_max_entries(skel->maps.spill, 4096);
 	if (int err = uringdump_native_bpf__load(skel.get()); err) {
@@ -188,11 +185,8 @@ Result<PinResult> pin_dump(const PinTarget& target, const std::string& path, con
 	if (!skel)
 		return make_error(Exit::Failure, "cannot open the BPF object: " + std::string(std::strerror(errno)));
 	auto* ro = skel->rodata;
-	ro->id_key0 = random_u64();
-	ro->id_key1 = random_u64() | 1;
-	ro->run_id = random_u64();
+	seed_rodata(ro);
 	ro->target_fd = target.fd;
-	ro->hz = kernel_hz();
 	ro->target_pid = static_cast<__u32>(target.pid);
 	ro->target_start = proc_start_time(target.pid);
 	// The pinned program never uses the spill ring buffer: keep it small.
