@@ -28,7 +28,7 @@ for p in "$here"/[0-9][0-9][0-9][0-9]-*.patch; do
 done
 
 for p in "${patches[@]}"; do
-  if out=$(perl "$src/scripts/checkpatch.pl" --strict --no-tree --quiet "$p" 2>&1) && [[ -z $out ]]; then
+  if out=$(perl "$src/scripts/checkpatch.pl" --strict --no-tree --quiet - <"$p" 2>&1) && [[ -z $out ]]; then
     pass "checkpatch --strict $(basename "$p")"
   else
     fail "checkpatch --strict $(basename "$p")"
