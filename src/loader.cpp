@@ -189,11 +189,8 @@ Status Loaded::run(pid_t pid, std::vector<std::uint8_t>& stream, std::vector<std
 // (read before decoding, which rejects streams with drops).
 std::uint64_t dropped_in(const std::vector<std::uint8_t>& stream)
 {
-	if (stream.size() < kRecordSize || stream.size() % kRecordSize)
-		return 0;
-	RawRecord last;
-	std::memcpy(last.bytes.data(), stream.data() + stream.size() - kRecordSize, kRecordSize);
-	return last.type() == UD_REC_END ? last.as<ud_rec_end>().dropped : 0;
+	auto end = peek_end(stream);
+	return end ? end->dropped : 0;
 }
 
 bool has_incomplete_table(const std::vector<RawRecord>& recs)

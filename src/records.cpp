@@ -124,6 +124,17 @@ Status check_end_counts(const std::vector<RawRecord>& records)
 
 } // namespace
 
+std::optional<ud_rec_end> peek_end(std::span<const std::uint8_t> bytes)
+{
+	if (bytes.size() < kRecordSize || bytes.size() % kRecordSize)
+		return std::nullopt;
+	RawRecord last;
+	std::memcpy(last.bytes.data(), bytes.data() + bytes.size() - kRecordSize, kRecordSize);
+	if (last.type() != UD_REC_END)
+		return std::nullopt;
+	return last.as<ud_rec_end>();
+}
+
 const char* record_type_name(std::uint16_t type)
 {
 	switch (type) {

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -63,6 +64,11 @@ const char* record_type_name(std::uint16_t type);
 // only, and END.records - END.spilled records in the stream.  Any
 // violation is an Error with Exit::Failure.
 Result<std::vector<RawRecord>> decode_stream(std::span<const std::uint8_t> bytes);
+
+// The stream's last record when it is an END record, looked at before
+// decoding (the decoder rejects streams that END says are damaged: drops,
+// an overtaken reader).  Empty when the bytes do not end in an END record.
+std::optional<ud_rec_end> peek_end(std::span<const std::uint8_t> bytes);
 
 // Decodes bare records drained from the spill ring buffer (no STREAM/END).
 Result<std::vector<RawRecord>> decode_spill(std::span<const std::uint8_t> bytes);

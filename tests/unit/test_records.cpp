@@ -157,6 +157,22 @@ TEST(Records, RejectsDroppedRecords)
 		  "dump incomplete: 3 records were dropped (spill ring buffer full)");
 }
 
+TEST(Records, PeekEndReadsTheLastRecordBeforeDecoding)
+{
+	auto recs = wrap_stream(small_body());
+	recs.back() = end_rec(8, 3, 3); // a stream the decoder rejects
+	auto bytes = encode_records(recs);
+	auto end = peek_end(bytes);
+	ASSERT_TRUE(end.has_value());
+	EXPECT_EQ(end->records, 8u);
+	EXPECT_EQ(end->dropped, 3u);
+	// not ending in END, empty, or cut mid-record: nothing
+	EXPECT_FALSE(peek_end(encode_records(small_body())).has_value());
+	EXPECT_FALSE(peek_end(std::vector<std::uint8_t>{}).has_value());
+	bytes.pop_back();
+	EXPECT_FALSE(peek_end(bytes).has_value());
+}
+
 TEST(Records, EveryPrefixFailsCleanly)
 {
 	const auto bytes = stream_bytes(small_body());
