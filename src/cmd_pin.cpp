@@ -19,8 +19,11 @@ const char kPinUsage[] =
 	"of PATH (cat PATH, uringdump read PATH) is a fresh dump, whatever its size.\n"
 	"Remove the pin with rm PATH.\n"
 	"\n"
-	"  --native   use the native io_uring_file/epoll iterator for PID:FD (kernels\n"
-	"             with the proposal's targets only); default: when available\n"
+	"  --native   use the native iterators for PID:FD (kernels with the proposal's\n"
+	"             targets only; default: when available).  An epoll gets one epoll\n"
+	"             iterator at PATH; a ring gets a directory PATH with the pins\n"
+	"             PATH/files (io_uring_file) and PATH/buffers (io_uring_buf):\n"
+	"             uringdump read PATH joins them; remove it with rm -r PATH\n"
 	"  --core     always use the CO-RE iterator\n";
 
 } // namespace
@@ -73,8 +76,14 @@ int cmd_pin(int argc, char** argv)
 	auto res = pin_dump(*target, argv[optind + 1], load, mode);
 	if (!res)
 		return fail(res.error());
-	std::printf("pinned %s at %s (link id %u, %s iterator)\n", argv[optind], argv[optind + 1],
-		    res->link_id, res->native ? "native" : "CO-RE");
+	if (res->directory)
+		std::printf("pinned %s at %s/%s and %s/%s (link ids %u and %u, native io_uring_file and "
+			    "io_uring_buf iterators)\n",
+			    argv[optind], argv[optind + 1], kNativeFilesPin, argv[optind + 1], kNativeBuffersPin,
+			    res->link_id, res->extra_link_id);
+	else
+		std::printf("pinned %s at %s (link id %u, %s iterator)\n", argv[optind], argv[optind + 1],
+			    res->link_id, res->native ? "native" : "CO-RE");
 	return 0;
 }
 

@@ -3,18 +3,24 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <linux/magic.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "cli.hpp"
 #include "model.hpp"
+#include "pin.hpp"
 #include "records.hpp"
 #include "render_json.hpp"
 #include "render_text.hpp"
@@ -27,10 +33,32 @@ const char kReadUsage[] =
 	"Usage: uringdump read PATH [-j|--json] [-p|--pretty]\n"
 	"\n"
 	"Render the dump that a pinned iterator produces when read (a fresh dump\n"
-	"at each read), or a file saved from one with cat PATH > FILE.\n";
+	"at each read), or a file saved from one with cat PATH > FILE.  PATH may be\n"
+	"the directory of a native ring pin (PATH/files and PATH/buffers): both are\n"
+	"read and shown as one ring.  A native ring iterator cannot run while the\n"
+	"ring's uring_lock is held (EDEADLK); the read is retried for 3 seconds.\n";
 
-Result<std::vector<std::uint8_t>> read_all(const std::string& path)
+// How long a read waits for a ring's uring_lock (native io_uring iterators
+// fail read() with EDEADLK while it is held).
+constexpr auto kLockWait = std::chrono::seconds(3);
+
+bool is_dir(const std::string& path)
 {
+	struct stat st;
+	return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// Is `path` in a bpffs mount (a pinned iterator, not a saved file)?
+bool is_pin(const std::string& path)
+{
+	struct statfs fs;
+	return ::statfs(path.c_str(), &fs) == 0 && static_cast<unsigned long>(fs.f_type) == BPF_FS_MAGIC;
+}
+
+// One pass over the file from its start.  errno_out: the read() error.
+Result<std::vector<std::uint8_t>> read_once(const std::string& path, int& errno_out)
+{
+	errno_out = 0;
 	UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
 	if (!fd) {
 		int err = errno;
@@ -44,6 +72,7 @@ Result<std::vector<std::uint8_t>> read_all(const std::string& path)
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
+			errno_out = errno;
 			return make_error(Exit::Failure, "reading " + path + ": " + std::strerror(errno));
 		}
 		if (n == 0)
@@ -52,11 +81,32 @@ Result<std::vector<std::uint8_t>> read_all(const std::string& path)
 	}
 }
 
-// Is `path` in a bpffs mount (a pinned iterator, not a saved file)?
-bool is_pin(const std::string& path)
+// The whole file.  EDEADLK (a native ring iterator while the ring's
+// uring_lock is held: a registration in progress, or the ring reading this
+// iterator itself) restarts the read from the beginning after a pause, with
+// backoff, until kLockWait has passed.
+Result<std::vector<std::uint8_t>> read_all(const std::string& path)
 {
-	struct statfs fs;
-	return ::statfs(path.c_str(), &fs) == 0 && static_cast<unsigned long>(fs.f_type) == BPF_FS_MAGIC;
+	using clock = std::chrono::steady_clock;
+	const auto deadline = clock::now() + kLockWait;
+	auto pause = std::chrono::milliseconds(1);
+	unsigned attempts = 0;
+	for (;;) {
+		int err = 0;
+		auto bytes = read_once(path, err);
+		++attempts;
+		if (bytes || err != EDEADLK)
+			return bytes;
+		if (clock::now() >= deadline)
+			return make_error(Exit::Failure,
+					  path + ": the ring's uring_lock stayed held for " +
+						  std::to_string(kLockWait.count()) + " s (EDEADLK, " +
+						  std::to_string(attempts) +
+						  " attempts): the ring is inside a registration or is reading "
+						  "this iterator itself; read it again later");
+		std::this_thread::sleep_for(pause);
+		pause = std::min(pause * 2, std::chrono::milliseconds(100));
+	}
 }
 
 // What a pinned stream says about itself in its END record.
@@ -72,6 +122,54 @@ Status check_end(const std::vector<RawRecord>& recs, const std::string& path)
 								 " ran out of steps");
 	}
 	return {};
+}
+
+// The records of one pin or saved stream, checked.
+Result<std::vector<RawRecord>> read_stream(const std::string& path)
+{
+	auto bytes = read_all(path);
+	if (!bytes)
+		return bytes.error();
+	// An overtaken reader's stream ends in a lone END that says so: tell
+	// that before the decoder calls the stream inconsistent.
+	if (auto end = peek_end(*bytes); end && (end->h.flags & UD_END_CONCURRENT))
+		return make_error(Exit::Failure, path + " was read by another reader at the same time: read it again");
+	auto recs = decode_stream(*bytes);
+	if (!recs) {
+		// Readers of one pin share its walk state: one that raced with
+		// another can get an inconsistent stream.  Say so for pins.
+		std::string hint = is_pin(path) && bytes->size() >= kRecordSize
+					   ? " (the pin may have been read by another reader at the same "
+					     "time: read it again)"
+					   : "";
+		return make_error(recs.error().code, path + ": " + recs.error().message + hint);
+	}
+	if (auto st = check_end(*recs, path); !st)
+		return st.error();
+	return recs;
+}
+
+// A native ring pin: the directory's files and buffers pins, one stream
+// each (both tables of the same ring, read one after the other).
+Result<std::vector<RawRecord>> read_ring_dir(const std::string& dir)
+{
+	std::vector<RawRecord> all;
+	for (const char* name : {kNativeFilesPin, kNativeBuffersPin}) {
+		std::string path = dir + "/" + name;
+		struct stat st;
+		if (::stat(path.c_str(), &st) != 0) {
+			std::string msg = dir;
+			msg += " is a directory but not a native ring pin (no ";
+			msg += path;
+			msg += "): give the path of a pin or of a saved dump";
+			return make_error(Exit::Failure, std::move(msg));
+		}
+		auto recs = read_stream(path);
+		if (!recs)
+			return recs.error();
+		all.insert(all.end(), recs->begin(), recs->end());
+	}
+	return all;
 }
 
 } // namespace
@@ -107,30 +205,9 @@ int cmd_read(int argc, char** argv)
 		return fail(make_error(Exit::Usage, "read: expected one PATH"));
 	std::string path = argv[optind];
 
-	auto bytes = read_all(path);
-	if (!bytes)
-		return fail(bytes.error());
-	// An overtaken reader's stream ends in a lone END that says so: tell
-	// that before the decoder calls the stream inconsistent.
-	if (bytes->size() >= kRecordSize) {
-		RawRecord last;
-		std::memcpy(last.bytes.data(), bytes->data() + bytes->size() - kRecordSize, kRecordSize);
-		if (last.type() == UD_REC_END && (last.flags() & UD_END_CONCURRENT))
-			return fail(make_error(Exit::Failure, path + " was read by another reader at the same "
-								     "time: read it again"));
-	}
-	auto recs = decode_stream(*bytes);
-	if (!recs) {
-		// Readers of one pin share its walk state: one that raced with
-		// another can get an inconsistent stream.  Say so for pins.
-		std::string hint = is_pin(path) && bytes->size() >= kRecordSize
-					   ? " (the pin may have been read by another reader at the same "
-					     "time: read it again)"
-					   : "";
-		return fail(make_error(recs.error().code, path + ": " + recs.error().message + hint));
-	}
-	if (auto st = check_end(*recs, path); !st)
-		return fail(st.error());
+	auto recs = is_dir(path) ? read_ring_dir(path) : read_stream(path);
+	if (!recs)
+		return fail(recs.error());
 	auto snap = build_snapshot(*recs, false);
 	if (!snap)
 		return fail(make_error(snap.error().code, path + ": " + snap.error().message));

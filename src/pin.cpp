@@ -14,6 +14,8 @@
 #include <charconv>
 #include <cstring>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "proc.hpp"
 #include "unique_fd.hpp"
@@ -105,21 +107,64 @@ Result<UniqueFd> fetch_fd(pid_t pid, int fd)
 	return copy;
 }
 
-// A native io_uring_file or epoll iterator bound to the target fd.
+// Paths created in bpffs while pinning, removed again unless the pin
+// succeeds (pins in reverse order, then the directory).
+class PinCleanup {
+public:
+	PinCleanup() = default;
+	PinCleanup(const PinCleanup&) = delete;
+	PinCleanup& operator=(const PinCleanup&) = delete;
+	~PinCleanup()
+	{
+		for (auto it = paths_.rbegin(); it != paths_.rend(); ++it)
+			(void)(it->second ? ::rmdir(it->first.c_str()) : ::unlink(it->first.c_str()));
+	}
+	void add(std::string path, bool dir) { paths_.emplace_back(std::move(path), dir); }
+	void commit() { paths_.clear(); }
+
+private:
+	std::vector<std::pair<std::string, bool>> paths_;
+};
+
+Result<std::uint32_t> link_id_of(bpf_link* link)
+{
+	bpf_link_info li;
+	std::memset(&li, 0, sizeof(li));
+	__u32 len = sizeof(li);
+	if (bpf_obj_get_info_by_fd(bpf_link__fd(link), &li, &len) != 0)
+		return make_error(Exit::Failure, std::string("link info: ") + std::strerror(errno));
+	return li.id;
+}
+
+Status pin_link(bpf_link* link, const std::string& path, PinCleanup& cleanup)
+{
+	if (int err = bpf_link__pin(link, path.c_str()); err)
+		return make_error(err == -EPERM || err == -EACCES ? Exit::Permission : Exit::Failure,
+				  "cannot pin at " + path + ": " + std::strerror(-err));
+	cleanup.add(path, false);
+	return {};
+}
+
+// Native iterators bound to the target fd: for an epoll, one epoll link
+// pinned at PATH; for a ring, a bpffs directory PATH with an io_uring_file
+// link pinned as PATH/files and an io_uring_buf link as PATH/buffers (the
+// two targets are separate in the kernel; `uringdump read PATH` joins them).
+// Both links come from one loaded object, so their records share the run's
+// ids.
 Result<PinResult> pin_native(const PinTarget& target, FdKind kind, const std::string& path,
 			     const LoadOptions& opts)
 {
-	const char* tname = kind == FdKind::IoUring ? "io_uring_file" : "epoll";
+	const bool ring = kind == FdKind::IoUring;
+	const char* tname = ring ? "io_uring_file" : "epoll";
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
 	if (opts.btf_path)
 		oo.btf_custom_path = opts.btf_path->c_str();
 	std::unique_ptr<uringdump_native_bpf, NativeDeleter> skel(uringdump_native_bpf__open_opts(&oo));
 	if (!skel)
 		return make_error(Exit::Failure, "cannot open the BPF object: " + std::string(std::strerror(errno)));
-	bpf_program* prog = kind == FdKind::IoUring ? skel->progs.dump_io_uring_file : skel->progs.dump_epoll;
-	bpf_program__set_autoload(skel->progs.dump_io_uring_file, kind == FdKind::IoUring);
-	bpf_program__set_autoload(skel->progs.dump_io_uring_buf, false);
-	bpf_program__set_autoload(skel->progs.dump_epoll, kind == FdKind::Epoll);
+	bpf_program__set_autoload(skel->progs.dump_io_uring_file, ring);
+	bpf_program__set_autoload(skel->progs.dump_io_uring_buf, ring);
+	bpf_program__set_autoload(skel->progs.dump_epoll, !ring);
 	seed_rodata(skel->rodata);
 	skel->rodata->target_pid = static_cast<__u32>(target.pid);
 	bpf_map__set_max_entries(skel->maps.spill, 4096);
@@ -141,20 +186,49 @@ Result<PinResult> pin_native(const PinTarget& target, FdKind kind, const std::st
 	std::memset(&info, 0, sizeof(info));
 	info.map.map_fd = static_cast<__u32>(fd->get());
 	LIBBPF_OPTS(bpf_iter_attach_opts, ao, .link_info = &info, .link_info_len = sizeof(info));
-	std::unique_ptr<bpf_link, LinkDeleter> link(bpf_program__attach_iter(prog, &ao));
-	if (!link)
-		return make_error(Exit::Failure, std::string("cannot attach the ") + tname +
-							 " iterator: " + std::strerror(errno));
-	if (int err = bpf_link__pin(link.get(), path.c_str()); err)
-		return make_error(err == -EPERM || err == -EACCES ? Exit::Permission : Exit::Failure,
-				  "cannot pin at " + path + ": " + std::strerror(-err));
+	auto attach = [&](bpf_program* prog, const char* name) -> Result<std::unique_ptr<bpf_link, LinkDeleter>> {
+		std::unique_ptr<bpf_link, LinkDeleter> link(bpf_program__attach_iter(prog, &ao));
+		if (!link)
+			return make_error(Exit::Failure, std::string("cannot attach the ") + name +
+								 " iterator to " + std::to_string(target.pid) + ":" +
+								 std::to_string(target.fd) + ": " + std::strerror(errno));
+		return link;
+	};
+
 	PinResult res;
 	res.native = true;
-	bpf_link_info li;
-	std::memset(&li, 0, sizeof(li));
-	__u32 len = sizeof(li);
-	if (bpf_obj_get_info_by_fd(bpf_link__fd(link.get()), &li, &len) == 0)
-		res.link_id = li.id;
+	PinCleanup cleanup;
+	if (!ring) {
+		auto link = attach(skel->progs.dump_epoll, "epoll");
+		if (!link)
+			return link.error();
+		if (auto st = pin_link(link->get(), path, cleanup); !st)
+			return st.error();
+		if (auto id = link_id_of(link->get()))
+			res.link_id = *id;
+		cleanup.commit();
+		return res;
+	}
+	auto files = attach(skel->progs.dump_io_uring_file, "io_uring_file");
+	if (!files)
+		return files.error();
+	auto bufs = attach(skel->progs.dump_io_uring_buf, "io_uring_buf");
+	if (!bufs)
+		return bufs.error();
+	if (::mkdir(path.c_str(), 0700) != 0)
+		return make_error(errno == EPERM || errno == EACCES ? Exit::Permission : Exit::Failure,
+				  "cannot create the pin directory " + path + ": " + std::strerror(errno));
+	cleanup.add(path, true);
+	if (auto st = pin_link(files->get(), path + "/" + kNativeFilesPin, cleanup); !st)
+		return st.error();
+	if (auto st = pin_link(bufs->get(), path + "/" + kNativeBuffersPin, cleanup); !st)
+		return st.error();
+	if (auto id = link_id_of(files->get()))
+		res.link_id = *id;
+	if (auto id = link_id_of(bufs->get()))
+		res.extra_link_id = *id;
+	res.directory = true;
+	cleanup.commit();
 	return res;
 }
 
@@ -205,16 +279,13 @@ Result<PinResult> pin_dump(const PinTarget& target, const std::string& path, con
 	std::unique_ptr<bpf_link, LinkDeleter> link(bpf_program__attach_iter(skel->progs.dump_pinned, nullptr));
 	if (!link)
 		return make_error(Exit::Failure, "cannot attach the iterator: " + std::string(std::strerror(errno)));
-	if (int err = bpf_link__pin(link.get(), path.c_str()); err) {
-		Exit code = err == -EEXIST ? Exit::Failure : err == -EPERM || err == -EACCES ? Exit::Permission : Exit::Failure;
-		return make_error(code, "cannot pin at " + path + ": " + std::strerror(-err));
-	}
+	PinCleanup cleanup;
+	if (auto st = pin_link(link.get(), path, cleanup); !st)
+		return st.error();
 	PinResult res;
-	bpf_link_info li;
-	std::memset(&li, 0, sizeof(li));
-	__u32 len = sizeof(li);
-	if (bpf_obj_get_info_by_fd(bpf_link__fd(link.get()), &li, &len) == 0)
-		res.link_id = li.id;
+	if (auto id = link_id_of(link.get()))
+		res.link_id = *id;
+	cleanup.commit();
 	// The pin keeps the link (and its program and maps) alive; our handles go.
 	return res;
 }

@@ -31,11 +31,19 @@ Result<PinTarget> parse_pin_target(std::string_view text);
 
 struct PinResult {
 	std::uint32_t link_id = 0;
+	std::uint32_t extra_link_id = 0; // the io_uring_buf link of a native ring pin
 	bool native = false;
+	bool directory = false; // PATH is a directory of pins (native ring)
 };
 
+// The pins in the directory of a native ring pin.
+inline constexpr const char* kNativeFilesPin = "files";
+inline constexpr const char* kNativeBuffersPin = "buffers";
+
 // Pins at `path`, which must not exist and must be in a bpffs mount.  On
-// failure nothing is left behind (no pin, no link).
+// failure nothing is left behind (no pin, no directory, no link).  A native
+// ring pin makes `path` a directory with the pins kNativeFilesPin and
+// kNativeBuffersPin.
 Result<PinResult> pin_dump(const PinTarget& target, const std::string& path, const LoadOptions& opts,
 			   PinMode mode = PinMode::Auto);
 

@@ -485,6 +485,43 @@ sys.exit(0 if pids == [int(sys.argv[2])] else f"old pin now dumps {pids}, expect
 	no_new_links "$before"
 }
 
+@test "pin: --native on a stock kernel fails with 5 and leaves nothing; --core and the default pin CO-RE" {
+	need_bpftool
+	start_workload ring_basic
+	local before="$BATS_TEST_TMPDIR/links.before" fd
+	iter_links >"$before"
+	fd=$(find "/proc/$WL_PID/fd" -lname 'anon_inode:\[io_uring\]' -printf '%f\n' | head -1)
+	ud pin --native "$WL_PID:$fd" "$PIN_DIR/native"
+	expect_status 5
+	one_line_error
+	expect_stderr_matches "has no io_uring_file iterator target"
+	[[ ! -e $PIN_DIR/native ]] || { echo "$PIN_DIR/native left behind" >&2; return 1; }
+	no_new_links "$before"
+	# --native dumps one instance: it needs PID:FD
+	ud pin --native "$WL_PID" "$PIN_DIR/native"
+	expect_status 2
+	ud pin --native --core "$WL_PID:$fd" "$PIN_DIR/native"
+	expect_status 0
+	grep -q "CO-RE iterator" "$UD_OUT" || { echo "the last of --native --core did not win: $(cat "$UD_OUT")" >&2; return 1; }
+	rm "$PIN_DIR/native"
+	ud pin "$WL_PID:$fd" "$PIN_DIR/native"
+	expect_status 0
+	grep -q "CO-RE iterator" "$UD_OUT" || { echo "default on a stock kernel is not CO-RE: $(cat "$UD_OUT")" >&2; return 1; }
+	rm "$PIN_DIR/native"
+}
+
+@test "read: a directory that is not a native ring pin fails with 1 and one line" {
+	mkdir "$PIN_DIR/dir"
+	ud read "$PIN_DIR/dir"
+	expect_status 1
+	one_line_error
+	expect_stderr_matches "not a native ring pin"
+	rmdir "$PIN_DIR/dir"
+	ud read "$BATS_TEST_TMPDIR"
+	expect_status 1
+	one_line_error
+}
+
 @test "pin: into a directory that is not bpffs fails with 5 and creates nothing" {
 	start_workload ring_basic
 	local dir="$BATS_TEST_TMPDIR/notbpf"
