@@ -32,9 +32,14 @@ BPF_SRCS := bpf/uringdump.bpf.c
 SKELS    := $(BUILD)/uringdump.skel.h $(BUILD)/uringdump_pin.skel.h $(BUILD)/uringdump_native.skel.h
 
 .PHONY: all deps demo check check-host install uninstall clean format tidy
-# The native program object is kept for `bpftool iter pin` on kernels with
-# the proposal's targets.
-all: $(BUILD)/uringdump $(BUILD)/uringdump_native.bpf.o
+# One object per native target for `bpftool iter pin` (which pins an object's
+# first program) on kernels with the proposal's targets.
+NATIVE_TARGETS := io_uring_file io_uring_buf epoll
+NATIVE_OBJS    := $(patsubst %,$(BUILD)/native/%.bpf.o,$(NATIVE_TARGETS))
+NATIVE_ID_io_uring_file := 1
+NATIVE_ID_io_uring_buf  := 2
+NATIVE_ID_epoll         := 3
+all: $(BUILD)/uringdump $(NATIVE_OBJS)
 .SECONDARY: $(BUILD)/uringdump.bpf.o $(BUILD)/uringdump_pin.bpf.o $(BUILD)/uringdump_native.bpf.o
 
 # Every test: units (plain and under ASan+UBSan), a bounded fuzz run, the
@@ -76,6 +81,10 @@ $(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/dump.bpf.h bpf/uringdump.h $(BUILD)/vmlinux.h 
 # -mcpu=v3).  Only that object: with v3 the live iterator fails to load on
 # Debian's 6.1 and 6.12 kernels (EINVAL), which v2 code does not.
 $(BUILD)/uringdump_pin.bpf.o: BPF_CFLAGS += -mcpu=v3
+
+$(BUILD)/native/%.bpf.o: bpf/uringdump_native.bpf.c bpf/dump.bpf.h bpf/uringdump.h $(BUILD)/vmlinux.h
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -DUD_NATIVE_ONLY=$(NATIVE_ID_$*) -c $< -o $@
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@

@@ -11,7 +11,15 @@
  *
  * On a stock kernel these programs cannot load: libbpf finds no
  * bpf_iter_io_uring_file (etc.) in the kernel's BTF.
+ *
+ * `bpftool iter pin` pins an object's first program, so the build also makes
+ * one object per target from this file: UD_NATIVE_ONLY=1 keeps only
+ * io_uring_file, 2 only io_uring_buf, 3 only epoll (build/native/).
  */
+#ifndef UD_NATIVE_ONLY
+#define UD_NATIVE_ONLY 0
+#endif
+#define UD_NATIVE_WANT(n) (UD_NATIVE_ONLY == 0 || UD_NATIVE_ONLY == (n))
 #define UD_PIN_MODE 1 /* each step is one slot: no spill, no side channel */
 #include "dump.bpf.h"
 
@@ -64,6 +72,7 @@ struct ud_iter_epoll {
 	};
 };
 
+#if UD_NATIVE_WANT(1) || UD_NATIVE_WANT(2)
 /* The ring's id: these targets give the io_ring_ctx, not the ring's file. */
 static __always_inline __u64 ring_id_of(struct io_ring_ctx *ctx)
 {
@@ -80,6 +89,8 @@ static __always_inline void begin_ring_stream(struct seq_file *seq, struct io_ri
 	emit_ring(seq, target_pid, (struct file *)ctx, ctx, &files, nr_files, &bufs, nr_bufs);
 }
 
+#endif
+
 static __always_inline void end_stream(struct seq_file *seq)
 {
 	union ud_any *r = scratch(UD_SCR_HDR);
@@ -92,9 +103,17 @@ static __always_inline void end_stream(struct seq_file *seq)
 	emit(seq, r, false);
 }
 
+/*
+ * Stream state in globals, like every uringdump iterator: one reader of
+ * this object's links at a time (a concurrent reader makes the stream's END
+ * count disagree, which `uringdump read` reports as "read it again").
+ */
+#if UD_NATIVE_WANT(1) || UD_NATIVE_WANT(2)
 static __u32 nr_slots;   /* table size of the ring being iterated */
+#endif
 static __u32 slots_seen; /* slots visited in this stream */
 
+#if UD_NATIVE_WANT(1)
 SEC("iter/io_uring_file")
 int dump_io_uring_file(struct ud_iter_io_uring_file *it)
 {
@@ -122,6 +141,9 @@ int dump_io_uring_file(struct ud_iter_io_uring_file *it)
 	return 0;
 }
 
+#endif
+
+#if UD_NATIVE_WANT(2)
 SEC("iter/io_uring_buf")
 int dump_io_uring_buf(struct ud_iter_io_uring_buf *it)
 {
@@ -148,6 +170,9 @@ int dump_io_uring_buf(struct ud_iter_io_uring_buf *it)
 	return 0;
 }
 
+#endif
+
+#if UD_NATIVE_WANT(3)
 SEC("iter/epoll")
 int dump_epoll(struct ud_iter_epoll *it)
 {
@@ -180,3 +205,4 @@ int dump_epoll(struct ud_iter_epoll *it)
 	step_end();
 	return 0;
 }
+#endif
