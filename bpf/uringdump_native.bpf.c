@@ -73,6 +73,19 @@ struct ud_iter_epoll {
 };
 
 #if UD_NATIVE_WANT(1) || UD_NATIVE_WANT(2)
+/*
+ * The ring's io_ring_ctx as a plain value: it->ctx is a trusted BTF pointer,
+ * on which the verifier refuses arithmetic (the id mixes its bits); what
+ * the walks do with it are probe reads anyway.
+ */
+static __always_inline struct io_ring_ctx *ctx_of(struct io_ring_ctx **field)
+{
+	struct io_ring_ctx *ctx = NULL;
+
+	bpf_probe_read_kernel(&ctx, sizeof(ctx), field);
+	return ctx;
+}
+
 /* The ring's id: these targets give the io_ring_ctx, not the ring's file. */
 static __always_inline __u64 ring_id_of(struct io_ring_ctx *ctx)
 {
@@ -108,6 +121,26 @@ static __always_inline void end_stream(struct seq_file *seq)
  * this object's links at a time (a concurrent reader makes the stream's END
  * count disagree, which `uringdump read` reports as "read it again").
  */
+static __u64 stream_session; /* meta->session_id of the stream begun last */
+
+/*
+ * The first call of a stream (one open() of the link or pin).  Not simply
+ * seq_num 0: the final call (NULL slot or item) comes with the seq_num of
+ * the last object, so the calls of a table of one slot both have seq_num 0.
+ * meta->session_id, one per open(), tells them apart; a call the kernel
+ * re-runs (its output overflowed the buffer) is never the first one, which
+ * fails the read with E2BIG instead.
+ */
+static __always_inline bool stream_begins(struct bpf_iter_meta *meta)
+{
+	__u64 sid = meta->session_id;
+
+	if (meta->seq_num != 0 || stream_session == sid)
+		return false;
+	stream_session = sid;
+	return true;
+}
+
 #if UD_NATIVE_WANT(1) || UD_NATIVE_WANT(2)
 static __u32 nr_slots;   /* table size of the ring being iterated */
 #endif
@@ -118,12 +151,14 @@ SEC("iter/io_uring_file")
 int dump_io_uring_file(struct ud_iter_io_uring_file *it)
 {
 	struct seq_file *seq = it->meta->seq;
-	struct io_ring_ctx *ctx = it->ctx;
+	struct io_ring_ctx *ctx = ctx_of(&it->ctx);
 	__u32 nr_files = 0, nr_bufs = 0;
 	__u64 fp = 0;
 
-	step_begin(it->meta->seq_num);
-	if (it->meta->seq_num == 0) {
+	bool first = stream_begins(it->meta);
+
+	step_begin(first ? 0 : 1);
+	if (first) {
 		begin_ring_stream(seq, ctx, &nr_files, &nr_bufs);
 		nr_slots = nr_files;
 		slots_seen = 0;
@@ -148,12 +183,14 @@ SEC("iter/io_uring_buf")
 int dump_io_uring_buf(struct ud_iter_io_uring_buf *it)
 {
 	struct seq_file *seq = it->meta->seq;
-	struct io_ring_ctx *ctx = it->ctx;
+	struct io_ring_ctx *ctx = ctx_of(&it->ctx);
 	__u32 nr_files = 0, nr_bufs = 0;
 	struct io_mapped_ubuf *imu = NULL;
 
-	step_begin(it->meta->seq_num);
-	if (it->meta->seq_num == 0) {
+	bool first = stream_begins(it->meta);
+
+	step_begin(first ? 0 : 1);
+	if (first) {
 		begin_ring_stream(seq, ctx, &nr_files, &nr_bufs);
 		nr_slots = nr_bufs;
 		slots_seen = 0;
@@ -186,8 +223,10 @@ int dump_epoll(struct ud_iter_epoll *it)
 		return 0; /* iterator programs must return 0 or 1 */
 	struct epitem *epi = NULL;
 
-	step_begin(it->meta->seq_num);
-	if (it->meta->seq_num == 0) {
+	bool first = stream_begins(it->meta);
+
+	step_begin(first ? 0 : 1);
+	if (first) {
 		emit_stream(seq);
 		describe_file(seq, target_pid, epfile);
 		rec_init(r, UD_REC_EPOLL, target_pid);

@@ -9,7 +9,11 @@
 #   make kernel-tests    the guest test programs (BPF objects against the new
 #                        kernel's BTF, the static native-test driver)
 #   make vmtest-native   boots that kernel under qemu TCG with the tests in a
-#                        busybox initramfs (tests/vm/ harness) and judges them
+#                        busybox initramfs (tests/vm/ harness) and judges them:
+#                        suites/10-native.sh (the targets, with the patched
+#                        bpftool), suites/20-uringdump.sh (uringdump pin/read
+#                        on the native targets against the CO-RE dump,
+#                        EDEADLK, the per-target objects of bpf/)
 #   make kernel-check    checkpatch.pl --strict on the series and a W=1 build
 #                        of the files it touches, against the unpatched tree
 #   make uapi-check      the UAPI hunks of kernel-patch/ and bpftool-patch/
@@ -60,15 +64,23 @@ $(KP_OUT)/iters.skel.h: $(KP_OUT)/iters.bpf.o
 	$(BPFTOOL) gen skeleton $< name iters_bpf > $@.tmp && mv $@.tmp $@
 
 # Static, for the busybox initramfs; built against the patched UAPI header.
-$(KP_OUT)/native-test: kernel-patch/tests/native-test.c $(KP_OUT)/iters.skel.h
+$(KP_OUT)/native-test: kernel-patch/tests/native-test.c kernel-patch/tests/uring-lock.h $(KP_OUT)/iters.skel.h
 	$(CC) $(KP_CFLAGS) -I$(KP_OUT) -I$(KP_CURRENT)/uapi -static -o $@ $< \
 	  -lbpf -lelf -lz -lpthread
 
-kernel-tests: $(KP_BPF_OBJS) $(KP_OUT)/native-test
+$(KP_OUT)/ring-lock-holder: kernel-patch/tests/ring-lock-holder.c kernel-patch/tests/uring-lock.h | $(KP_OUT)
+	$(CC) $(KP_CFLAGS) -I$(KP_CURRENT)/uapi -static -o $@ $< -lpthread
 
-vmtest-native: kernel-tests $(if $(KERNEL_BPFTOOL),$(BPFTOOL_PATCHED))
+kernel-tests: $(KP_BPF_OBJS) $(KP_OUT)/native-test $(KP_OUT)/ring-lock-holder
+
+# The guest also runs uringdump (pin/read on the native targets) against the
+# static workloads, and the per-target objects of bpf/ with the bpftool.
+vmtest-native: kernel-tests $(if $(KERNEL_BPFTOOL),$(BPFTOOL_PATCHED)) \
+		$(BUILD)/uringdump $(NATIVE_OBJS) workloads-static
 	KP_OUT=$(KP_OUT) KP_VMLINUX=$(KP_CURRENT)/vmlinux KP_TIMEOUT=$(KERNEL_VM_TIMEOUT) \
-	  KP_BPFTOOL="$(KERNEL_BPFTOOL)" kernel-patch/tests/vmtest-native.sh
+	  KP_BPFTOOL="$(KERNEL_BPFTOOL)" KP_URINGDUMP=$(BUILD)/uringdump \
+	  KP_WORKLOADS=$(BUILD)/workloads-static KP_NATIVE_OBJS=$(BUILD)/native \
+	  kernel-patch/tests/vmtest-native.sh
 
 kernel-check:
 	kernel-patch/check-series.sh $(KERNEL_CACHE)

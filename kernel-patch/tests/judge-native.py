@@ -16,9 +16,38 @@ import os
 import re
 import sys
 
+import compare_native
+
 BAD_DMESG = re.compile(r"BUG:|WARNING:|Oops|Call Trace|general protection|RIP:|Kernel panic"
                        r"|possible circular locking|INFO: task .* blocked")
 TAIL = 40
+
+
+def judge_host_check(res, unit, d, words):
+    """A check the guest leaves to the host (it has no JSON tools):
+    COMPARE KIND NATIVE CORE PID FD  the native pin's dump against the CO-RE
+                                     dump (compare_native.compare)
+    LINKS LINKS PIN INODE            link show -j reports INODE for PIN"""
+    try:
+        if words[0] == "COMPARE" and len(words) == 6:
+            kind, native, core, pid, fd = words[1:]
+            name = f"{unit}: native read of {native} equals the CO-RE dump ({kind} fd {fd})"
+            with open(os.path.join(d, native)) as f:
+                n = json.load(f)
+            with open(os.path.join(d, core)) as f:
+                c = json.load(f)
+            out = compare_native.compare(kind, n, c, int(pid), int(fd))
+            res(not out, name, "\n".join(out))
+        elif words[0] == "LINKS" and len(words) == 4:
+            links, pin, inode = words[1:]
+            name = f"{unit}: link show -j of {pin} gives the fd's inode"
+            with open(os.path.join(d, links)) as f:
+                why = compare_native.check_links(json.load(f), pin, int(inode))
+            res(why is None, name, why or "")
+        else:
+            res(False, f"{unit}: malformed line", " ".join(words))
+    except (OSError, ValueError) as e:
+        res(False, f"{unit}: {' '.join(words)}", str(e))
 
 
 def main():
@@ -78,6 +107,10 @@ def main():
             line = lines[i]
             m = re.match(r"(PASS|FAIL|SKIP) (.*)", line)
             i += 1
+            if line.startswith(("COMPARE ", "LINKS ")):
+                seen += 1
+                judge_host_check(res, unit, d, line.split())
+                continue
             if not m:
                 continue
             kind, rest = m.groups()

@@ -37,6 +37,7 @@
 #include <bpf/libbpf.h>
 
 #include "iters.skel.h"
+#include "uring-lock.h"
 
 #define PAGE 4096UL
 
@@ -350,78 +351,31 @@ static void check_output(struct bpf_link *link, const char *what, const char *wa
 
 /* ---- EDEADLK: a registration blocked in a page fault holds uring_lock ---- */
 
-struct blocker {
-	int ring;
-	void *arg;
-	int ret;
-};
-
-static void *blocker_thread(void *p)
-{
-	struct blocker *b = p;
-
-	/* copy_from_user() of the update faults on the userfaultfd page */
-	b->ret = ring_register(b->ring, IORING_REGISTER_FILES_UPDATE, b->arg, 1);
-	return NULL;
-}
-
 static void check_edeadlk(struct bpf_link *files, struct bpf_link *bufs, int ring)
 {
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg;
-	struct uffdio_zeropage zero;
-	struct uffd_msg msg;
-	struct blocker b = { .ring = ring };
-	struct pollfd pfd;
+	struct uring_lock_hold hold;
 	struct buf out = { 0 };
-	pthread_t thread;
-	void *page;
-	int uffd, ret;
+	const char *why = "";
+	int ret;
 
-	uffd = (int)syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api)) {
-		result(false, "EDEADLK", "userfaultfd: %s", strerror(errno));
+	if (uring_lock_hold(&hold, ring, &why)) {
+		result(false, "EDEADLK", "%s: %s", why, strerror(errno));
+		if (errno == ETIMEDOUT)
+			die("uring_lock_hold");
 		return;
 	}
-	page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (page == MAP_FAILED)
-		die("mmap");
-	memset(&reg, 0, sizeof(reg));
-	reg.range.start = (uintptr_t)page;
-	reg.range.len = PAGE;
-	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
-	if (ioctl(uffd, UFFDIO_REGISTER, &reg)) {
-		result(false, "EDEADLK", "UFFDIO_REGISTER: %s", strerror(errno));
-		return;
-	}
-	b.arg = page;
-	if (pthread_create(&thread, NULL, blocker_thread, &b))
-		die("pthread_create");
-	pfd.fd = uffd;
-	pfd.events = POLLIN;
-	if (poll(&pfd, 1, 20000) != 1 || read(uffd, &msg, sizeof(msg)) != sizeof(msg) ||
-	    msg.event != UFFD_EVENT_PAGEFAULT) {
-		result(false, "EDEADLK", "the registration did not fault on the page");
-	} else {
-		ret = iter_read(files, 65536, &out);
-		result(ret == -EDEADLK, "io_uring_file EDEADLK while uring_lock is held",
-		       "read gave %s", ret ? strerror(-ret) : "data");
-		ret = iter_read(bufs, 65536, &out);
-		result(ret == -EDEADLK, "io_uring_buf EDEADLK while uring_lock is held",
-		       "read gave %s", ret ? strerror(-ret) : "data");
-	}
-	memset(&zero, 0, sizeof(zero));
-	zero.range.start = (uintptr_t)page;
-	zero.range.len = PAGE;
-	if (ioctl(uffd, UFFDIO_ZEROPAGE, &zero))
+	ret = iter_read(files, 65536, &out);
+	result(ret == -EDEADLK, "io_uring_file EDEADLK while uring_lock is held",
+	       "read gave %s", ret ? strerror(-ret) : "data");
+	ret = iter_read(bufs, 65536, &out);
+	result(ret == -EDEADLK, "io_uring_buf EDEADLK while uring_lock is held",
+	       "read gave %s", ret ? strerror(-ret) : "data");
+	if (uring_lock_release(&hold))
 		die("UFFDIO_ZEROPAGE");
-	pthread_join(thread, NULL);
 	ret = iter_read(files, 65536, &out);
 	result(ret == 0, "io_uring_file readable once uring_lock is free", "read: %s",
 	       strerror(-ret));
 	free(out.s);
-	munmap(page, PAGE);
-	close(uffd);
 }
 
 /* ---- epoll: resuming after a partial read when the tree changed ---- */

@@ -7,11 +7,17 @@
 #      KP_VMLINUX  the kernel (PVH-bootable vmlinux)
 #      KP_TIMEOUT  seconds the guest may run (default 300)
 #      KP_BPFTOOL  a bpftool with the bpftool-patch/ series, or empty
+#      KP_URINGDUMP   uringdump (default build/uringdump), KP_WORKLOADS its
+#                     static workloads (default build/workloads-static),
+#                     KP_NATIVE_OBJS the per-target objects of bpf/ (default
+#                     build/native): the 20-uringdump suite; missing ones
+#                     make it skip
 #
 # The guest image is made and booted by the tests/vm/ harness
 # (mkinitramfs.sh, boot.sh, collect.py); this script only chooses what goes
-# in it: /init (init-native.sh), /t/suites/*, /t/native-test, /t/bpf/*.bpf.o,
-# /t/bpftool.  Results: KP_OUT/vm/{console.log,qemu.err,files/}.
+# in it: /init (init-native.sh), /t/suites/*, /t/native-test,
+# /t/ring-lock-holder, /t/bpf/*.bpf.o, /t/bpf/native/*.bpf.o, /t/bpftool,
+# /t/uringdump, /t/workloads/{ring_basic,epoll_basic}.  Results: KP_OUT/vm/{console.log,qemu.err,files/}.
 # Exit status 0 only when every check passed.
 set -euo pipefail
 
@@ -32,10 +38,24 @@ done
 [[ -s $vmlinux ]] || die "no kernel at $vmlinux (make kernel)"
 mkdir -p "$out"
 
-files=("t/native-test=$kp_out/native-test")
+files=("t/native-test=$kp_out/native-test" "t/ring-lock-holder=$kp_out/ring-lock-holder")
 for o in iters-buf iters-file iters-epoll; do
   files+=("t/bpf/$o.bpf.o=$kp_out/$o.bpf.o")
 done
+uringdump=${KP_URINGDUMP:-build/uringdump}
+workloads=${KP_WORKLOADS:-build/workloads-static}
+native_objs=${KP_NATIVE_OBJS:-build/native}
+if [[ -x $uringdump ]]; then
+  files+=("t/uringdump=$uringdump")
+  for w in ring_basic epoll_basic; do
+    [[ -x $workloads/$w ]] && files+=("t/workloads/$w=$workloads/$w")
+  done
+  for o in "$native_objs"/*.bpf.o; do
+    [[ -f $o ]] && files+=("t/bpf/native/$(basename "$o")=$o")
+  done
+else
+  say "no $uringdump: the uringdump suite is skipped"
+fi
 for s in "$here"/suites/*; do
   [[ -f $s && -x $s ]] && files+=("t/suites/$(basename "$s")=$s")
 done
