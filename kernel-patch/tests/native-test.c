@@ -378,6 +378,85 @@ static void check_edeadlk(struct bpf_link *files, struct bpf_link *bufs, int rin
 	free(out.s);
 }
 
+/*
+ * ---- a ring reading an iterator bound to itself (IORING_OP_READ) ----
+ * io_uring issues the read with ->uring_lock held: the iterator's trylock
+ * fails and the read completes with -EDEADLK, or io_uring punts the read to
+ * io-wq (no FMODE_NOWAIT), where the lock is free and it returns data.
+ * Either way it completes: a hang here is the deadlock the trylock avoids.
+ */
+static void check_self_read(struct iters_bpf *skel)
+{
+	struct io_uring_params p;
+	struct io_uring_sqe *sqes, *sqe;
+	struct io_uring_cqe *cqe;
+	struct bpf_link *link;
+	static char data[65536];
+	size_t sq_size, cq_size;
+	unsigned int tail, idx, head;
+	char *sq, *cq;
+	int ring, efd, ifd, ret;
+
+	memset(&p, 0, sizeof(p));
+	ring = (int)syscall(__NR_io_uring_setup, 4, &p);
+	efd = eventfd(0, EFD_CLOEXEC);
+	if (ring < 0 || efd < 0 || ring_register(ring, IORING_REGISTER_FILES, &efd, 1))
+		die("self-read ring");
+	link = attach(skel, T_FILE, ring);
+	ifd = link ? bpf_iter_create(bpf_link__fd(link)) : -1;
+	if (ifd < 0)
+		die("self-read iterator");
+	sq_size = p.sq_off.array + p.sq_entries * sizeof(__u32);
+	cq_size = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+	if (p.features & IORING_FEAT_SINGLE_MMAP)
+		sq_size = cq_size = sq_size > cq_size ? sq_size : cq_size;
+	sq = mmap(NULL, sq_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring,
+		  IORING_OFF_SQ_RING);
+	cq = (p.features & IORING_FEAT_SINGLE_MMAP) ? sq :
+	     mmap(NULL, cq_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring,
+		  IORING_OFF_CQ_RING);
+	sqes = mmap(NULL, p.sq_entries * sizeof(*sqes), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_POPULATE, ring, IORING_OFF_SQES);
+	if (sq == MAP_FAILED || cq == MAP_FAILED || sqes == MAP_FAILED)
+		die("self-read mmap");
+
+	tail = *(unsigned int *)(sq + p.sq_off.tail);
+	idx = tail & *(unsigned int *)(sq + p.sq_off.ring_mask);
+	sqe = &sqes[idx];
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = IORING_OP_READ;
+	sqe->fd = ifd;
+	sqe->addr = (uintptr_t)data;
+	sqe->len = sizeof(data);
+	sqe->off = (__u64)-1;	/* the file position: a seq_file reads in order */
+	sqe->user_data = 42;
+	((unsigned int *)(sq + p.sq_off.array))[idx] = idx;
+	__atomic_store_n((unsigned int *)(sq + p.sq_off.tail), tail + 1, __ATOMIC_RELEASE);
+	ret = (int)syscall(__NR_io_uring_enter, ring, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0);
+	if (ret != 1) {
+		result(false, "a ring reading an iterator bound to itself completes",
+		       "io_uring_enter: %d %s", ret, strerror(errno));
+	} else {
+		head = __atomic_load_n((unsigned int *)(cq + p.cq_off.head), __ATOMIC_ACQUIRE);
+		cqe = (struct io_uring_cqe *)(cq + p.cq_off.cqes) +
+		      (head & *(unsigned int *)(cq + p.cq_off.ring_mask));
+		ret = cqe->res;
+		result(cqe->user_data == 42 && (ret == -EDEADLK || ret > 0),
+		       ret == -EDEADLK ? "a ring reading an iterator bound to itself completes (EDEADLK)" :
+					 "a ring reading an iterator bound to itself completes (data, via io-wq)",
+		       "user_data %llu, res %d (%s)", (unsigned long long)cqe->user_data, ret,
+		       ret < 0 ? strerror(-ret) : "data");
+	}
+	munmap(sqes, p.sq_entries * sizeof(*sqes));
+	if (cq != sq)
+		munmap(cq, cq_size);
+	munmap(sq, sq_size);
+	close(ifd);
+	bpf_link__destroy(link);
+	close(ring);
+	close(efd);
+}
+
 /* ---- epoll: resuming after a partial read when the tree changed ---- */
 
 struct item {
@@ -770,6 +849,7 @@ int main(int argc, char **argv)
 
 	check_epoll_resume(lep, ep, items, 4);
 	check_edeadlk(lfile, lbuf, ring);
+	check_self_read(skel);
 
 	/* the link keeps a ring alive that nothing else refers to */
 	ring2 = ring_setup();
