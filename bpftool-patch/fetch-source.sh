@@ -1,26 +1,23 @@
 #!/bin/bash
-# Fetch Debian trixie's linux-source-6.12 into a cache outside the clone and
-# extract the part of the kernel tree the bpftool series needs; print the path
+# Fetch Debian trixie's linux-source-6.12 and extract the part of the kernel
+# tree the bpftool series needs into a cache outside the clone; print the path
 # of the extracted (pristine, never modified) tree.
 #
 # usage: fetch-source.sh CACHE
 #
-# The package comes from trixie through a private apt state under
-# CACHE/apt-trixie: a sources list made by tests/vm/mirror-sources.py from the
-# machine's own mirror URIs, private lists and caches.  The system's sources,
-# lists and caches are not touched, and nothing is installed.  Cache layout:
-#   CACHE/debs/linux-source-6.12_VERSION_all.deb   the downloaded package
-#   CACHE/trees/VERSION/                           the extracted subset
-# Env: BPFTOOL_APT_MAX_AGE  minutes before the private lists are refreshed
-#                           (default 10080, a week: the tree is pinned by
-#                           version once extracted).
+# The .deb comes from tests/vm/debfetch.sh (trixie through a private apt
+# state; the cache of downloaded packages is shared with the kernel series
+# and the vmtest kernels).  Nothing is installed.  Cache layout:
+#   CACHE/trees/VERSION/   the extracted subset
+#   CACHE/picked           the tree picked last
+# Env: BPFTOOL_APT_MAX_AGE  minutes during which the tree picked last is used
+#                           without asking apt (default 10080, a week)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${1:?usage: fetch-source.sh CACHE}
 max_age=${BPFTOOL_APT_MAX_AGE:-10080}
 pkg=linux-source-6.12
-suite=trixie
 
 log() { echo "fetch-source: $*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -37,101 +34,45 @@ members=(
   COPYING MAINTAINERS Makefile
 )
 
-mkdir -p "$cache/debs" "$cache/trees"
+mkdir -p "$cache/trees"
 exec 9>"$cache/.lock"
 flock 9
 
-state=$cache/apt-$suite
-mkdir -p "$state/lists/partial"
-: > "$state/status"
-"$here/../tests/vm/mirror-sources.py" "$suite" > "$state/sources.list.new"
-mv "$state/sources.list.new" "$state/sources.list"
-apt_opts=(
-  -o APT::Sandbox::User=root
-  -o Dir::Etc::SourceList="$state/sources.list"
-  -o Dir::Etc::SourceParts=/dev/null
-  -o Dir::State::Lists="$state/lists"
-  -o Dir::State::status="$state/status"
-  -o Dir::Cache::pkgcache="$state/pkgcache.bin"
-  -o Dir::Cache::srcpkgcache=
-  -o Dir::Etc::PreferencesParts=/dev/null
-  -o Dir::Etc::Preferences=/dev/null
-)
-
-refresh_lists() {
-  log "refreshing the private $suite lists in $state"
-  apt-get "${apt_opts[@]}" update -qq >&2 && touch "$state/updated"
-}
-
-# A tree extracted before stays valid while the lists it was picked from are
-# unchanged; apt-cache is slow, so skip it then.
 picked=$cache/picked
-fresh=yes
-if [[ ! -e $state/updated ]] || [[ -n $(find "$state/updated" -mmin +"$max_age") ]]; then
-  fresh=no
-fi
-if [[ $fresh == yes && -s $picked ]]; then
+if [[ -s $picked && -z $(find "$picked" -mmin +"$max_age") ]]; then
   read -r old_tree < "$picked" || true
   if [[ -n ${old_tree:-} && -e $old_tree/.complete ]]; then
     echo "$old_tree"
     exit 0
   fi
 fi
-if [[ $fresh == no ]]; then
-  if ! refresh_lists; then
-    [[ -e $state/updated ]] || die "cannot fetch the $suite package lists"
-    log "warning: refreshing the $suite lists failed; using the lists from $(date -r "$state/updated")"
-  fi
-fi
 
-version=$(apt-cache "${apt_opts[@]}" show --no-all-versions "$pkg" 2>/dev/null |
-  sed -n 's/^Version: //p' | head -n1)
-[[ -n $version ]] || die "no $pkg in the $suite lists"
+if ! read -r _ version deb < <("$here/../tests/vm/debfetch.sh" trixie "$pkg") || [[ ! -s ${deb:-} ]]; then
+  read -r old_tree < "$picked" 2>/dev/null || true
+  if [[ -n ${old_tree:-} && -e $old_tree/.complete ]]; then
+    log "warning: cannot fetch $pkg; using $old_tree"
+    echo "$old_tree"
+    exit 0
+  fi
+  die "cannot fetch $pkg"
+fi
 tree=$cache/trees/$version
-deb=$cache/debs/${pkg}_${version}_all.deb
-
-finish() {
-  local f
-  for f in "$cache"/debs/*.deb "$cache"/trees/*; do
-    [[ -e $f && $f != "$deb" && $f != "$tree" ]] || continue
-    log "removing the superseded $(basename "$f")"
-    rm -rf "$f"
-  done
-  echo "$tree" > "$picked"
-  echo "$tree"
-  exit 0
-}
-
-[[ -e $tree/.complete ]] && finish
-
-download() {
-  local tmp
-  tmp=$(mktemp -d "$cache/debs/.dl.XXXXXX")
-  if (cd "$tmp" && apt-get "${apt_opts[@]}" download -qq "$pkg=$version" >&2); then
-    mv "$tmp"/*.deb "$deb"
-    rmdir "$tmp"
-    return 0
-  fi
-  rm -rf "$tmp"
-  return 1
-}
-
-if [[ ! -s $deb ]]; then
-  log "downloading $pkg $version"
-  if ! download; then
-    refresh_lists || die "apt-get update failed"
-    download || die "cannot download $pkg $version"
-  fi
+if [[ ! -e $tree/.complete ]]; then
+  log "extracting the bpftool part of $pkg $version"
+  tmp=$(mktemp -d "$cache/trees/.x.XXXXXX")
+  trap 'rm -rf "$tmp"' EXIT
+  tarball=./usr/src/$pkg.tar.xz
+  dpkg-deb --fsys-tarfile "$deb" | tar -xO -f - "$tarball" | xz -dc |
+    tar -x -C "$tmp" -f - "${members[@]/#/$pkg/}"
+  [[ -f $tmp/$pkg/tools/bpf/bpftool/main.c ]] || die "$deb has no tools/bpf/bpftool"
+  touch "$tmp/$pkg/.complete"
+  rm -rf "$tree"
+  mv "$tmp/$pkg" "$tree"
 fi
-
-log "extracting the bpftool part of $pkg $version"
-tmp=$(mktemp -d "$cache/trees/.x.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-tarball=./usr/src/$pkg.tar.xz
-dpkg-deb --fsys-tarfile "$deb" | tar -xO -f - "$tarball" | xz -dc |
-  tar -x -C "$tmp" -f - "${members[@]/#/$pkg/}"
-[[ -f $tmp/$pkg/tools/bpf/bpftool/main.c ]] || die "$deb has no tools/bpf/bpftool"
-touch "$tmp/$pkg/.complete"
-rm -rf "$tree"
-mv "$tmp/$pkg" "$tree"
-finish
+for f in "$cache"/trees/*; do
+  [[ -e $f && $f != "$tree" ]] || continue
+  log "removing the superseded $(basename "$f")"
+  rm -rf "$f"
+done
+echo "$tree" > "$picked"
+echo "$tree"
