@@ -3,7 +3,7 @@
 
 usage: collect.py CONSOLE_LOG OUTDIR
 
-Protocol (tests/vm/init.sh): "@@UD BEGIN <release>", then per unit lines
+Protocol (tests/vm/guest-lib.sh): "@@UD BEGIN <release>", then per unit lines
 "@@UD F <unit> <base64 chunk>" of a .tar.gz holding the directory <unit>/,
 closed by "@@UD FE <unit> <size> <md5>", and finally "@@UD END".  Each unit
 whose size and md5 check out is unpacked into OUTDIR/<unit>/.

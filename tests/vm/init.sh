@@ -11,25 +11,12 @@
 #
 # Results are grouped in units, one directory each: "probe", one per workload
 # (truth.json, ready, wl.{out,err,rc}, {json,freeze,text}.{out,err,rc}) and
-# "kernel" (dmesg).  Console protocol, one record per line (\r stripped by
-# the host):
-#   @@UD BEGIN <uname -r>
-#   @@UD T <uptime> <step>           progress, for whoever reads the log
-#   @@UD F <unit> <chunk>            base64 of the unit's .tar.gz, 76 columns a line
-#   @@UD FE <unit> <size> <md5>      end of the unit's archive
-#   @@UD END
-# Kernel messages are kept off the console while the tests run (printk level
-# 1) and sent in the unit "kernel" at the end.
+# "kernel" (dmesg), sent in the console protocol of guest-lib.sh.
 
-/bin/busybox --install -s /bin
-export PATH=/bin LD_LIBRARY_PATH=/lib/x86_64-linux-gnu HOME=/tmp
-
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev 2>/dev/null
-mount -t tmpfs tmpfs /tmp
-mount -t bpf bpf /sys/fs/bpf
-echo 1 > /proc/sys/kernel/printk
+# shellcheck source=tests/vm/guest-lib.sh
+. /lib/guest-lib.sh
+guest_begin
+export LD_LIBRARY_PATH=/lib/x86_64-linux-gnu
 ulimit -n 65536 2>/dev/null
 
 # Kernel command-line words NAME=VALUE reach init as environment variables.
@@ -37,24 +24,6 @@ READY_WAIT=${ud_ready:-60}    # seconds a workload may take to become ready
 STEP_WAIT=${ud_step:-90}      # seconds one uringdump run may take
 BUDGET=${ud_budget:-600}      # uptime by which every test must be done, so that
                               # the results still reach the host before qemu is killed
-
-out=/tmp/out
-mkdir -p $out
-
-step() {
-    read -r up _ < /proc/uptime
-    echo "@@UD T $up $*"
-}
-
-emit() {   # emit UNIT: send $out/UNIT as a base64'ed tar.gz
-    tar -C $out -czf /tmp/emit.tgz "$1"
-    size=$(wc -c < /tmp/emit.tgz)
-    sum=$(md5sum < /tmp/emit.tgz)
-    # one big write is much faster on the emulated UART than a write per line
-    base64 /tmp/emit.tgz | sed "s|^|@@UD F $1 |" > /tmp/emit
-    echo "@@UD FE $1 $size ${sum%% *}" >> /tmp/emit
-    cat /tmp/emit
-}
 
 alive() {   # a zombie is not alive: its stat state is Z
     st=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)
@@ -79,8 +48,6 @@ run() {
     timeout -s KILL "$t" "$@" > "$r.out" 2> "$r.err"
     echo $? > "$r.rc"
 }
-
-echo "@@UD BEGIN $(uname -r)"
 
 if [ -x /t/vm-probe ]; then
     mkdir -p $out/probe
@@ -137,9 +104,4 @@ for name in $(cat /t/workloads.list 2>/dev/null); do
 done
 
 step "workloads done"
-mkdir -p $out/kernel
-dmesg > $out/kernel/dmesg
-emit kernel
-echo "@@UD END"
-sync
-reboot -f
+guest_end

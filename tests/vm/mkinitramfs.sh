@@ -6,8 +6,8 @@
 #   INIT      the guest's /init script
 #   DEST=SRC  copy the file SRC to /DEST in the image (e.g. t/uringdump=build/uringdump)
 #
-# Contents: busybox (busybox-static) as /bin/busybox, INIT as /init, every
-# DEST=SRC.  Dynamically linked ELF files get their shared libraries (ldd) in
+# Contents: busybox (busybox-static) as /bin/busybox, INIT as /init, the
+# guests' shared /init functions as /lib/guest-lib.sh, every DEST=SRC.  Dynamically linked ELF files get their shared libraries (ldd) in
 # /lib/x86_64-linux-gnu and their loader at its PT_INTERP path, so a
 # non-static binary runs too.
 set -euo pipefail
@@ -28,6 +28,7 @@ trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,t,lib/x86_64-linux-gnu}
 cp "$busybox" "$root/bin/busybox"
 install -m 0755 "$init" "$root/init"
+install -m 0644 "$(dirname "$0")/guest-lib.sh" "$root/lib/guest-lib.sh"
 mknod "$root/dev/console" c 5 1 2>/dev/null || true
 
 add_libs() {   # add_libs ELF: copy its shared libraries and loader
