@@ -58,9 +58,11 @@ if [[ ! -f $tree/Makefile ]]; then
   rm -rf "$tree"
   mv "$tmp/out/$pkg" "$tree"
 fi
-# Superseded versions are dead weight.
-for old in "$cache"/src/*/; do
-  [[ $old == "$cache/src/$version/" ]] || rm -rf "$old"
+# Superseded versions are dead weight.  No trailing slash in the glob: rm -rf
+# of "LINK/" would delete what a symlink there points to (the tree itself).
+for old in "$cache"/src/*; do
+  [[ $old == "$cache/src/$version" ]] && continue
+  if [[ -L $old ]]; then rm -f "$old"; else rm -rf "$old"; fi
 done
 ln -sfn "$tree" "$current"
 touch "$cache/source-picked"
