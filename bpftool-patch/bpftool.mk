@@ -79,7 +79,7 @@ bpftool-check: $(BPFTOOL_PATCHED) $(BPFTOOL_TEST_PROGS) $(BPFTOOL_TESTS)/fd-hold
 	@echo "test_bpftool_synctypes.py:"
 	@python3 $(BPFTOOL_SRC)/tools/testing/selftests/bpf/test_bpftool_synctypes.py && echo "  in sync"
 	@echo "UAPI hunks against uapi/bpf-iter-io-uring-epoll.h.fragment:"
-	@python3 bpftool-patch/check-uapi.py uapi/bpf-iter-io-uring-epoll.h.fragment $(BPFTOOL_SERIES)
+	@python3 uapi/check.py uapi/bpf-iter-io-uring-epoll.h.fragment bpftool-patch
 
 # checkpatch.pl --strict on the series.  Each patch goes in on stdin:
 # checkpatch treats a path that git tracks (the series is committed in this

@@ -86,7 +86,7 @@ kernel-check:
 	kernel-patch/check-series.sh $(KERNEL_CACHE)
 
 uapi-check:
-	python3 kernel-patch/tests/uapi-check.py uapi/bpf-iter-io-uring-epoll.h.fragment \
+	python3 uapi/check.py uapi/bpf-iter-io-uring-epoll.h.fragment \
 	  kernel-patch bpftool-patch
 
 $(KP_OUT):

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Check that patch series add exactly the canonical UAPI to bpf.h.
 
-usage: uapi-check.py FRAGMENT SERIES_DIR...
+usage: uapi/check.py FRAGMENT SERIES_DIR...
 
 FRAGMENT is uapi/bpf-iter-io-uring-epoll.h.fragment: commentary up to the
 scissors line, then hunks, each an "@@ AFTER: <line>" header followed by the
