@@ -59,6 +59,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "bpf_ptr.hpp"
 #include "floor.skel.h"
 #include "loader.hpp"
 #include "model.hpp"
@@ -943,16 +944,6 @@ KcmpResult run_kcmp(const Workload& w, bool tree, double cap)
 
 // ---------------------------------------------------------------- BPF: floor and loaded-once dump
 
-struct FloorDel {
-	void operator()(floor_bpf* s) const { floor_bpf__destroy(s); }
-};
-struct UdDel {
-	void operator()(uringdump_bpf* s) const { uringdump_bpf__destroy(s); }
-};
-struct RbDel {
-	void operator()(ring_buffer* r) const { ring_buffer__free(r); }
-};
-
 // Reads an iterator link to EOF; calls between() after every read.
 std::size_t read_iter(bpf_link* link, std::vector<std::uint8_t>* keep, const std::function<void()>& between)
 {
@@ -1229,7 +1220,7 @@ int main(int argc, char** argv)
 	}
 
 	// ---- floors (one object, two programs; the table walk is optional)
-	std::unique_ptr<floor_bpf, FloorDel> fskel;
+	BpfPtr<floor_bpf, floor_bpf__destroy> fskel;
 	bool walk_loaded = false;
 	if (want("floor") || want("walk")) {
 		fskel.reset(floor_bpf__open());
@@ -1390,7 +1381,7 @@ int main(int argc, char** argv)
 		MethodResult m{"loaded"};
 		double a = now();
 		LIBBPF_OPTS(bpf_object_open_opts, oo);
-		std::unique_ptr<uringdump_bpf, UdDel> skel(uringdump_bpf__open_opts(&oo));
+		BpfPtr<uringdump_bpf, uringdump_bpf__destroy> skel(uringdump_bpf__open_opts(&oo));
 		if (!skel)
 			die("cannot open the uringdump BPF object");
 		seed_rodata(skel->rodata);
@@ -1399,7 +1390,7 @@ int main(int argc, char** argv)
 		if (uringdump_bpf__load(skel.get()))
 			die("cannot load the uringdump BPF program");
 		std::vector<std::uint8_t> spill;
-		std::unique_ptr<ring_buffer, RbDel> rb(
+		RingBufferPtr rb(
 			ring_buffer__new(bpf_map__fd(skel->maps.spill), on_spill, &spill, nullptr));
 		if (!rb)
 			die("ring_buffer__new");

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bpf_ptr.hpp"
 #include "cli.hpp"
 #include "iter_args.hpp"
 #include "loader.hpp"
@@ -47,13 +48,6 @@ const char kIterUsage[] =
 	"\n"
 	"  -v, --verbose     print libbpf diagnostics to stderr\n"
 	"  -h, --help        show this help\n";
-
-struct ObjDeleter {
-	void operator()(bpf_object* o) const { bpf_object__close(o); }
-};
-struct LinkDeleter {
-	void operator()(bpf_link* l) const { bpf_link__destroy(l); }
-};
 
 std::string errstr(int err)
 {
@@ -170,7 +164,7 @@ Status iter_pin(const IterPinArgs& args)
 	}
 
 	errno = 0;
-	std::unique_ptr<bpf_object, ObjDeleter> obj(
+	ObjectPtr obj(
 		bpf_object__open_file(args.obj.c_str(), nullptr));
 	if (!obj) {
 		const int err = errno ? errno : EINVAL;
@@ -238,7 +232,7 @@ Status iter_pin(const IterPinArgs& args)
 		ao.link_info_len = sizeof(linfo);
 	}
 	errno = 0;
-	std::unique_ptr<bpf_link, LinkDeleter> link(bpf_program__attach_iter(prog, &ao));
+	LinkPtr link(bpf_program__attach_iter(prog, &ao));
 	if (!link) {
 		const int err = errno ? errno : EINVAL;
 		return make_error(code_of(err), "attach_iter failed for program " + prog_name +

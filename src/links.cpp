@@ -23,6 +23,7 @@
 #include <set>
 #include <sstream>
 
+#include "bpf_ptr.hpp"
 #include "unique_fd.hpp"
 
 namespace uringdump {
@@ -144,11 +145,6 @@ Error permission_error(const std::string& what, int err)
 }
 
 // ------------------------------------------------------------ the kernel
-
-struct BtfDeleter {
-	void operator()(struct btf* b) const { btf__free(b); }
-};
-using BtfPtr = std::unique_ptr<struct btf, BtfDeleter>;
 
 // The variables of the DATASEC of a .rodata map, from the map's BTF.
 std::vector<RodataVar> rodata_vars(const struct bpf_map_info& mi)

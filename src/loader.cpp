@@ -19,6 +19,7 @@
 #include <memory>
 #include <sstream>
 
+#include "bpf_ptr.hpp"
 #include "unique_fd.hpp"
 #include "uringdump.skel.h"
 
@@ -45,19 +46,10 @@ std::string errno_text(int err)
 	return std::strerror(err < 0 ? -err : err);
 }
 
-// Deleters so that every libbpf object is owned.
-struct SkelDeleter {
-	void operator()(uringdump_bpf* s) const { uringdump_bpf__destroy(s); }
-};
-struct LinkDeleter {
-	void operator()(bpf_link* l) const { bpf_link__destroy(l); }
-};
-struct RingDeleter {
-	void operator()(ring_buffer* r) const { ring_buffer__free(r); }
-};
-using Skel = std::unique_ptr<uringdump_bpf, SkelDeleter>;
-using Link = std::unique_ptr<bpf_link, LinkDeleter>;
-using Ring = std::unique_ptr<ring_buffer, RingDeleter>;
+// Every libbpf object is owned.
+using Skel = BpfPtr<uringdump_bpf, uringdump_bpf__destroy>;
+using Link = LinkPtr;
+using Ring = RingBufferPtr;
 
 } // namespace
 

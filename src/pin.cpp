@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "bpf_ptr.hpp"
 #include "proc.hpp"
 #include "unique_fd.hpp"
 #include "uringdump_native.skel.h"
@@ -25,15 +26,8 @@
 namespace uringdump {
 namespace {
 
-struct SkelDeleter {
-	void operator()(uringdump_pin_bpf* s) const { uringdump_pin_bpf__destroy(s); }
-};
-struct NativeDeleter {
-	void operator()(uringdump_native_bpf* s) const { uringdump_native_bpf__destroy(s); }
-};
-struct LinkDeleter {
-	void operator()(bpf_link* l) const { bpf_link__destroy(l); }
-};
+using PinSkel = BpfPtr<uringdump_pin_bpf, uringdump_pin_bpf__destroy>;
+using NativeSkel = BpfPtr<uringdump_native_bpf, uringdump_native_bpf__destroy>;
 
 std::string dir_of(const std::string& path)
 {
@@ -159,7 +153,7 @@ Result<PinResult> pin_native(const PinTarget& target, FdKind kind, const std::st
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
 	if (opts.btf_path)
 		oo.btf_custom_path = opts.btf_path->c_str();
-	std::unique_ptr<uringdump_native_bpf, NativeDeleter> skel(uringdump_native_bpf__open_opts(&oo));
+	NativeSkel skel(uringdump_native_bpf__open_opts(&oo));
 	if (!skel)
 		return make_error(Exit::Failure, "cannot open the BPF object: " + std::string(std::strerror(errno)));
 	bpf_program__set_autoload(skel->progs.dump_io_uring_file, ring);
@@ -186,8 +180,8 @@ Result<PinResult> pin_native(const PinTarget& target, FdKind kind, const std::st
 	std::memset(&info, 0, sizeof(info));
 	info.map.map_fd = static_cast<__u32>(fd->get());
 	LIBBPF_OPTS(bpf_iter_attach_opts, ao, .link_info = &info, .link_info_len = sizeof(info));
-	auto attach = [&](bpf_program* prog, const char* name) -> Result<std::unique_ptr<bpf_link, LinkDeleter>> {
-		std::unique_ptr<bpf_link, LinkDeleter> link(bpf_program__attach_iter(prog, &ao));
+	auto attach = [&](bpf_program* prog, const char* name) -> Result<LinkPtr> {
+		LinkPtr link(bpf_program__attach_iter(prog, &ao));
 		if (!link)
 			return make_error(Exit::Failure, std::string("cannot attach the ") + name +
 								 " iterator to " + std::to_string(target.pid) + ":" +
@@ -255,7 +249,7 @@ Result<PinResult> pin_dump(const PinTarget& target, const std::string& path, con
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
 	if (opts.btf_path)
 		oo.btf_custom_path = opts.btf_path->c_str();
-	std::unique_ptr<uringdump_pin_bpf, SkelDeleter> skel(uringdump_pin_bpf__open_opts(&oo));
+	PinSkel skel(uringdump_pin_bpf__open_opts(&oo));
 	if (!skel)
 		return make_error(Exit::Failure, "cannot open the BPF object: " + std::string(std::strerror(errno)));
 	auto* ro = skel->rodata;
@@ -276,7 +270,7 @@ Result<PinResult> pin_dump(const PinTarget& target, const std::string& path, con
 							 (opts.verbose ? "" : "; run with -v for the verifier log"));
 	}
 
-	std::unique_ptr<bpf_link, LinkDeleter> link(bpf_program__attach_iter(skel->progs.dump_pinned, nullptr));
+	LinkPtr link(bpf_program__attach_iter(skel->progs.dump_pinned, nullptr));
 	if (!link)
 		return make_error(Exit::Failure, "cannot attach the iterator: " + std::string(std::strerror(errno)));
 	PinCleanup cleanup;
