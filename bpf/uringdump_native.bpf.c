@@ -146,67 +146,66 @@ static __u32 nr_slots;   /* table size of the ring being iterated */
 #endif
 static __u32 slots_seen; /* slots visited in this stream */
 
-#if UD_NATIVE_WANT(1)
-SEC("iter/io_uring_file")
-int dump_io_uring_file(struct ud_iter_io_uring_file *it)
+#if UD_NATIVE_WANT(1) || UD_NATIVE_WANT(2)
+/*
+ * One call of a ring table target (table: UD_TABLE_RFILE or UD_TABLE_RBUF,
+ * a constant at each call site): the stream's STREAM and RING on its first
+ * call, then the slot at index; the final call (no slot, an index past the
+ * table) closes the table and the stream.  slot: the file or io_mapped_ubuf
+ * pointer, read as a value.
+ */
+static __always_inline void ring_table_step(struct bpf_iter_meta *meta, struct io_ring_ctx *ctx,
+					    __u32 table, __u64 index, __u64 slot)
 {
-	struct seq_file *seq = it->meta->seq;
-	struct io_ring_ctx *ctx = ctx_of(&it->ctx);
+	struct seq_file *seq = meta->seq;
 	__u32 nr_files = 0, nr_bufs = 0;
-	__u64 fp = 0;
-
-	bool first = stream_begins(it->meta);
+	bool first = stream_begins(meta);
+	int err;
 
 	step_begin(first ? 0 : 1);
 	if (first) {
 		begin_ring_stream(seq, ctx, &nr_files, &nr_bufs);
-		nr_slots = nr_files;
+		nr_slots = table == UD_TABLE_RFILE ? nr_files : nr_bufs;
 		slots_seen = 0;
 	}
-	/* the final call has a NULL file and an index past the table */
-	if (!it->file && it->index >= nr_slots) {
-		table_end(seq, target_pid, ring_id_of(ctx), UD_TABLE_RFILE, slots_seen, nr_slots);
+	if (!slot && index >= nr_slots) {
+		table_end(seq, target_pid, ring_id_of(ctx), table, slots_seen, nr_slots);
 		end_stream(seq);
 	} else {
-		bpf_probe_read_kernel(&fp, sizeof(fp), &it->file);
-		if (!emit_rfile(seq, target_pid, ring_id_of(ctx), (__u32)it->index, fp))
+		if (table == UD_TABLE_RFILE)
+			err = emit_rfile(seq, target_pid, ring_id_of(ctx), (__u32)index, slot);
+		else
+			err = emit_rbuf(seq, target_pid, ring_id_of(ctx), (__u32)index,
+					(struct io_mapped_ubuf *)slot);
+		if (!err)
 			slots_seen++;
 	}
 	step_end();
+}
+#endif
+
+#if UD_NATIVE_WANT(1)
+SEC("iter/io_uring_file")
+int dump_io_uring_file(struct ud_iter_io_uring_file *it)
+{
+	__u64 fp = 0;
+
+	bpf_probe_read_kernel(&fp, sizeof(fp), &it->file);
+	ring_table_step(it->meta, ctx_of(&it->ctx), UD_TABLE_RFILE, it->index, fp);
 	return 0;
 }
-
 #endif
 
 #if UD_NATIVE_WANT(2)
 SEC("iter/io_uring_buf")
 int dump_io_uring_buf(struct ud_iter_io_uring_buf *it)
 {
-	struct seq_file *seq = it->meta->seq;
-	struct io_ring_ctx *ctx = ctx_of(&it->ctx);
-	__u32 nr_files = 0, nr_bufs = 0;
-	struct io_mapped_ubuf *imu = NULL;
+	__u64 imu = 0;
 
-	bool first = stream_begins(it->meta);
-
-	step_begin(first ? 0 : 1);
-	if (first) {
-		begin_ring_stream(seq, ctx, &nr_files, &nr_bufs);
-		nr_slots = nr_bufs;
-		slots_seen = 0;
-	}
-	if (!it->ubuf && it->index >= nr_slots) {
-		table_end(seq, target_pid, ring_id_of(ctx), UD_TABLE_RBUF, slots_seen, nr_slots);
-		end_stream(seq);
-	} else {
-		bpf_probe_read_kernel(&imu, sizeof(imu), &it->ubuf);
-		if (!emit_rbuf(seq, target_pid, ring_id_of(ctx), (__u32)it->index, imu))
-			slots_seen++;
-	}
-	step_end();
+	bpf_probe_read_kernel(&imu, sizeof(imu), &it->ubuf);
+	ring_table_step(it->meta, ctx_of(&it->ctx), UD_TABLE_RBUF, it->index, imu);
 	return 0;
 }
-
 #endif
 
 #if UD_NATIVE_WANT(3)
