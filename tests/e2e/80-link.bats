@@ -35,13 +35,7 @@ link_setup() {
 		echo "$UD_BPF_OBJ missing: run 'make' first (or set UD_BPF_OBJ=...)" >&2
 		return 1
 	fi
-	if ! mountpoint -q /sys/fs/bpf; then
-		mount -t bpf bpf /sys/fs/bpf ||
-			{ echo "bpffs is not mounted at /sys/fs/bpf and mounting it failed" >&2; return 1; }
-	fi
-	rm -rf "$PIN_DIR"
-	mkdir "$PIN_DIR"
-	PIN_DIR_MADE=1
+	fresh_pin_dir || return 1
 }
 
 # pin_iter PATH: `bpftool iter pin` of uringdump's task_file program; sets

@@ -19,13 +19,7 @@ setup() {
 		echo "$UD_BPF_OBJ or $UD_NATIVE_OBJ missing: run 'make' first" >&2
 		return 1
 	fi
-	if ! mountpoint -q /sys/fs/bpf; then
-		mount -t bpf bpf /sys/fs/bpf ||
-			{ echo "bpffs is not mounted at /sys/fs/bpf and mounting it failed" >&2; return 1; }
-	fi
-	rm -rf "$PIN_DIR"
-	mkdir "$PIN_DIR"
-	PIN_DIR_MADE=1
+	fresh_pin_dir || return 1
 	# The target: a process with two known extra fds.
 	start_plain sleep 1000 7</dev/null 8</dev/null
 	TARGET_PID=$BG_PID

@@ -99,6 +99,18 @@ stop_workloads() {
 	WL_PIDS=()
 }
 
+# fresh_pin_dir: bpffs at /sys/fs/bpf (mounted when missing) and an empty
+# PIN_DIR in it; PIN_DIR_MADE=1 tells teardown to remove it.
+fresh_pin_dir() {
+	if ! mountpoint -q /sys/fs/bpf; then
+		mount -t bpf bpf /sys/fs/bpf ||
+			{ echo "bpffs is not mounted at /sys/fs/bpf and mounting it failed" >&2; return 1; }
+	fi
+	rm -rf "$PIN_DIR"
+	mkdir "$PIN_DIR"
+	PIN_DIR_MADE=1
+}
+
 # ud ARGS...: runs uringdump under a timeout.  Sets UD_STATUS, UD_OUT (stdout
 # file), UD_ERR (stderr file), UD_CMD (for messages).  Never fails by itself.
 ud() {
