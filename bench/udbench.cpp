@@ -345,6 +345,20 @@ Agreement agree(const Canon& ref, const Canon& got, bool partial = false)
 	return a;
 }
 
+// agree() for a pinned stream's bytes: what the stream decodes to, or a
+// failed check saying that `what` does not decode.
+Agreement agree_stream(const Canon& ref, const std::vector<std::uint8_t>& bytes, pid_t pid, const std::string& what)
+{
+	if (auto recs = decode_stream(bytes)) {
+		if (auto snap = build_snapshot(*recs, false))
+			return agree(ref, canon_of(*snap, pid));
+	}
+	Agreement a;
+	a.checked = true;
+	a.problem(what + " does not decode");
+	return a;
+}
+
 Json::Value to_json(const Agreement& a)
 {
 	Json::Value v;
@@ -1491,17 +1505,7 @@ int main(int argc, char** argv)
 			m.extra["bytes"] = Json::UInt64(nbytes);
 			// agreement: one more read, kept and decoded (untimed)
 			if (m.status == "ok") {
-				auto last = read_path(cfg.pin);
-				auto recs = decode_stream(last);
-				if (recs) {
-					auto snap = build_snapshot(*recs, false);
-					if (snap)
-						m.agreement = agree(ref, canon_of(*snap, w.pid));
-				}
-				if (!m.agreement.checked) {
-					m.agreement.checked = true;
-					m.agreement.problem("pinned stream does not decode");
-				}
+				m.agreement = agree_stream(ref, read_path(cfg.pin), w.pid, "pinned stream");
 			}
 			results.push_back(std::move(m));
 		}
@@ -1559,16 +1563,7 @@ int main(int argc, char** argv)
 				spawn_timed({"/bin/cat", cfg.pin}, tmp, 600);
 				auto bytes = read_path(tmp);
 				std::remove(tmp.c_str());
-				auto recs = decode_stream(bytes);
-				if (recs) {
-					auto snap = build_snapshot(*recs, false);
-					if (snap)
-						m.agreement = agree(ref, canon_of(*snap, w.pid));
-				}
-				if (!m.agreement.checked) {
-					m.agreement.checked = true;
-					m.agreement.problem("cat output does not decode");
-				}
+				m.agreement = agree_stream(ref, bytes, w.pid, "cat output");
 			}
 			results.push_back(std::move(m));
 		}
