@@ -805,6 +805,11 @@ static __always_inline void walk_epoll(struct seq_file *seq, __u32 pid, struct f
 	table_end(seq, pid, w.ep_id, UD_TABLE_EPITEM, w.count, w.done ? w.count : w.count + 1);
 }
 
+/* UD_REC_STREAM.source: the native programs define UD_SOURCE_NATIVE. */
+#ifndef UD_STREAM_SOURCE
+#define UD_STREAM_SOURCE UD_SOURCE_TASK_FILE
+#endif
+
 static __always_inline void emit_stream(struct seq_file *seq)
 {
 	union ud_any *r = scratch(UD_SCR_HDR);
@@ -818,7 +823,7 @@ static __always_inline void emit_stream(struct seq_file *seq)
 	r->stream.rec_size = UD_REC_SIZE;
 	r->stream.layout = bpf_core_field_exists(struct io_file_table, data) ? UD_LAYOUT_RSRC_NODE
 									      : UD_LAYOUT_FIXED_FILE;
-	r->stream.source = UD_SOURCE_TASK_FILE;
+	r->stream.source = UD_STREAM_SOURCE;
 	r->stream.run_id = run_id;
 	r->stream.hz = hz;
 	emit(seq, r, false);

@@ -21,6 +21,7 @@
 #endif
 #define UD_NATIVE_WANT(n) (UD_NATIVE_ONLY == 0 || UD_NATIVE_ONLY == (n))
 #define UD_PIN_MODE 1 /* each step is one slot: no spill, no side channel */
+#define UD_STREAM_SOURCE UD_SOURCE_NATIVE
 #include "dump.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -7,6 +7,8 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -19,6 +21,7 @@
 #include <vector>
 
 #include "cli.hpp"
+#include "links.hpp"
 #include "model.hpp"
 #include "pin.hpp"
 #include "records.hpp"
@@ -124,6 +127,40 @@ Status check_end(const std::vector<RawRecord>& recs, const std::string& path)
 	return {};
 }
 
+// A native ring stream names its ring by the io_ring_ctx: the io_uring_file
+// and io_uring_buf targets hand the program the ring, not the ring's file,
+// so the stream has no FILE record of it.  The link behind a pin knows the
+// ring's inode (bpf_link_info io_uring_inode): the ring's FILE record is
+// made from it, so that the ring's inode can be matched with fstat() of the
+// process's fds.  Best effort: without the link info (a saved file, an
+// unreadable link) the ring's inode stays unknown.
+void add_native_ring_file(const std::string& pin, std::vector<RawRecord>& recs)
+{
+	if (recs.empty() || recs.front().as<ud_rec_stream>().source != UD_SOURCE_NATIVE)
+		return;
+	UniqueFd link(bpf_obj_get(pin.c_str()));
+	if (!link)
+		return;
+	auto desc = describe_link(link.get());
+	if (!desc || !desc->io_uring_inode)
+		return;
+	std::vector<RawRecord> files;
+	for (const RawRecord& r : recs) {
+		if (r.type() != UD_REC_RING)
+			continue;
+		const auto ring = r.as<ud_rec_ring>();
+		ud_rec_file f{};
+		f.h.type = UD_REC_FILE;
+		f.h.pid = ring.h.pid;
+		f.kind = UD_FK_IO_URING;
+		f.file_id = ring.file_id;
+		f.ino = *desc->io_uring_inode;
+		std::memcpy(f.anon_name, "[io_uring]", sizeof("[io_uring]"));
+		files.push_back(RawRecord::of(f));
+	}
+	recs.insert(recs.end(), files.begin(), files.end());
+}
+
 // The records of one pin or saved stream, checked.
 Result<std::vector<RawRecord>> read_stream(const std::string& path)
 {
@@ -146,6 +183,8 @@ Result<std::vector<RawRecord>> read_stream(const std::string& path)
 	}
 	if (auto st = check_end(*recs, path); !st)
 		return st.error();
+	if (is_pin(path))
+		add_native_ring_file(path, *recs);
 	return recs;
 }
 

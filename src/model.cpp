@@ -462,6 +462,7 @@ private:
 	Epoll build_epoll(const ud_rec_epoll& rec, const ProcessIndex& idx);
 	EpollItem build_item(const ud_rec_epitem& rec, const ProcessIndex& idx);
 	bool table_complete(std::uint64_t owner, std::uint32_t table, bool without_end) const;
+	bool table_dumped(std::uint64_t owner, std::uint32_t table, bool has_slots) const;
 	template <class T>
 	void sort_instances(std::vector<T>& v);
 	void label_all();
@@ -614,6 +615,14 @@ bool Builder::table_complete(std::uint64_t owner, std::uint32_t table, bool with
 	return table != UD_TABLE_EPITEM || received(it->first) >= it->second.count;
 }
 
+// A native ring stream covers one table (one target): the other table has
+// neither slots nor a TABLE_END.  The CO-RE iterators always close both
+// tables, so there a missing TABLE_END is an incomplete table instead.
+bool Builder::table_dumped(std::uint64_t owner, std::uint32_t table, bool has_slots) const
+{
+	return c_.source != UD_SOURCE_NATIVE || has_slots || c_.table_ends.contains(TableKey{owner, table});
+}
+
 Table<RegisteredFile> Builder::build_rfiles(const ud_rec_ring& rec, const ProcessIndex& idx)
 {
 	Table<RegisteredFile> t;
@@ -633,7 +642,8 @@ Table<RegisteredFile> Builder::build_rfiles(const ud_rec_ring& rec, const Proces
 			t.slots.push_back(std::move(slot));
 		}
 	}
-	t.complete = table_complete(rec.file_id, UD_TABLE_RFILE, t.nr == 0 && t.slots.empty());
+	t.dumped = table_dumped(rec.file_id, UD_TABLE_RFILE, !t.slots.empty());
+	t.complete = t.dumped && table_complete(rec.file_id, UD_TABLE_RFILE, t.nr == 0 && t.slots.empty());
 	return t;
 }
 
@@ -657,7 +667,8 @@ Table<RegisteredBuffer> Builder::build_rbufs(const ud_rec_ring& rec)
 			t.slots.push_back(slot);
 		}
 	}
-	t.complete = table_complete(rec.file_id, UD_TABLE_RBUF, t.nr == 0 && t.slots.empty());
+	t.dumped = table_dumped(rec.file_id, UD_TABLE_RBUF, !t.slots.empty());
+	t.complete = t.dumped && table_complete(rec.file_id, UD_TABLE_RBUF, t.nr == 0 && t.slots.empty());
 	return t;
 }
 

@@ -90,6 +90,10 @@ struct Table {
 	std::uint32_t nr = 0;   // size of the table in the kernel
 	std::uint32_t used = 0; // non-empty slots received
 	bool complete = false;  // false when the kernel walk stopped early
+	// false when the stream did not cover this table: a native io_uring_file
+	// or io_uring_buf stream has one table of the ring (bpftool pins one
+	// target); nr is known, slots are not.  complete is then false too.
+	bool dumped = true;
 	std::vector<Slot> slots;
 };
 

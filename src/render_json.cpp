@@ -113,6 +113,8 @@ void emit_table(E& e, std::string_view name, const Table<Slot>& t, SlotFn emit_s
 	e.uint(t.used);
 	e.key("complete");
 	e.boolean(t.complete);
+	e.key("dumped");
+	e.boolean(t.dumped);
 	e.key("slots");
 	e.begin_array();
 	for (const Slot& slot : t.slots) {
@@ -243,6 +245,12 @@ void emit_snapshot(E& e, const Snapshot& s)
 	e.uint(kJsonVersion);
 	e.key("exact");
 	e.boolean(s.exact);
+	e.key("source");
+	switch (s.source) {
+	case UD_SOURCE_TASK_FILE: e.string("task_file"); break;
+	case UD_SOURCE_NATIVE: e.string("native"); break;
+	default: e.null(); break;
+	}
 	e.key("processes");
 	e.begin_array();
 	for (const Process& p : s.processes)

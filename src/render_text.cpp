@@ -265,8 +265,11 @@ private:
 	void table_head(std::string_view name, const Table<Slot>& t)
 	{
 		key(out_, name);
-		out_ << "nr " << std::to_string(t.nr) << "  used " << std::to_string(t.used) << "  complete "
-		     << yes_no(t.complete);
+		out_ << "nr " << std::to_string(t.nr);
+		if (t.dumped)
+			out_ << "  used " << std::to_string(t.used) << "  complete " << yes_no(t.complete);
+		else
+			out_ << "  not in this dump";
 		out_.end_line();
 	}
 

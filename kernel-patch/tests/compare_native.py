@@ -9,11 +9,12 @@ Used by judge-native.py for the COMPARE and LINKS lines of the
 
 A native ring pin sees one ring (its io_ring_ctx), not a process: it has no
 fd table, so fds (of the ring, its eventfd, registered files, epoll
-targets) and what derives from them (tfd_stale, the ring's inode, SQPOLL
-group labels) are not compared.  Everything else must be equal: setup
-parameters, SQPOLL cpu/idle/thread, eventfd async, every registered file
-slot (file type, inode, dev, path), every registered buffer slot, every
-epoll item (tfd, events, data, target file), table sizes and completeness.
+targets) and what derives from them (tfd_stale, SQPOLL group labels) are
+not compared.  Everything else must be equal: the ring's or epoll's inode
+(a ring's comes from its link's io_uring_inode), setup parameters, SQPOLL
+cpu/idle/thread, eventfd async, every registered file slot (file type,
+inode, dev, path), every registered buffer slot, every epoll item (tfd,
+events, data, target file), table sizes, completeness and "dumped".
 Exit status 0 when equal, 1 with the differences listed.
 """
 import json
@@ -51,7 +52,6 @@ def instance(dump, pid, fd, kind):
 def normalize(kind, x):
     x = strip(x)
     if kind == "ring":
-        x.pop("inode", None)     # the native ring has no FILE record
         if x.get("eventfd") is not None:
             x["eventfd"] = {"async": x["eventfd"].get("async")}
     return x

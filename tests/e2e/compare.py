@@ -226,6 +226,8 @@ def lint(dump, exact=None):
         d.add("top", f"exact {fmt(dump.get('exact'))} is not a boolean")
     elif exact is not None:
         d.eq("top", "exact", exact, dump["exact"])
+    if dump.get("source") not in ("task_file", "native"):
+        d.add("top", f"source {fmt(dump.get('source'))} is neither task_file nor native")
     procs = dump.get("processes")
     if not isinstance(procs, list):
         d.add("top", "processes is not a list")
@@ -357,6 +359,8 @@ def lint(dump, exact=None):
                 d.eq(tw, "used (vs non-empty slots)", used, t.get("used"))
                 if not isinstance(t.get("complete"), bool):
                     d.add(tw, f"complete {fmt(t.get('complete'))}")
+                if not isinstance(t.get("dumped"), bool):
+                    d.add(tw, f"dumped {fmt(t.get('dumped'))}")
                 for s in slots:
                     sw = f"{tw} slot {s.get('index')}"
                     if s.get("empty"):
@@ -540,6 +544,7 @@ def cmp_ring(d, labels, tr, dr, exact):
         d.eq(tw, "nr", tt["nr"], dt.get("nr"))
         d.eq(tw, "used", sum(1 for s in tslots if s is not None), dt.get("used"))
         d.eq(tw, "complete", True, dt.get("complete"))
+        d.eq(tw, "dumped", True, dt.get("dumped"))
         if len(dslots) != len(tslots):
             d.add(tw, f"{len(dslots)} slots in the dump, {len(tslots)} registered")
         for i, ts in enumerate(tslots):
@@ -1018,7 +1023,7 @@ def fake_dump(truth):
                 else:
                     slots.append({"index": i, "addr": s["addr"], "len": s["len"], "nr_bvecs": 1})
             r[tk] = {"nr": tr[tk]["nr"], "used": sum(1 for s in slots if not s.get("empty")),
-                     "complete": True, "slots": slots}
+                     "complete": True, "dumped": True, "slots": slots}
         rings.append((tr, r))
     for tr, r in rings:
         if r["sqpoll"]:
@@ -1039,7 +1044,7 @@ def fake_dump(truth):
     rl = sorted((r for _, r in rings), key=lowest_fd_key)
     el = sorted(eps, key=lowest_fd_key)
     # renumber ids in output order so that they are contiguous
-    out = {"version": 1, "exact": False,
+    out = {"version": 1, "exact": False, "source": "task_file",
            "processes": [{"pid": truth["pid"], "comm": truth["comm"], "io_urings": rl, "epolls": el}]}
     return out
 

@@ -273,6 +273,55 @@ TEST(Model, IncompleteFlagIsNotAnError)
 	EXPECT_TRUE(ring0.buffers.complete); // nr 0, no TABLE_END needed
 }
 
+// One native ring stream covers one table (bpftool pins one target): the
+// other table is "not dumped", neither empty nor incomplete.  The same
+// records from the CO-RE iterator, which always closes both tables, are an
+// incomplete buffer table.
+static std::vector<RawRecord> files_only_stream(std::uint32_t source)
+{
+	auto st = stream_rec().as<ud_rec_stream>();
+	st.source = source;
+	return {RawRecord::of(st), ring({.id = 0xa1, .nr_files = 2, .nr_bufs = 3}), rfile(0, 0xa1, 0, 0xf1),
+		rfile(0, 0xa1, 1, 0), table_end(0, 0xa1, UD_TABLE_RFILE, 2), end_rec(6)};
+}
+
+TEST(Model, NativeStreamWithOneTable)
+{
+	const Snapshot s = must_build(files_only_stream(UD_SOURCE_NATIVE));
+	const Ring& ring0 = s.processes.at(0).rings.at(0);
+	EXPECT_TRUE(ring0.files.dumped);
+	EXPECT_TRUE(ring0.files.complete);
+	EXPECT_EQ(ring0.files.used, 1u);
+	EXPECT_FALSE(ring0.buffers.dumped);
+	EXPECT_FALSE(ring0.buffers.complete);
+	EXPECT_EQ(ring0.buffers.nr, 3u);
+	EXPECT_TRUE(ring0.buffers.slots.empty());
+	EXPECT_NE(text_of(s).find("registered_buffers  nr 3  not in this dump"), std::string::npos) << text_of(s);
+
+	const Snapshot core = must_build(files_only_stream(UD_SOURCE_TASK_FILE));
+	const Ring& ring1 = core.processes.at(0).rings.at(0);
+	EXPECT_TRUE(ring1.buffers.dumped);
+	EXPECT_FALSE(ring1.buffers.complete);
+}
+
+// Both tables of a native ring pin (its files and buffers pins read one
+// after the other) make one ring with both tables dumped.
+TEST(Model, NativeStreamsOfBothTablesJoin)
+{
+	auto st = stream_rec().as<ud_rec_stream>();
+	st.source = UD_SOURCE_NATIVE;
+	const RawRecord r = ring({.id = 0xa1, .nr_files = 1, .nr_bufs = 1});
+	const std::vector<RawRecord> recs{RawRecord::of(st), r, rfile(0, 0xa1, 0, 0xf1),
+					  table_end(0, 0xa1, UD_TABLE_RFILE, 1), end_rec(5),
+					  RawRecord::of(st), r, rbuf(0, 0xa1, 0, 0x1000, 4096),
+					  table_end(0, 0xa1, UD_TABLE_RBUF, 1), end_rec(5)};
+	const Snapshot s = must_build(recs);
+	const Ring& ring0 = s.processes.at(0).rings.at(0);
+	EXPECT_TRUE(ring0.files.dumped && ring0.files.complete);
+	EXPECT_TRUE(ring0.buffers.dumped && ring0.buffers.complete);
+	EXPECT_EQ(ring0.buffers.used, 1u);
+}
+
 TEST(Model, UnknownHzLeavesIdleUnknown)
 {
 	std::vector<RawRecord> r{stream_rec(0), ring({.pid = 7, .id = 0xa1, .setup_flags = setup::SQPOLL,

@@ -29,7 +29,7 @@ TEST(RenderText, NoInstances)
 {
 	const Snapshot s = must_build({task(5, "idle"), fd(5, 0, UD_FK_CHR, 0xf1)});
 	EXPECT_EQ(text_of(s), "no io_uring or epoll instances found\n");
-	EXPECT_EQ(json_of(s, false), "{\"version\":1,\"exact\":false,\"processes\":[]}\n");
+	EXPECT_EQ(json_of(s, false), "{\"version\":1,\"exact\":false,\"source\":null,\"processes\":[]}\n");
 }
 
 TEST(RenderText, EscapesControlBytes)
@@ -56,6 +56,7 @@ TEST(RenderJson, Contract)
 	const Json::Value root = to_json(must_build(demo_stream(), true));
 	EXPECT_EQ(root["version"].asInt(), 1);
 	EXPECT_TRUE(root["exact"].asBool());
+	EXPECT_EQ(root["source"].asString(), "task_file");
 	ASSERT_EQ(root["processes"].size(), 2u); // the bystander has no instance
 	const Json::Value& p = root["processes"][0];
 	EXPECT_EQ(p["pid"].asUInt(), 1234u);
@@ -65,6 +66,7 @@ TEST(RenderJson, Contract)
 	EXPECT_EQ(ring["setup_flag_names"][1].asString(), "ATTACH_WQ");
 	EXPECT_EQ(ring["sqpoll"]["shared_with"][0].asString(), "f2");
 	EXPECT_EQ(ring["eventfd"]["file"]["dev"].asString(), "0:15");
+	EXPECT_TRUE(ring["registered_files"]["dumped"].asBool());
 	const Json::Value& empty_slot = ring["registered_files"]["slots"][1];
 	EXPECT_EQ(empty_slot.getMemberNames(), (std::vector<std::string>{"empty", "index"}));
 	EXPECT_TRUE(p["io_urings"][1]["sqpoll"].isNull());

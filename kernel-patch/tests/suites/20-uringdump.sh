@@ -139,6 +139,21 @@ if [ -x $BPFTOOL ] && [ -n "$pid_ring_basic" ] && [ -n "$pid_epoll_basic" ]; the
         verdict $? "bpftool iter pin native/$1.bpf.o $2 $3" "$(cat "$d/bt_$1.out")"
         $UD read "$B/bt_$1" > "$d/bt_$1.txt" 2> "$d/bt_$1.err"
         verdict $? "uringdump read of the bpftool pin of $1 ($2 PID:FD)" "$(cat "$d/bt_$1.err")"
+        # one table of the ring: the other one is "not in this dump", and
+        # the ring's inode (from the link's io_uring_inode) is the fd's
+        other=''
+        case $1 in
+            io_uring_file) other=registered_buffers ;;
+            io_uring_buf) other=registered_files ;;
+        esac
+        if [ -n "$other" ]; then
+            grep -Eq "^ *$other +nr [0-9]+  not in this dump\$" "$d/bt_$1.txt"
+            verdict $? "uringdump read of the $1 pin: $other not in this dump" "$(cat "$d/bt_$1.txt")"
+            rino=$(stat -L -c %i "/proc/$pid_ring_basic/fd/$rfd")
+            grep -Eq "inode $rino( |\$)" "$d/bt_$1.txt"
+            verdict $? "uringdump read of the $1 pin: the ring's inode is the fd's ($rino)" \
+                "$(head -5 "$d/bt_$1.txt")"
+        fi
         rm -f "$B/bt_$1"
     done
     # shellcheck disable=SC2016  # $RING_FD and $EPOLL_FD are the holder's
