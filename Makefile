@@ -58,7 +58,7 @@ check: deps
 
 check-host:
 	$(MAKE) all workloads
-	$(MAKE) man-check tidy
+	$(MAKE) man-check format-check tidy
 	$(MAKE) unit unit-asan fuzz-smoke
 	$(MAKE) e2e
 	$(MAKE) bpftool-check

@@ -108,8 +108,8 @@ __u64 tot_dropped;
 __u32 last_tgid;
 __u64 last_task_seq;
 /* per call (one iterator step, possibly re-run by the kernel) */
-__u64 call;        /* invocation counter */
-__u64 cur_seq;     /* meta->seq_num of this call */
+__u64 call;    /* invocation counter */
+__u64 cur_seq; /* meta->seq_num of this call */
 __u64 step_records;
 __u64 step_spilled;
 __u64 step_dropped;
@@ -331,12 +331,12 @@ struct path_walk {
 	struct seq_file *seq;
 	__u32 pid;
 	__u64 file_id;
-	struct dentry *d;       /* current component */
-	struct mount *mnt;      /* mount of d */
+	struct dentry *d;  /* current component */
+	struct mount *mnt; /* mount of d */
 	struct dentry *mnt_root;
 	const unsigned char *name; /* d's name, NULL until loaded */
 	__u32 len;
-	__u32 off;              /* bytes of name already emitted */
+	__u32 off; /* bytes of name already emitted */
 	__u16 comp;
 	bool deleted;
 };
@@ -468,7 +468,7 @@ struct table_walk {
 	struct seq_file *seq;
 	__u32 pid;
 	__u64 ring_id;
-	void *base; /* files[] (before 6.13) or nodes[] */
+	void *base;  /* files[] (before 6.13) or nodes[] */
 	__u32 first; /* index of the first slot of this walk */
 	__u32 count; /* slots done */
 };
@@ -659,9 +659,11 @@ static __always_inline int emit_ring(struct seq_file *seq, __u32 pid, struct fil
 static __always_inline void walk_ring(struct seq_file *seq, __u32 pid, struct file *file)
 {
 	struct io_ring_ctx *ctx = BPF_CORE_READ(file, private_data);
-	struct table_walk t = {
-		.seq = seq, .pid = pid, .ring_id = mix((__u64)file), .first = opaque(0), .count = opaque(0)
-	};
+	struct table_walk t = { .seq = seq,
+				.pid = pid,
+				.ring_id = mix((__u64)file),
+				.first = opaque(0),
+				.count = opaque(0) };
 	__u32 nr_files, nr_bufs;
 	void *files, *bufs;
 
@@ -822,7 +824,7 @@ static __always_inline void emit_stream(struct seq_file *seq)
 	r->stream.version = UD_VERSION;
 	r->stream.rec_size = UD_REC_SIZE;
 	r->stream.layout = bpf_core_field_exists(struct io_file_table, data) ? UD_LAYOUT_RSRC_NODE
-									      : UD_LAYOUT_FIXED_FILE;
+									     : UD_LAYOUT_FIXED_FILE;
 	r->stream.source = UD_STREAM_SOURCE;
 	r->stream.run_id = run_id;
 	r->stream.hz = hz;

@@ -31,18 +31,18 @@
 #define UD_NAME_CHUNK 40 /* bytes of a path component per UD_REC_PATH */
 
 enum ud_rec_type {
-	UD_REC_STREAM = 1,    /* first record of a stream */
-	UD_REC_TASK = 2,      /* a process (thread group) whose fd table follows */
-	UD_REC_FD = 3,        /* one fd of the current process */
-	UD_REC_FILE = 4,      /* identity of a struct file that is referenced */
-	UD_REC_PATH = 5,      /* one chunk of one path component of a FILE */
-	UD_REC_RING = 6,      /* an io_uring instance (its setup and state) */
-	UD_REC_RFILE = 7,     /* one slot of a ring's registered file table */
-	UD_REC_RBUF = 8,      /* one slot of a ring's registered buffer table */
-	UD_REC_EPOLL = 9,     /* an epoll instance */
-	UD_REC_EPITEM = 10,   /* one item of an epoll's interest list */
-	UD_REC_TABLE_END = 11,/* closes a RFILE/RBUF/EPITEM table */
-	UD_REC_END = 12,      /* last record of a stream */
+	UD_REC_STREAM = 1,     /* first record of a stream */
+	UD_REC_TASK = 2,       /* a process (thread group) whose fd table follows */
+	UD_REC_FD = 3,         /* one fd of the current process */
+	UD_REC_FILE = 4,       /* identity of a struct file that is referenced */
+	UD_REC_PATH = 5,       /* one chunk of one path component of a FILE */
+	UD_REC_RING = 6,       /* an io_uring instance (its setup and state) */
+	UD_REC_RFILE = 7,      /* one slot of a ring's registered file table */
+	UD_REC_RBUF = 8,       /* one slot of a ring's registered buffer table */
+	UD_REC_EPOLL = 9,      /* an epoll instance */
+	UD_REC_EPITEM = 10,    /* one item of an epoll's interest list */
+	UD_REC_TABLE_END = 11, /* closes a RFILE/RBUF/EPITEM table */
+	UD_REC_END = 12,       /* last record of a stream */
 	UD_REC_MAX = 13,
 };
 
@@ -91,19 +91,19 @@ struct ud_hdr {
 
 struct ud_rec_stream {
 	struct ud_hdr h;
-	__u32 magic;   /* UD_MAGIC */
-	__u16 version; /* UD_VERSION */
-	__u16 rec_size;/* UD_REC_SIZE */
-	__u32 layout;  /* enum ud_layout */
-	__u32 source;  /* enum ud_source */
-	__u64 run_id;  /* random per program load; ids are meaningful within it */
-	__u32 hz;      /* kernel CONFIG_HZ when known, else 0 */
+	__u32 magic;    /* UD_MAGIC */
+	__u16 version;  /* UD_VERSION */
+	__u16 rec_size; /* UD_REC_SIZE */
+	__u32 layout;   /* enum ud_layout */
+	__u32 source;   /* enum ud_source */
+	__u64 run_id;   /* random per program load; ids are meaningful within it */
+	__u32 hz;       /* kernel CONFIG_HZ when known, else 0 */
 	__u8 pad[28];
 };
 
 struct ud_rec_task {
 	struct ud_hdr h;
-	__u32 tid;     /* the task the iterator visited (may be a thread) */
+	__u32 tid; /* the task the iterator visited (may be a thread) */
 	__u32 ppid;
 	char comm[UD_COMM_LEN];
 	__u8 pad[32];
@@ -114,22 +114,22 @@ struct ud_rec_task {
 struct ud_rec_fd {
 	struct ud_hdr h;
 	__u32 fd;
-	__u32 kind;     /* enum ud_file_kind */
-	__u64 file_id;  /* id of the struct file */
-	__u64 aux_id;   /* eventfd: id of its eventfd_ctx (see RING.evfd_id) */
+	__u32 kind;    /* enum ud_file_kind */
+	__u64 file_id; /* id of the struct file */
+	__u64 aux_id;  /* eventfd: id of its eventfd_ctx (see RING.evfd_id) */
 	__u8 pad[32];
 };
 
 struct ud_rec_file {
 	struct ud_hdr h;
-	__u32 kind;     /* enum ud_file_kind */
-	__u32 mode;     /* inode i_mode */
+	__u32 kind; /* enum ud_file_kind */
+	__u32 mode; /* inode i_mode */
 	__u64 file_id;
-	__u64 ino;      /* inode number, as fstat() st_ino */
-	__u32 dev;      /* superblock s_dev (kernel dev_t encoding) */
-	__u32 f_flags;  /* open flags */
-	__u32 rdev;     /* i_rdev, for device files */
-	__u32 magic;    /* superblock s_magic */
+	__u64 ino;          /* inode number, as fstat() st_ino */
+	__u32 dev;          /* superblock s_dev (kernel dev_t encoding) */
+	__u32 f_flags;      /* open flags */
+	__u32 rdev;         /* i_rdev, for device files */
+	__u32 magic;        /* superblock s_magic */
 	char anon_name[16]; /* anon inode dentry name, e.g. "[eventfd]", else "" */
 };
 
@@ -148,9 +148,9 @@ struct ud_rec_file {
 struct ud_rec_path {
 	struct ud_hdr h;
 	__u64 file_id;
-	__u16 comp;     /* component index, 0 = basename */
-	__u8 off;       /* byte offset of this chunk in the component / UD_NAME_CHUNK */
-	__u8 len;       /* bytes used in name[] */
+	__u16 comp; /* component index, 0 = basename */
+	__u8 off;   /* byte offset of this chunk in the component / UD_NAME_CHUNK */
+	__u8 len;   /* bytes used in name[] */
 	__u8 pad[4];
 	char name[UD_NAME_CHUNK];
 };
@@ -166,13 +166,13 @@ struct ud_rec_ring {
 	__u32 setup_flags; /* ctx->flags (IORING_SETUP_*) */
 	__u32 sq_entries;
 	__u32 cq_entries;
-	__u32 nr_files;    /* size of the registered file table */
-	__u32 nr_bufs;     /* size of the registered buffer table */
-	__s32 sq_cpu;      /* SQPOLL: sq_data->sq_cpu, -1 if unbound */
+	__u32 nr_files;       /* size of the registered file table */
+	__u32 nr_bufs;        /* size of the registered buffer table */
+	__s32 sq_cpu;         /* SQPOLL: sq_data->sq_cpu, -1 if unbound */
 	__u32 sq_thread_idle; /* jiffies (see STREAM.hz) */
 	__u32 sq_thread_pid;  /* SQPOLL thread's pid, 0 if none */
-	__u64 sq_group_id; /* id of the io_sq_data shared by ATTACH_WQ rings, 0 if none */
-	__u64 evfd_id;     /* id of the registered eventfd_ctx, 0 if none */
+	__u64 sq_group_id;    /* id of the io_sq_data shared by ATTACH_WQ rings, 0 if none */
+	__u64 evfd_id;        /* id of the registered eventfd_ctx, 0 if none */
 };
 
 /* h.flags of UD_REC_RFILE / UD_REC_RBUF */
@@ -180,17 +180,17 @@ struct ud_rec_ring {
 
 struct ud_rec_rfile {
 	struct ud_hdr h;
-	__u64 ring_id;  /* file_id of the ring */
-	__u64 file_id;  /* 0 for an empty slot */
+	__u64 ring_id; /* file_id of the ring */
+	__u64 file_id; /* 0 for an empty slot */
 	__u32 index;
-	__u32 ptr_flags;/* low bits of file_ptr (FFS_NOWAIT, FFS_ISREG, ...) */
+	__u32 ptr_flags; /* low bits of file_ptr (FFS_NOWAIT, FFS_ISREG, ...) */
 	__u8 pad[32];
 };
 
 struct ud_rec_rbuf {
 	struct ud_hdr h;
 	__u64 ring_id;
-	__u64 addr;     /* user address of the buffer */
+	__u64 addr; /* user address of the buffer */
 	__u64 len;
 	__u32 index;
 	__u32 nr_bvecs;
@@ -200,18 +200,18 @@ struct ud_rec_rbuf {
 
 struct ud_rec_epoll {
 	struct ud_hdr h;
-	__u64 file_id;  /* the epoll's struct file */
+	__u64 file_id; /* the epoll's struct file */
 	__u8 pad[48];
 };
 
 struct ud_rec_epitem {
 	struct ud_hdr h;
-	__u64 ep_id;    /* file_id of the epoll */
-	__u64 file_id;  /* the watched file */
-	__u64 data;     /* epoll_event.data */
-	__u32 tfd;      /* fd number at registration time (may be stale) */
-	__u32 events;   /* epoll_event.events */
-	__u32 index;    /* position in the walk, 0-based */
+	__u64 ep_id;   /* file_id of the epoll */
+	__u64 file_id; /* the watched file */
+	__u64 data;    /* epoll_event.data */
+	__u32 tfd;     /* fd number at registration time (may be stale) */
+	__u32 events;  /* epoll_event.events */
+	__u32 index;   /* position in the walk, 0-based */
 	__u8 pad[20];
 };
 
@@ -220,11 +220,11 @@ struct ud_rec_epitem {
 
 struct ud_rec_table_end {
 	struct ud_hdr h;
-	__u64 owner_id;  /* ring_id or ep_id */
-	__u32 table;     /* enum ud_table */
-	__u32 count;     /* records of this table that were produced */
-	__u32 spilled;   /* of those, sent to the ring buffer */
-	__u32 dropped;   /* of those, lost because the ring buffer was full */
+	__u64 owner_id; /* ring_id or ep_id */
+	__u32 table;    /* enum ud_table */
+	__u32 count;    /* records of this table that were produced */
+	__u32 spilled;  /* of those, sent to the ring buffer */
+	__u32 dropped;  /* of those, lost because the ring buffer was full */
 	__u8 pad[32];
 };
 
@@ -235,9 +235,9 @@ struct ud_rec_table_end {
 
 struct ud_rec_end {
 	struct ud_hdr h;
-	__u64 records;   /* records produced in this stream, END included */
-	__u64 spilled;   /* of those, sent to the ring buffer */
-	__u64 dropped;   /* lost: the ring buffer was full or absent */
+	__u64 records; /* records produced in this stream, END included */
+	__u64 spilled; /* of those, sent to the ring buffer */
+	__u64 dropped; /* lost: the ring buffer was full or absent */
 	__u8 pad[32];
 };
 

@@ -143,7 +143,7 @@ static __always_inline bool stream_begins(struct bpf_iter_meta *meta)
 }
 
 #if UD_NATIVE_WANT(1) || UD_NATIVE_WANT(2)
-static __u32 nr_slots;   /* table size of the ring being iterated */
+static __u32 nr_slots; /* table size of the ring being iterated */
 #endif
 static __u32 slots_seen; /* slots visited in this stream */
 

@@ -35,17 +35,17 @@ enum phase { PH_FIND, PH_FDS, PH_RFILES, PH_RBUFS, PH_EPITEMS, PH_DONE, PH_GONE,
 
 /* walk state of the current stream */
 static __u32 phase;
-static __u64 session;        /* meta->session_id of the reader that owns the state */
+static __u64 session; /* meta->session_id of the reader that owns the state */
 static struct fdt_walk {
 	struct seq_file *seq;
 	__u32 pid;
-	struct file **fd;    /* fdt->fd */
+	struct file **fd; /* fdt->fd */
 	__u32 max_fds;
-	__u32 next;          /* next fd to visit */
+	__u32 next; /* next fd to visit */
 } fw;
 static struct table_walk tw;
-static __u32 tw_nr;          /* slots of the table being walked */
-static void *bufs;           /* the ring's buffer table, walked after its files */
+static __u32 tw_nr; /* slots of the table being walked */
+static void *bufs;  /* the ring's buffer table, walked after its files */
 static __u32 nr_bufs;
 static struct ep_walk ew;
 
@@ -237,7 +237,8 @@ static __always_inline void tick(struct seq_file *seq)
 			bpf_loop(tw_nr - t.first, rbuf_step, &t, 0);
 		tw.first = t.first + t.count;
 		if (tw.first < tw_nr ||
-		    table_end(seq, tw.pid, tw.ring_id, files ? UD_TABLE_RFILE : UD_TABLE_RBUF, tw_nr, tw_nr))
+		    table_end(seq, tw.pid, tw.ring_id, files ? UD_TABLE_RFILE : UD_TABLE_RBUF,
+			      tw_nr, tw_nr))
 			break;
 		if (files) {
 			tw.base = bufs;

@@ -19,14 +19,13 @@
 #include "cli.hpp"
 #include "freeze.hpp"
 #include "loader.hpp"
-#include "proc.hpp"
 #include "model.hpp"
+#include "proc.hpp"
 #include "render_json.hpp"
 #include "render_text.hpp"
 
 namespace uringdump {
 namespace {
-
 
 const char kUsage[] =
 	"Usage: uringdump [dump] [OPTIONS] PID...\n"
@@ -90,44 +89,32 @@ Result<Options> parse_args(int argc, char** argv)
 {
 	enum { OPT_BTF = 256 };
 	static const option longopts[] = {
-		{"json", no_argument, nullptr, 'j'},   {"pretty", no_argument, nullptr, 'p'},
-		{"all", no_argument, nullptr, 'a'},    {"freeze", no_argument, nullptr, 'f'},
+		{"json", no_argument, nullptr, 'j'},
+		{"pretty", no_argument, nullptr, 'p'},
+		{"all", no_argument, nullptr, 'a'},
+		{"freeze", no_argument, nullptr, 'f'},
 		{"btf", required_argument, nullptr, OPT_BTF},
-		{"verbose", no_argument, nullptr, 'v'}, {"help", no_argument, nullptr, 'h'},
-		{"version", no_argument, nullptr, 'V'}, {nullptr, 0, nullptr, 0},
+		{"verbose", no_argument, nullptr, 'v'},
+		{"help", no_argument, nullptr, 'h'},
+		{"version", no_argument, nullptr, 'V'},
+		{nullptr, 0, nullptr, 0},
 	};
 	Options o;
 	opterr = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, ":jpafvhV", longopts, nullptr)) != -1) {
 		switch (c) {
-		case 'j':
-			o.json = true;
-			break;
-		case 'p':
-			o.json = o.pretty = true;
-			break;
-		case 'a':
-			o.all = true;
-			break;
-		case 'f':
-			o.freeze = true;
-			break;
-		case OPT_BTF:
-			o.btf = optarg;
-			break;
-		case 'v':
-			o.verbose = true;
-			break;
-		case 'h':
-			std::fputs(kUsage, stdout);
-			std::exit(0);
-		case 'V':
-			print_version();
-			std::exit(0);
+		case 'j': o.json = true; break;
+		case 'p': o.json = o.pretty = true; break;
+		case 'a': o.all = true; break;
+		case 'f': o.freeze = true; break;
+		case OPT_BTF: o.btf = optarg; break;
+		case 'v': o.verbose = true; break;
+		case 'h': std::fputs(kUsage, stdout); std::exit(0);
+		case 'V': print_version(); std::exit(0);
 		case ':':
-			return make_error(Exit::Usage,
-					  std::string("option '") + argv[optind - 1] + "' needs an argument");
+			return make_error(Exit::Usage, std::string("option '") + argv[optind - 1] +
+							       "' needs an argument");
 		default:
 			return make_error(Exit::Usage,
 					  std::string("unknown option '") + argv[optind - 1] + "'");
@@ -144,10 +131,10 @@ Result<Options> parse_args(int argc, char** argv)
 	if (!o.all && o.pids.empty())
 		return make_error(Exit::Usage, "no PID given (or use --all)");
 	if (o.all && o.freeze)
-		return make_error(Exit::Usage, "--freeze needs PIDs: it does not stop every process");
+		return make_error(Exit::Usage,
+				  "--freeze needs PIDs: it does not stop every process");
 	return o;
 }
-
 
 // Tables whose kernel walk raced with changes are marked "complete": false;
 // say so once on stderr, with the remedy.
@@ -156,11 +143,15 @@ void warn_incomplete(const Snapshot& snap)
 	for (const auto& p : snap.processes) {
 		for (const auto& r : p.rings)
 			if (!r.files.complete || !r.buffers.complete)
-				std::fprintf(stderr, "uringdump: warning: ring %s of %u changed while it was read\n",
+				std::fprintf(stderr,
+					     "uringdump: warning: ring %s of %u changed while it "
+					     "was read\n",
 					     snap.file(r.file).id.c_str(), p.pid);
 		for (const auto& e : p.epolls)
 			if (!e.complete)
-				std::fprintf(stderr, "uringdump: warning: epoll %s of %u changed while it was read\n",
+				std::fprintf(stderr,
+					     "uringdump: warning: epoll %s of %u changed while it "
+					     "was read\n",
 					     snap.file(e.file).id.c_str(), p.pid);
 	}
 	if (!snap.exact && !snap.processes.empty())
@@ -171,7 +162,8 @@ void warn_incomplete(const Snapshot& snap)
 			for (const auto& e : p.epolls)
 				bad |= !e.complete;
 			if (bad) {
-				std::fprintf(stderr, "uringdump: use --freeze for an exact snapshot\n");
+				std::fprintf(stderr,
+					     "uringdump: use --freeze for an exact snapshot\n");
 				return;
 			}
 		}

@@ -164,8 +164,7 @@ Status iter_pin(const IterPinArgs& args)
 	}
 
 	errno = 0;
-	ObjectPtr obj(
-		bpf_object__open_file(args.obj.c_str(), nullptr));
+	ObjectPtr obj(bpf_object__open_file(args.obj.c_str(), nullptr));
 	if (!obj) {
 		const int err = errno ? errno : EINVAL;
 		return make_error(err == ENOENT ? Exit::Usage : Exit::Failure,

@@ -46,24 +46,14 @@ int cmd_pin(int argc, char** argv)
 	int c;
 	while ((c = getopt_long(argc, argv, ":vh", longopts, nullptr)) != -1) {
 		switch (c) {
-		case OPT_BTF:
-			load.btf_path = optarg;
-			break;
-		case 'v':
-			load.verbose = true;
-			break;
-		case OPT_NATIVE:
-			mode = PinMode::Native;
-			break;
-		case OPT_CORE:
-			mode = PinMode::Core;
-			break;
-		case 'h':
-			std::fputs(kPinUsage, stdout);
-			return 0;
+		case OPT_BTF: load.btf_path = optarg; break;
+		case 'v': load.verbose = true; break;
+		case OPT_NATIVE: mode = PinMode::Native; break;
+		case OPT_CORE: mode = PinMode::Core; break;
+		case 'h': std::fputs(kPinUsage, stdout); return 0;
 		default:
 			return fail(make_error(Exit::Usage, std::string("pin: bad option '") +
-								  argv[optind - 1] + "'"));
+								    argv[optind - 1] + "'"));
 		}
 	}
 	if (argc - optind != 2)
@@ -77,13 +67,14 @@ int cmd_pin(int argc, char** argv)
 	if (!res)
 		return fail(res.error());
 	if (res->directory)
-		std::printf("pinned %s at %s/%s and %s/%s (link ids %u and %u, native io_uring_file and "
+		std::printf("pinned %s at %s/%s and %s/%s (link ids %u and %u, native "
+			    "io_uring_file and "
 			    "io_uring_buf iterators)\n",
-			    argv[optind], argv[optind + 1], kNativeFilesPin, argv[optind + 1], kNativeBuffersPin,
-			    res->link_id, res->extra_link_id);
+			    argv[optind], argv[optind + 1], kNativeFilesPin, argv[optind + 1],
+			    kNativeBuffersPin, res->link_id, res->extra_link_id);
 	else
-		std::printf("pinned %s at %s (link id %u, %s iterator)\n", argv[optind], argv[optind + 1],
-			    res->link_id, res->native ? "native" : "CO-RE");
+		std::printf("pinned %s at %s (link id %u, %s iterator)\n", argv[optind],
+			    argv[optind + 1], res->link_id, res->native ? "native" : "CO-RE");
 	return 0;
 }
 

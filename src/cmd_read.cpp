@@ -55,7 +55,8 @@ bool is_dir(const std::string& path)
 bool is_pin(const std::string& path)
 {
 	struct statfs fs;
-	return ::statfs(path.c_str(), &fs) == 0 && static_cast<unsigned long>(fs.f_type) == BPF_FS_MAGIC;
+	return ::statfs(path.c_str(), &fs) == 0 &&
+	       static_cast<unsigned long>(fs.f_type) == BPF_FS_MAGIC;
 }
 
 // One pass over the file from its start.  errno_out: the read() error.
@@ -65,7 +66,9 @@ Result<std::vector<std::uint8_t>> read_once(const std::string& path, int& errno_
 	UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
 	if (!fd) {
 		int err = errno;
-		Exit code = err == ENOENT ? Exit::Usage : err == EACCES || err == EPERM ? Exit::Permission : Exit::Failure;
+		Exit code = err == ENOENT                   ? Exit::Usage
+			    : err == EACCES || err == EPERM ? Exit::Permission
+							    : Exit::Failure;
 		return make_error(code, path + ": " + std::strerror(err));
 	}
 	std::vector<std::uint8_t> out;
@@ -76,7 +79,8 @@ Result<std::vector<std::uint8_t>> read_once(const std::string& path, int& errno_
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			errno_out = errno;
-			return make_error(Exit::Failure, "reading " + path + ": " + std::strerror(errno));
+			return make_error(Exit::Failure,
+					  "reading " + path + ": " + std::strerror(errno));
 		}
 		if (n == 0)
 			return out;
@@ -103,9 +107,10 @@ Result<std::vector<std::uint8_t>> read_all(const std::string& path)
 		if (clock::now() >= deadline)
 			return make_error(Exit::Failure,
 					  path + ": the ring's uring_lock stayed held for " +
-						  std::to_string(kLockWait.count()) + " s (EDEADLK, " +
-						  std::to_string(attempts) +
-						  " attempts): the ring is inside a registration or is reading "
+						  std::to_string(kLockWait.count()) +
+						  " s (EDEADLK, " + std::to_string(attempts) +
+						  " attempts): the ring is inside a registration "
+						  "or is reading "
 						  "this iterator itself; read it again later");
 		std::this_thread::sleep_for(pause);
 		pause = std::min(pause * 2, std::chrono::milliseconds(100));
@@ -119,10 +124,11 @@ Status check_end(const std::vector<RawRecord>& recs, const std::string& path)
 		if (r.type() != UD_REC_END)
 			continue;
 		if (r.flags() & UD_END_TARGET_GONE)
-			return make_error(Exit::Target, "the process dumped by " + path + " no longer exists");
+			return make_error(Exit::Target,
+					  "the process dumped by " + path + " no longer exists");
 		if (r.flags() & UD_END_OUT_OF_STEPS)
-			return make_error(Exit::Failure, "dump incomplete: the iterator behind " + path +
-								 " ran out of steps");
+			return make_error(Exit::Failure, "dump incomplete: the iterator behind " +
+								 path + " ran out of steps");
 	}
 	return {};
 }
@@ -170,15 +176,18 @@ Result<std::vector<RawRecord>> read_stream(const std::string& path)
 	// An overtaken reader's stream ends in a lone END that says so: tell
 	// that before the decoder calls the stream inconsistent.
 	if (auto end = peek_end(*bytes); end && (end->h.flags & UD_END_CONCURRENT))
-		return make_error(Exit::Failure, path + " was read by another reader at the same time: read it again");
+		return make_error(
+			Exit::Failure,
+			path + " was read by another reader at the same time: read it again");
 	auto recs = decode_stream(*bytes);
 	if (!recs) {
 		// Readers of one pin share its walk state: one that raced with
 		// another can get an inconsistent stream.  Say so for pins.
-		std::string hint = is_pin(path) && bytes->size() >= kRecordSize
-					   ? " (the pin may have been read by another reader at the same "
-					     "time: read it again)"
-					   : "";
+		std::string hint =
+			is_pin(path) && bytes->size() >= kRecordSize
+				? " (the pin may have been read by another reader at the same "
+				  "time: read it again)"
+				: "";
 		return make_error(recs.error().code, path + ": " + recs.error().message + hint);
 	}
 	if (auto st = check_end(*recs, path); !st)
@@ -227,17 +236,12 @@ int cmd_read(int argc, char** argv)
 	int c;
 	while ((c = getopt_long(argc, argv, "jph", longopts, nullptr)) != -1) {
 		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'p':
-			json = pretty = true;
-			break;
-		case 'h':
-			std::fputs(kReadUsage, stdout);
-			return 0;
+		case 'j': json = true; break;
+		case 'p': json = pretty = true; break;
+		case 'h': std::fputs(kReadUsage, stdout); return 0;
 		default:
-			return fail(make_error(Exit::Usage, std::string("read: bad option '") + argv[optind - 1] + "'"));
+			return fail(make_error(Exit::Usage, std::string("read: bad option '") +
+								    argv[optind - 1] + "'"));
 		}
 	}
 	if (argc - optind != 1)

@@ -41,22 +41,14 @@ constexpr std::array kSetupBits{
 
 // include/uapi/linux/eventpoll.h and include/uapi/asm-generic/poll.h.
 constexpr std::array kEpollBits{
-	BitName{0x00000001u, "EPOLLIN"},
-	BitName{0x00000002u, "EPOLLPRI"},
-	BitName{0x00000004u, "EPOLLOUT"},
-	BitName{0x00000008u, "EPOLLERR"},
-	BitName{0x00000010u, "EPOLLHUP"},
-	BitName{0x00000020u, "EPOLLNVAL"},
-	BitName{0x00000040u, "EPOLLRDNORM"},
-	BitName{0x00000080u, "EPOLLRDBAND"},
-	BitName{0x00000100u, "EPOLLWRNORM"},
-	BitName{0x00000200u, "EPOLLWRBAND"},
-	BitName{0x00000400u, "EPOLLMSG"},
-	BitName{0x00002000u, "EPOLLRDHUP"},
-	BitName{1u << 27, "EPOLL_URING_WAKE"},
-	BitName{1u << 28, "EPOLLEXCLUSIVE"},
-	BitName{1u << 29, "EPOLLWAKEUP"},
-	BitName{1u << 30, "EPOLLONESHOT"},
+	BitName{0x00000001u, "EPOLLIN"},       BitName{0x00000002u, "EPOLLPRI"},
+	BitName{0x00000004u, "EPOLLOUT"},      BitName{0x00000008u, "EPOLLERR"},
+	BitName{0x00000010u, "EPOLLHUP"},      BitName{0x00000020u, "EPOLLNVAL"},
+	BitName{0x00000040u, "EPOLLRDNORM"},   BitName{0x00000080u, "EPOLLRDBAND"},
+	BitName{0x00000100u, "EPOLLWRNORM"},   BitName{0x00000200u, "EPOLLWRBAND"},
+	BitName{0x00000400u, "EPOLLMSG"},      BitName{0x00002000u, "EPOLLRDHUP"},
+	BitName{1u << 27, "EPOLL_URING_WAKE"}, BitName{1u << 28, "EPOLLEXCLUSIVE"},
+	BitName{1u << 29, "EPOLLWAKEUP"},      BitName{1u << 30, "EPOLLONESHOT"},
 	BitName{1u << 31, "EPOLLET"},
 };
 

@@ -63,8 +63,8 @@ bool exiting(pid_t tid)
 	if (!in || !std::getline(in, stat))
 		return true;
 	auto close = stat.rfind(')');
-	return close == std::string::npos || close + 2 >= stat.size() ||
-	       stat[close + 2] == 'Z' || stat[close + 2] == 'X';
+	return close == std::string::npos || close + 2 >= stat.size() || stat[close + 2] == 'Z' ||
+	       stat[close + 2] == 'X';
 }
 
 } // namespace
@@ -84,8 +84,9 @@ Result<Freezer> Freezer::freeze(pid_t pid)
 					continue; // exited meanwhile
 				int err = errno;
 				return make_error(err == EPERM ? Exit::Permission : Exit::Failure,
-						  "cannot freeze thread " + std::to_string(tid) + " of " +
-							  std::to_string(pid) + ": ptrace: " + std::strerror(err));
+						  "cannot freeze thread " + std::to_string(tid) +
+							  " of " + std::to_string(pid) +
+							  ": ptrace: " + std::strerror(err));
 			}
 			f.tids_.push_back(tid);
 			f.sigs_.push_back(0);
@@ -97,8 +98,8 @@ Result<Freezer> Freezer::freeze(pid_t pid)
 			break;
 	}
 	if (f.tids_.empty())
-		return make_error(Exit::Target,
-				  "process " + std::to_string(pid) + " has exited: nothing to freeze");
+		return make_error(Exit::Target, "process " + std::to_string(pid) +
+							" has exited: nothing to freeze");
 	return f;
 }
 

@@ -116,9 +116,10 @@ Result<Loaded> Loaded::open(const LoadOptions& opts, std::size_t spill_bytes)
 	err = uringdump_bpf__load(l.skel_.get());
 	if (err) {
 		if (err == -EPERM)
-			return make_error(Exit::Permission,
-					  "permission denied loading the BPF iterator: run as root or "
-					  "with CAP_BPF and CAP_PERFMON");
+			return make_error(
+				Exit::Permission,
+				"permission denied loading the BPF iterator: run as root or "
+				"with CAP_BPF and CAP_PERFMON");
 		std::string msg = "cannot load the BPF iterator: " + errno_text(err);
 		if (opts.btf_path)
 			msg += " (with BTF from " + *opts.btf_path + ")";
@@ -152,11 +153,13 @@ Status Loaded::run(pid_t pid, std::vector<std::uint8_t>& stream, std::vector<std
 	}
 	UniqueFd iter(bpf_iter_create(bpf_link__fd(link.get())));
 	if (!iter)
-		return make_error(Exit::Failure, "cannot create the iterator: " + errno_text(errno));
+		return make_error(Exit::Failure,
+				  "cannot create the iterator: " + errno_text(errno));
 
 	Ring ring(ring_buffer__new(bpf_map__fd(skel_->maps.spill), on_spill, &spill, nullptr));
 	if (!ring)
-		return make_error(Exit::Failure, "cannot open the ring buffer: " + errno_text(errno));
+		return make_error(Exit::Failure,
+				  "cannot open the ring buffer: " + errno_text(errno));
 
 	std::vector<std::uint8_t> buf(kReadChunk);
 	for (;;) {
@@ -193,7 +196,8 @@ bool has_incomplete_table(const std::vector<RawRecord>& recs)
 	return false;
 }
 
-Result<DumpRecords> dump_once(const DumpRequest& req, std::size_t spill_bytes, std::uint64_t& dropped)
+Result<DumpRecords> dump_once(const DumpRequest& req, std::size_t spill_bytes,
+			      std::uint64_t& dropped)
 {
 	auto loaded = Loaded::open(req.load, spill_bytes);
 	if (!loaded)
@@ -216,8 +220,9 @@ Result<DumpRecords> dump_once(const DumpRequest& req, std::size_t spill_bytes, s
 		}
 		auto recs = decode_stream(stream);
 		if (!recs)
-			return make_error(Exit::Failure, "iterator output for pid " + std::to_string(pid) +
-								  ": " + recs.error().message);
+			return make_error(Exit::Failure, "iterator output for pid " +
+								 std::to_string(pid) + ": " +
+								 recs.error().message);
 		out.records.insert(out.records.end(), recs->begin(), recs->end());
 		out.streams++;
 	}
@@ -264,7 +269,8 @@ void setup_libbpf(bool verbose)
 
 bool kernel_has_native_iterators(const LoadOptions& opts)
 {
-	btf* b = opts.btf_path ? btf__parse(opts.btf_path->c_str(), nullptr) : btf__load_vmlinux_btf();
+	btf* b = opts.btf_path ? btf__parse(opts.btf_path->c_str(), nullptr)
+			       : btf__load_vmlinux_btf();
 	if (!b)
 		return false;
 	bool has = btf__find_by_name_kind(b, "bpf_iter__io_uring_file", BTF_KIND_STRUCT) > 0 &&
@@ -281,14 +287,17 @@ Status check_environment(const LoadOptions& opts, bool need_ptrace)
 		__user_cap_data_struct data[2] = {};
 		bool ok = syscall(SYS_capget, &hdr, data) == 0;
 		bool bpf = ok && (has_cap(data, 39 /* CAP_BPF */) || has_cap(data, CAP_SYS_ADMIN));
-		bool perfmon = ok && (has_cap(data, 38 /* CAP_PERFMON */) || has_cap(data, CAP_SYS_ADMIN));
+		bool perfmon =
+			ok && (has_cap(data, 38 /* CAP_PERFMON */) || has_cap(data, CAP_SYS_ADMIN));
 		bool ptrace = ok && has_cap(data, CAP_SYS_PTRACE);
 		if (!bpf || !perfmon || (need_ptrace && !ptrace))
-			return make_error(Exit::Permission,
-					  std::string("permission denied: uringdump needs root, or CAP_BPF and "
-						      "CAP_PERFMON") +
-						  (need_ptrace ? " and CAP_SYS_PTRACE (for --freeze)" : "") +
-						  " to load BPF iterators");
+			return make_error(
+				Exit::Permission,
+				std::string(
+					"permission denied: uringdump needs root, or CAP_BPF and "
+					"CAP_PERFMON") +
+					(need_ptrace ? " and CAP_SYS_PTRACE (for --freeze)" : "") +
+					" to load BPF iterators");
 	}
 	if (opts.btf_path) {
 		if (::access(opts.btf_path->c_str(), R_OK) != 0)
@@ -298,15 +307,18 @@ Status check_environment(const LoadOptions& opts, bool need_ptrace)
 		if (!b) {
 			char why[128];
 			libbpf_strerror(-errno, why, sizeof(why));
-			return make_error(Exit::Environment,
-					  "BTF file " + *opts.btf_path +
-						  " is not valid BTF (raw BTF or an ELF file with .BTF): " + why);
+			return make_error(
+				Exit::Environment,
+				"BTF file " + *opts.btf_path +
+					" is not valid BTF (raw BTF or an ELF file with .BTF): " +
+					why);
 		}
 		btf__free(b);
 	} else if (::access(kVmlinuxBtf, R_OK) != 0) {
-		return make_error(Exit::Environment,
-				  std::string("kernel BTF is missing (") + kVmlinuxBtf +
-					  "): the kernel needs CONFIG_DEBUG_INFO_BTF, or pass --btf FILE");
+		return make_error(
+			Exit::Environment,
+			std::string("kernel BTF is missing (") + kVmlinuxBtf +
+				"): the kernel needs CONFIG_DEBUG_INFO_BTF, or pass --btf FILE");
 	}
 	return {};
 }
@@ -328,7 +340,8 @@ Result<DumpRecords> dump_records(const DumpRequest& req)
 		if (dropped == 0 && has_incomplete_table(out->records) && races < kRaceRetries) {
 			races++;
 			if (req.load.verbose)
-				std::fprintf(stderr, "uringdump: a table changed while it was read, dumping again\n");
+				std::fprintf(stderr, "uringdump: a table changed while it was "
+						     "read, dumping again\n");
 			continue;
 		}
 		if (dropped == 0)
@@ -340,7 +353,9 @@ Result<DumpRecords> dump_records(const DumpRequest& req)
 						  std::to_string(spill >> 20) + " MiB");
 		spill *= 4;
 		if (req.load.verbose)
-			std::fprintf(stderr, "uringdump: %llu records dropped, retrying with a %zu MiB ring buffer\n",
+			std::fprintf(stderr,
+				     "uringdump: %llu records dropped, retrying with a %zu MiB "
+				     "ring buffer\n",
 				     static_cast<unsigned long long>(dropped), spill >> 20);
 	}
 }

@@ -72,5 +72,4 @@ void seed_rodata(Rodata* ro)
 	ro->hz = kernel_hz();
 }
 
-
 } // namespace uringdump

@@ -18,7 +18,8 @@ int fail(const Error& e)
 		std::fprintf(stderr,
 			     "Usage: uringdump [dump] [OPTIONS] PID... | --all\n"
 			     "       uringdump pin PID[:FD] PATH | read PATH | link show [id ID]\n"
-			     "       uringdump iter pin OBJ PATH [map MAP | io_uring_fd FD | epoll_fd FD | pid PID | tid TID]\n"
+			     "       uringdump iter pin OBJ PATH [map MAP | io_uring_fd FD | "
+			     "epoll_fd FD | pid PID | tid TID]\n"
 			     "Try 'uringdump --help' for more information.\n");
 	return static_cast<int>(e.code);
 }

@@ -48,8 +48,10 @@ void sort_unique(std::vector<T>& v)
 template <class Rec, class Key>
 void dedupe_by(std::vector<Rec>& v, Key key)
 {
-	std::stable_sort(v.begin(), v.end(), [&](const Rec& a, const Rec& b) { return key(a) < key(b); });
-	v.erase(std::unique(v.begin(), v.end(), [&](const Rec& a, const Rec& b) { return key(a) == key(b); }),
+	std::stable_sort(v.begin(), v.end(),
+			 [&](const Rec& a, const Rec& b) { return key(a) < key(b); });
+	v.erase(std::unique(v.begin(), v.end(),
+			    [&](const Rec& a, const Rec& b) { return key(a) == key(b); }),
 		v.end());
 }
 
@@ -203,7 +205,8 @@ void Collected::finish()
 		dedupe_by(v, [](const ud_rec_epitem& s) { return std::pair{s.file_id, s.tfd}; });
 		// Output order: by tfd, then walk position.
 		std::sort(v.begin(), v.end(), [](const ud_rec_epitem& a, const ud_rec_epitem& b) {
-			return std::tuple{a.tfd, a.index, a.file_id} < std::tuple{b.tfd, b.index, b.file_id};
+			return std::tuple{a.tfd, a.index, a.file_id} <
+			       std::tuple{b.tfd, b.index, b.file_id};
 		});
 	}
 	for (auto& [id, r] : rings)
@@ -224,11 +227,13 @@ std::optional<std::string> assemble_path(std::vector<ud_rec_path> chunks)
 {
 	if (chunks.empty())
 		return std::nullopt;
-	std::stable_sort(chunks.begin(), chunks.end(), [](const ud_rec_path& a, const ud_rec_path& b) {
-		return a.comp != b.comp ? a.comp > b.comp : a.off < b.off;
+	std::stable_sort(chunks.begin(), chunks.end(),
+			 [](const ud_rec_path& a, const ud_rec_path& b) {
+				 return a.comp != b.comp ? a.comp > b.comp : a.off < b.off;
+			 });
+	const bool truncated = std::any_of(chunks.begin(), chunks.end(), [](const ud_rec_path& p) {
+		return p.h.flags & UD_PATH_TRUNCATED;
 	});
-	const bool truncated = std::any_of(chunks.begin(), chunks.end(),
-					   [](const ud_rec_path& p) { return p.h.flags & UD_PATH_TRUNCATED; });
 	std::string out = truncated ? "..." : "";
 	for (std::size_t i = 0; i < chunks.size();) {
 		const std::uint16_t comp = chunks[i].comp;
@@ -244,8 +249,9 @@ std::optional<std::string> assemble_path(std::vector<ud_rec_path> chunks)
 	if (out.empty() || out == "...")
 		out += "/";
 	// As readlink(2) of /proc/PID/fd shows an unlinked file.
-	if (std::any_of(chunks.begin(), chunks.end(),
-			[](const ud_rec_path& p) { return p.comp == 0 && (p.h.flags & UD_PATH_DELETED); }))
+	if (std::any_of(chunks.begin(), chunks.end(), [](const ud_rec_path& p) {
+		    return p.comp == 0 && (p.h.flags & UD_PATH_DELETED);
+	    }))
 		out += " (deleted)";
 	return out;
 }
@@ -268,12 +274,14 @@ std::optional<std::string> pseudo_path(const File& f)
 	case UD_FK_SOCK:
 		if (!f.has_record)
 			return std::nullopt;
-		return std::string(f.kind == UD_FK_FIFO ? "pipe:[" : "socket:[") + std::to_string(f.inode) + "]";
+		return std::string(f.kind == UD_FK_FIFO ? "pipe:[" : "socket:[") +
+		       std::to_string(f.inode) + "]";
 	case UD_FK_IO_URING:
 	case UD_FK_EPOLL:
 	case UD_FK_EVENTFD:
 	case UD_FK_ANON: {
-		const std::string name = f.anon_name.empty() ? default_anon_name(f.kind) : f.anon_name;
+		const std::string name =
+			f.anon_name.empty() ? default_anon_name(f.kind) : f.anon_name;
 		if (name.empty())
 			return std::nullopt;
 		return "anon_inode:" + name;
@@ -390,7 +398,8 @@ public:
 			const auto start = static_cast<std::uint32_t>(fds_.size());
 			for (; i < pairs.size() && pairs[i].first == key; i++)
 				fds_.push_back(pairs[i].second);
-			ranges_.try_emplace(key, Range{start, static_cast<std::uint32_t>(fds_.size()) - start});
+			ranges_.try_emplace(
+				key, Range{start, static_cast<std::uint32_t>(fds_.size()) - start});
 		}
 	}
 
@@ -467,16 +476,18 @@ private:
 	void sort_instances(std::vector<T>& v);
 	void label_all();
 	void label_ring(Ring& ring, const std::unordered_map<FileRef, std::size_t>& position);
-	std::size_t label_group(std::uint64_t raw, const std::unordered_map<FileRef, std::size_t>& position);
+	std::size_t label_group(std::uint64_t raw,
+				const std::unordered_map<FileRef, std::size_t>& position);
 	std::size_t received(const TableKey& key) const;
 	Status check_tables();
 
 	const Collected& c_;
 	FileRegistry files_;
 	Snapshot snap_;
-	std::unordered_map<std::uint64_t, std::uint64_t> aux_file_;              // eventfd_ctx -> file
-	std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> groups_;   // io_sq_data -> rings
-	std::unordered_map<std::uint64_t, std::size_t> group_index_;               // io_sq_data -> snap_.groups
+	std::unordered_map<std::uint64_t, std::uint64_t> aux_file_; // eventfd_ctx -> file
+	std::unordered_map<std::uint64_t, std::vector<std::uint64_t>>
+		groups_;                                             // io_sq_data -> rings
+	std::unordered_map<std::uint64_t, std::size_t> group_index_; // io_sq_data -> snap_.groups
 };
 
 void Builder::index_globals()
@@ -530,11 +541,13 @@ Process Builder::build_process(std::uint32_t pid, ProcessSeed& seed)
 		p.ppid = it->second.ppid;
 		p.comm = bounded_string(it->second.comm, sizeof(it->second.comm));
 	}
-	std::sort(seed.fds.begin(), seed.fds.end(), [](const ud_rec_fd& a, const ud_rec_fd& b) { return a.fd < b.fd; });
+	std::sort(seed.fds.begin(), seed.fds.end(),
+		  [](const ud_rec_fd& a, const ud_rec_fd& b) { return a.fd < b.fd; });
 	const ProcessIndex idx(seed.fds);
 	p.fds.reserve(seed.fds.size());
 	for (const ud_rec_fd& fd : seed.fds) {
-		p.fds.push_back(Fd{fd.fd, (fd.h.flags & UD_FD_CLOEXEC) != 0, files_.ref(fd.file_id), fd.aux_id});
+		p.fds.push_back(Fd{fd.fd, (fd.h.flags & UD_FD_CLOEXEC) != 0, files_.ref(fd.file_id),
+				   fd.aux_id});
 		if (c_.rings.count(fd.file_id))
 			seed.rings.push_back(fd.file_id);
 		if (c_.epolls.count(fd.file_id))
@@ -556,7 +569,8 @@ template <class T>
 void Builder::sort_instances(std::vector<T>& v)
 {
 	auto key = [this](const T& x) {
-		return std::tuple{x.fds.empty(), x.fds.empty() ? 0u : x.fds.front(), files_.get(x.file).raw_id};
+		return std::tuple{x.fds.empty(), x.fds.empty() ? 0u : x.fds.front(),
+				  files_.get(x.file).raw_id};
 	};
 	std::sort(v.begin(), v.end(), [&](const T& a, const T& b) { return key(a) < key(b); });
 }
@@ -620,7 +634,8 @@ bool Builder::table_complete(std::uint64_t owner, std::uint32_t table, bool with
 // tables, so there a missing TABLE_END is an incomplete table instead.
 bool Builder::table_dumped(std::uint64_t owner, std::uint32_t table, bool has_slots) const
 {
-	return c_.source != UD_SOURCE_NATIVE || has_slots || c_.table_ends.contains(TableKey{owner, table});
+	return c_.source != UD_SOURCE_NATIVE || has_slots ||
+	       c_.table_ends.contains(TableKey{owner, table});
 }
 
 Table<RegisteredFile> Builder::build_rfiles(const ud_rec_ring& rec, const ProcessIndex& idx)
@@ -643,7 +658,8 @@ Table<RegisteredFile> Builder::build_rfiles(const ud_rec_ring& rec, const Proces
 		}
 	}
 	t.dumped = table_dumped(rec.file_id, UD_TABLE_RFILE, !t.slots.empty());
-	t.complete = t.dumped && table_complete(rec.file_id, UD_TABLE_RFILE, t.nr == 0 && t.slots.empty());
+	t.complete = t.dumped &&
+		     table_complete(rec.file_id, UD_TABLE_RFILE, t.nr == 0 && t.slots.empty());
 	return t;
 }
 
@@ -668,7 +684,8 @@ Table<RegisteredBuffer> Builder::build_rbufs(const ud_rec_ring& rec)
 		}
 	}
 	t.dumped = table_dumped(rec.file_id, UD_TABLE_RBUF, !t.slots.empty());
-	t.complete = t.dumped && table_complete(rec.file_id, UD_TABLE_RBUF, t.nr == 0 && t.slots.empty());
+	t.complete = t.dumped &&
+		     table_complete(rec.file_id, UD_TABLE_RBUF, t.nr == 0 && t.slots.empty());
 	return t;
 }
 
@@ -708,7 +725,8 @@ Epoll Builder::build_epoll(const ud_rec_epoll& rec, const ProcessIndex& idx)
 
 // The group's index in snap_.groups; created (and its rings labelled, in
 // output order) on first sight.
-std::size_t Builder::label_group(std::uint64_t raw, const std::unordered_map<FileRef, std::size_t>& position)
+std::size_t Builder::label_group(std::uint64_t raw,
+				 const std::unordered_map<FileRef, std::size_t>& position)
 {
 	auto [it, inserted] = group_index_.try_emplace(raw, snap_.groups.size());
 	if (!inserted)
@@ -723,7 +741,8 @@ std::size_t Builder::label_group(std::uint64_t raw, const std::unordered_map<Fil
 		auto p = position.find(f);
 		return p == position.end() ? position.size() : p->second;
 	};
-	std::stable_sort(g.rings.begin(), g.rings.end(), [&](FileRef a, FileRef b) { return pos(a) < pos(b); });
+	std::stable_sort(g.rings.begin(), g.rings.end(),
+			 [&](FileRef a, FileRef b) { return pos(a) < pos(b); });
 	for (FileRef f : g.rings)
 		files_.label(f);
 	snap_.groups.push_back(std::move(g));
@@ -773,8 +792,9 @@ void Builder::label_all()
 	for (std::uint64_t id : rest)
 		files_.label(files_.ref(id));
 	for (SqpollGroup& g : snap_.groups)
-		std::sort(g.rings.begin(), g.rings.end(),
-			  [this](FileRef a, FileRef b) { return files_.get(a).label < files_.get(b).label; });
+		std::sort(g.rings.begin(), g.rings.end(), [this](FileRef a, FileRef b) {
+			return files_.get(a).label < files_.get(b).label;
+		});
 }
 
 // ---------------------------------------------------------------- completeness
@@ -827,13 +847,16 @@ Status Builder::check_tables()
 			continue;
 		const FileRef owner = files_.ref(key.owner);
 		files_.label(owner);
-		bad.push_back(IncompleteTable{files_.get(owner).label, key.table, have, end.count, end.dropped});
+		bad.push_back(IncompleteTable{files_.get(owner).label, key.table, have, end.count,
+					      end.dropped});
 	}
 	if (bad.empty())
 		return {};
-	const auto first = std::min_element(bad.begin(), bad.end(), [](const auto& a, const auto& b) {
-		return std::pair{a.owner_label, a.table} < std::pair{b.owner_label, b.table};
-	});
+	const auto first =
+		std::min_element(bad.begin(), bad.end(), [](const auto& a, const auto& b) {
+			return std::pair{a.owner_label, a.table} <
+			       std::pair{b.owner_label, b.table};
+		});
 	return make_error(Exit::Failure, describe(*first));
 }
 
@@ -881,14 +904,27 @@ const T* by_fd(const std::vector<T>& v, std::uint32_t fd)
 
 const Fd* Process::find_fd(std::uint32_t fd) const
 {
-	auto it = std::lower_bound(fds.begin(), fds.end(), fd, [](const Fd& a, std::uint32_t b) { return a.fd < b; });
+	auto it = std::lower_bound(fds.begin(), fds.end(), fd,
+				   [](const Fd& a, std::uint32_t b) { return a.fd < b; });
 	return it != fds.end() && it->fd == fd ? &*it : nullptr;
 }
 
-const Ring* Process::find_ring(FileRef file) const { return by_file(rings, file); }
-const Epoll* Process::find_epoll(FileRef file) const { return by_file(epolls, file); }
-const Ring* Process::ring_by_fd(std::uint32_t fd) const { return by_fd(rings, fd); }
-const Epoll* Process::epoll_by_fd(std::uint32_t fd) const { return by_fd(epolls, fd); }
+const Ring* Process::find_ring(FileRef file) const
+{
+	return by_file(rings, file);
+}
+const Epoll* Process::find_epoll(FileRef file) const
+{
+	return by_file(epolls, file);
+}
+const Ring* Process::ring_by_fd(std::uint32_t fd) const
+{
+	return by_fd(rings, fd);
+}
+const Epoll* Process::epoll_by_fd(std::uint32_t fd) const
+{
+	return by_fd(epolls, fd);
+}
 
 const File* Snapshot::find_file(std::string_view id) const
 {
@@ -907,7 +943,8 @@ const File* Snapshot::find_file(std::string_view id) const
 
 const File* Snapshot::find_file_raw(std::uint64_t raw_id) const
 {
-	auto it = std::find_if(files.begin(), files.end(), [&](const File& f) { return f.raw_id == raw_id; });
+	auto it = std::find_if(files.begin(), files.end(),
+			       [&](const File& f) { return f.raw_id == raw_id; });
 	return it == files.end() ? nullptr : &*it;
 }
 
@@ -920,7 +957,8 @@ const Process* Snapshot::find_process(std::uint32_t pid) const
 
 bool Snapshot::has_instances() const
 {
-	return std::any_of(processes.begin(), processes.end(), [](const Process& p) { return p.has_instances(); });
+	return std::any_of(processes.begin(), processes.end(),
+			   [](const Process& p) { return p.has_instances(); });
 }
 
 Totals Snapshot::totals() const

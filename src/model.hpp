@@ -20,13 +20,13 @@ using FileRef = std::uint32_t;
 // A struct file, identified by its opaque id; labelled "f1", "f2", ... in
 // order of first appearance in the output.
 struct File {
-	std::uint64_t raw_id = 0;   // opaque record id (meaningful within one run)
-	std::uint32_t label = 0;    // N of "fN"
-	std::string id;             // "fN"
+	std::uint64_t raw_id = 0;         // opaque record id (meaningful within one run)
+	std::uint32_t label = 0;          // N of "fN"
+	std::string id;                   // "fN"
 	std::uint32_t kind = UD_FK_OTHER; // enum ud_file_kind
-	bool has_record = false;    // a FILE record was received: the fields below are valid
+	bool has_record = false;          // a FILE record was received: the fields below are valid
 	std::uint64_t inode = 0;
-	std::uint32_t dev = 0;      // kernel dev_t encoding
+	std::uint32_t dev = 0; // kernel dev_t encoding
 	std::uint32_t mode = 0;
 	std::uint32_t f_flags = 0;
 	std::uint32_t rdev = 0;
@@ -45,17 +45,17 @@ struct Fd {
 struct Sqpoll {
 	std::int32_t cpu = -1;
 	std::uint32_t idle_jiffies = 0;
-	std::optional<std::uint64_t> idle_ms; // unknown without STREAM.hz
-	std::uint32_t thread_pid = 0;         // 0: no thread
-	std::uint64_t group_raw = 0;          // opaque io_sq_data id, 0: none
-	std::string group;                    // "gN", "" when group_raw is 0
+	std::optional<std::uint64_t> idle_ms;   // unknown without STREAM.hz
+	std::uint32_t thread_pid = 0;           // 0: no thread
+	std::uint64_t group_raw = 0;            // opaque io_sq_data id, 0: none
+	std::string group;                      // "gN", "" when group_raw is 0
 	std::optional<std::size_t> group_index; // into Snapshot::groups
 };
 
 // Rings that share one SQPOLL thread (io_sq_data, IORING_SETUP_ATTACH_WQ).
 // Stored once, not per ring: a ring's "shared_with" is rings minus itself.
 struct SqpollGroup {
-	std::string id;             // "gN"
+	std::string id; // "gN"
 	std::uint64_t raw_id = 0;
 	std::vector<FileRef> rings; // every ring of the group, by label
 };
@@ -63,7 +63,7 @@ struct SqpollGroup {
 struct RingEventfd {
 	std::vector<std::uint32_t> fds; // the process's fds of the eventfd file
 	bool async = false;
-	std::optional<FileRef> file;    // unknown when no fd anywhere refers to it
+	std::optional<FileRef> file; // unknown when no fd anywhere refers to it
 };
 
 struct RegisteredFile {
@@ -133,9 +133,9 @@ struct Process {
 	std::uint32_t pid = 0;
 	std::uint32_t ppid = 0;
 	std::string comm;
-	std::vector<Fd> fds;        // sorted by fd
-	std::vector<Ring> rings;    // by lowest fd; rings without fd last
-	std::vector<Epoll> epolls;  // likewise
+	std::vector<Fd> fds;       // sorted by fd
+	std::vector<Ring> rings;   // by lowest fd; rings without fd last
+	std::vector<Epoll> epolls; // likewise
 
 	bool has_instances() const { return !rings.empty() || !epolls.empty(); }
 	const Fd* find_fd(std::uint32_t fd) const;
@@ -157,9 +157,9 @@ struct Totals {
 struct Snapshot {
 	int version = 1;
 	bool exact = false;
-	std::uint32_t hz = 0;      // from STREAM, 0 when unknown
-	std::uint32_t layout = 0;  // enum ud_layout
-	std::uint32_t source = 0;  // enum ud_source
+	std::uint32_t hz = 0;     // from STREAM, 0 when unknown
+	std::uint32_t layout = 0; // enum ud_layout
+	std::uint32_t source = 0; // enum ud_source
 	std::uint64_t run_id = 0;
 	std::vector<File> files;         // every file; FileRef indexes it
 	std::vector<FileRef> by_label;   // by_label[N-1] is "fN"

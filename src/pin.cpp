@@ -45,17 +45,20 @@ Result<PinTarget> parse_pin_target(std::string_view text)
 	auto colon = text.find(':');
 	auto pid_text = text.substr(0, colon);
 	auto bad = [&] {
-		return make_error(Exit::Usage, "invalid target '" + std::string(text) + "': expected PID or PID:FD");
+		return make_error(Exit::Usage, "invalid target '" + std::string(text) +
+						       "': expected PID or PID:FD");
 	};
 	long pid = 0;
 	auto [p, ec] = std::from_chars(pid_text.data(), pid_text.data() + pid_text.size(), pid);
-	if (ec != std::errc() || p != pid_text.data() + pid_text.size() || pid <= 0 || pid > 0x3fffffff)
+	if (ec != std::errc() || p != pid_text.data() + pid_text.size() || pid <= 0 ||
+	    pid > 0x3fffffff)
 		return bad();
 	t.pid = static_cast<pid_t>(pid);
 	if (colon != std::string_view::npos) {
 		auto fd_text = text.substr(colon + 1);
 		int fd = -1;
-		auto [q, ec2] = std::from_chars(fd_text.data(), fd_text.data() + fd_text.size(), fd);
+		auto [q, ec2] =
+			std::from_chars(fd_text.data(), fd_text.data() + fd_text.size(), fd);
 		if (ec2 != std::errc() || q != fd_text.data() + fd_text.size() || fd < 0)
 			return bad();
 		t.fd = fd;
@@ -70,7 +73,9 @@ Status check_pin_path(const std::string& path)
 	if (base.empty())
 		return make_error(Exit::Usage, "pin path '" + path + "' has no file name");
 	if (base.find('.') != std::string::npos)
-		return make_error(Exit::Failure, "pin name '" + base + "' has a '.': bpffs does not allow dots in names");
+		return make_error(Exit::Failure,
+				  "pin name '" + base +
+					  "' has a '.': bpffs does not allow dots in names");
 	struct stat st;
 	if (::lstat(path.c_str(), &st) == 0)
 		return make_error(Exit::Failure, path + " already exists: not overwriting it");
@@ -92,7 +97,8 @@ Result<UniqueFd> fetch_fd(pid_t pid, int fd)
 	UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
 	if (!pidfd)
 		return make_error(errno == ESRCH ? Exit::Target : Exit::Failure,
-				  "pidfd_open(" + std::to_string(pid) + "): " + std::strerror(errno));
+				  "pidfd_open(" + std::to_string(pid) +
+					  "): " + std::strerror(errno));
 	UniqueFd copy(static_cast<int>(syscall(SYS_pidfd_getfd, pidfd.get(), fd, 0)));
 	if (!copy)
 		return make_error(errno == EPERM ? Exit::Permission : Exit::Target,
@@ -111,7 +117,8 @@ public:
 	~PinCleanup()
 	{
 		for (auto it = paths_.rbegin(); it != paths_.rend(); ++it)
-			(void)(it->second ? ::rmdir(it->first.c_str()) : ::unlink(it->first.c_str()));
+			(void)(it->second ? ::rmdir(it->first.c_str())
+					  : ::unlink(it->first.c_str()));
 	}
 	void add(std::string path, bool dir) { paths_.emplace_back(std::move(path), dir); }
 	void commit() { paths_.clear(); }
@@ -133,7 +140,8 @@ Result<std::uint32_t> link_id_of(bpf_link* link)
 Status pin_link(bpf_link* link, const std::string& path, PinCleanup& cleanup)
 {
 	if (int err = bpf_link__pin(link, path.c_str()); err)
-		return make_error(err == -EPERM || err == -EACCES ? Exit::Permission : Exit::Failure,
+		return make_error(err == -EPERM || err == -EACCES ? Exit::Permission
+								  : Exit::Failure,
 				  "cannot pin at " + path + ": " + std::strerror(-err));
 	cleanup.add(path, false);
 	return {};
@@ -155,7 +163,8 @@ Result<PinResult> pin_native(const PinTarget& target, FdKind kind, const std::st
 		oo.btf_custom_path = opts.btf_path->c_str();
 	NativeSkel skel(uringdump_native_bpf__open_opts(&oo));
 	if (!skel)
-		return make_error(Exit::Failure, "cannot open the BPF object: " + std::string(std::strerror(errno)));
+		return make_error(Exit::Failure, "cannot open the BPF object: " +
+							 std::string(std::strerror(errno)));
 	bpf_program__set_autoload(skel->progs.dump_io_uring_file, ring);
 	bpf_program__set_autoload(skel->progs.dump_io_uring_buf, ring);
 	bpf_program__set_autoload(skel->progs.dump_epoll, !ring);
@@ -166,8 +175,10 @@ Result<PinResult> pin_native(const PinTarget& target, FdKind kind, const std::st
 		if (err == -ESRCH || err == -ENOENT)
 			return make_error(Exit::Environment,
 					  std::string("this kernel has no ") + tname +
-						  " iterator target (the native io_uring/epoll iterators are not "
-						  "in mainline Linux); pin without --native to use the CO-RE iterator");
+						  " iterator target (the native io_uring/epoll "
+						  "iterators are not "
+						  "in mainline Linux); pin without --native to use "
+						  "the CO-RE iterator");
 		return make_error(err == -EPERM ? Exit::Permission : Exit::Failure,
 				  std::string("cannot load the native ") + tname +
 					  " iterator: " + std::strerror(-err));
@@ -184,8 +195,10 @@ Result<PinResult> pin_native(const PinTarget& target, FdKind kind, const std::st
 		LinkPtr link(bpf_program__attach_iter(prog, &ao));
 		if (!link)
 			return make_error(Exit::Failure, std::string("cannot attach the ") + name +
-								 " iterator to " + std::to_string(target.pid) + ":" +
-								 std::to_string(target.fd) + ": " + std::strerror(errno));
+								 " iterator to " +
+								 std::to_string(target.pid) + ":" +
+								 std::to_string(target.fd) + ": " +
+								 std::strerror(errno));
 		return link;
 	};
 
@@ -210,8 +223,9 @@ Result<PinResult> pin_native(const PinTarget& target, FdKind kind, const std::st
 	if (!bufs)
 		return bufs.error();
 	if (::mkdir(path.c_str(), 0700) != 0)
-		return make_error(errno == EPERM || errno == EACCES ? Exit::Permission : Exit::Failure,
-				  "cannot create the pin directory " + path + ": " + std::strerror(errno));
+		return make_error(
+			errno == EPERM || errno == EACCES ? Exit::Permission : Exit::Failure,
+			"cannot create the pin directory " + path + ": " + std::strerror(errno));
 	cleanup.add(path, true);
 	if (auto st = pin_link(files->get(), path + "/" + kNativeFilesPin, cleanup); !st)
 		return st.error();
@@ -228,21 +242,23 @@ Result<PinResult> pin_native(const PinTarget& target, FdKind kind, const std::st
 
 } // namespace
 
-Result<PinResult> pin_dump(const PinTarget& target, const std::string& path, const LoadOptions& opts,
-			   PinMode mode)
+Result<PinResult> pin_dump(const PinTarget& target, const std::string& path,
+			   const LoadOptions& opts, PinMode mode)
 {
 	if (auto st = check_pin_path(path); !st)
 		return st.error();
 	if (auto st = check_target(target.pid); !st)
 		return st.error();
 	if (mode == PinMode::Native && target.fd < 0)
-		return make_error(Exit::Usage, "--native needs PID:FD: native iterators dump one ring or epoll");
+		return make_error(Exit::Usage,
+				  "--native needs PID:FD: native iterators dump one ring or epoll");
 	setup_libbpf(opts.verbose);
 	if (target.fd >= 0) {
 		auto kind = ring_or_epoll_fd(target.pid, target.fd);
 		if (!kind)
 			return kind.error();
-		if (mode == PinMode::Native || (mode == PinMode::Auto && kernel_has_native_iterators(opts)))
+		if (mode == PinMode::Native ||
+		    (mode == PinMode::Auto && kernel_has_native_iterators(opts)))
 			return pin_native(target, *kind, path, opts);
 	}
 
@@ -251,7 +267,8 @@ Result<PinResult> pin_dump(const PinTarget& target, const std::string& path, con
 		oo.btf_custom_path = opts.btf_path->c_str();
 	PinSkel skel(uringdump_pin_bpf__open_opts(&oo));
 	if (!skel)
-		return make_error(Exit::Failure, "cannot open the BPF object: " + std::string(std::strerror(errno)));
+		return make_error(Exit::Failure, "cannot open the BPF object: " +
+							 std::string(std::strerror(errno)));
 	auto* ro = skel->rodata;
 	seed_rodata(ro);
 	ro->target_fd = target.fd;
@@ -262,17 +279,20 @@ Result<PinResult> pin_dump(const PinTarget& target, const std::string& path, con
 
 	if (int err = uringdump_pin_bpf__load(skel.get()); err) {
 		if (err == -EPERM)
-			return make_error(Exit::Permission,
-					  "permission denied loading the BPF iterator: run as root or "
-					  "with CAP_BPF and CAP_PERFMON");
-		return make_error(Exit::Failure, "cannot load the pinned iterator: " +
-							 std::string(std::strerror(-err)) +
-							 (opts.verbose ? "" : "; run with -v for the verifier log"));
+			return make_error(
+				Exit::Permission,
+				"permission denied loading the BPF iterator: run as root or "
+				"with CAP_BPF and CAP_PERFMON");
+		return make_error(
+			Exit::Failure,
+			"cannot load the pinned iterator: " + std::string(std::strerror(-err)) +
+				(opts.verbose ? "" : "; run with -v for the verifier log"));
 	}
 
 	LinkPtr link(bpf_program__attach_iter(skel->progs.dump_pinned, nullptr));
 	if (!link)
-		return make_error(Exit::Failure, "cannot attach the iterator: " + std::string(std::strerror(errno)));
+		return make_error(Exit::Failure, "cannot attach the iterator: " +
+							 std::string(std::strerror(errno)));
 	PinCleanup cleanup;
 	if (auto st = pin_link(link.get(), path, cleanup); !st)
 		return st.error();

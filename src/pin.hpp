@@ -44,8 +44,8 @@ inline constexpr const char* kNativeBuffersPin = "buffers";
 // failure nothing is left behind (no pin, no directory, no link).  A native
 // ring pin makes `path` a directory with the pins kNativeFilesPin and
 // kNativeBuffersPin.
-Result<PinResult> pin_dump(const PinTarget& target, const std::string& path, const LoadOptions& opts,
-			   PinMode mode = PinMode::Auto);
+Result<PinResult> pin_dump(const PinTarget& target, const std::string& path,
+			   const LoadOptions& opts, PinMode mode = PinMode::Auto);
 
 // Checks that `path` may be created as a pin: its directory is in a bpffs
 // mount and nothing exists there yet.

@@ -36,11 +36,14 @@ Status check_target(pid_t pid)
 	char state = '?';
 	std::sscanf(fields.c_str(), " %c %*d %*d %*d %*d %*d %lu", &state, &flags);
 	if (state == 'Z' || state == 'X')
-		return make_error(Exit::Target, "process " + std::to_string(pid) +
-							" has exited (a zombie): nothing left to dump");
+		return make_error(Exit::Target,
+				  "process " + std::to_string(pid) +
+					  " has exited (a zombie): nothing left to dump");
 	if (flags & kPfKthread)
-		return make_error(Exit::Target, std::to_string(pid) +
-							" is a kernel thread: it has no io_uring or epoll of its own");
+		return make_error(
+			Exit::Target,
+			std::to_string(pid) +
+				" is a kernel thread: it has no io_uring or epoll of its own");
 	return {};
 }
 
@@ -49,10 +52,10 @@ std::uint64_t proc_start_time(pid_t pid)
 	std::string fields = stat_fields(pid);
 	// field 3 (state) is the first after "comm)"; starttime is field 22
 	unsigned long long start = 0;
-	if (fields.empty() ||
-	    std::sscanf(fields.c_str(),
-			" %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-			&start) != 1)
+	if (fields.empty() || std::sscanf(fields.c_str(),
+					  " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u "
+					  "%*d %*d %*d %*d %*d %*d %llu",
+					  &start) != 1)
 		return 0;
 	return start;
 }
@@ -64,9 +67,10 @@ Result<FdKind> ring_or_epoll_fd(pid_t pid, int fd)
 	ssize_t n = ::readlink(link.c_str(), buf, sizeof(buf) - 1);
 	if (n < 0) {
 		if (errno == ENOENT)
-			return make_error(Exit::Target, "process " + std::to_string(pid) + " has no fd " +
-								std::to_string(fd));
-		return make_error(errno == EACCES || errno == EPERM ? Exit::Permission : Exit::Target,
+			return make_error(Exit::Target, "process " + std::to_string(pid) +
+								" has no fd " + std::to_string(fd));
+		return make_error(errno == EACCES || errno == EPERM ? Exit::Permission
+								    : Exit::Target,
 				  link + ": " + std::strerror(errno));
 	}
 	std::string target(buf, static_cast<std::size_t>(n));
@@ -75,7 +79,8 @@ Result<FdKind> ring_or_epoll_fd(pid_t pid, int fd)
 	if (target == "anon_inode:[eventpoll]")
 		return FdKind::Epoll;
 	return make_error(Exit::Target, "fd " + std::to_string(fd) + " of " + std::to_string(pid) +
-						" is not an io_uring or epoll (it is " + target + ")");
+						" is not an io_uring or epoll (it is " + target +
+						")");
 }
 
 } // namespace uringdump

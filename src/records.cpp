@@ -54,14 +54,15 @@ Status check_stream_header(std::span<const std::uint8_t> bytes)
 	if (head.magic != UD_MAGIC)
 		return failure("not a uringdump stream (bad magic " + hex32(head.magic) + ")");
 	if (size < kStreamFieldsEnd)
-		return failure("truncated stream: " + std::to_string(size) + " bytes is not a multiple of " +
-			       std::to_string(kRecordSize));
+		return failure("truncated stream: " + std::to_string(size) +
+			       " bytes is not a multiple of " + std::to_string(kRecordSize));
 	if (head.h.type != UD_REC_STREAM)
-		return failure("not a uringdump stream (first record is " + type_label(head.h.type) +
-			       ", not STREAM)");
+		return failure("not a uringdump stream (first record is " +
+			       type_label(head.h.type) + ", not STREAM)");
 	if (head.version > UD_VERSION)
 		return failure("stream version " + std::to_string(head.version) +
-			       " is newer than this uringdump (" + std::to_string(UD_VERSION) + ")");
+			       " is newer than this uringdump (" + std::to_string(UD_VERSION) +
+			       ")");
 	if (head.version == 0)
 		return failure("unsupported stream version 0");
 	if (head.rec_size != kRecordSize)
@@ -82,8 +83,8 @@ std::vector<RawRecord> split(std::span<const std::uint8_t> bytes)
 {
 	std::vector<RawRecord> records(bytes.size() / kRecordSize);
 	for (std::size_t i = 0; i < records.size(); i++)
-		std::copy_n(bytes.begin() + static_cast<std::ptrdiff_t>(i * kRecordSize), kRecordSize,
-			    records[i].bytes.begin());
+		std::copy_n(bytes.begin() + static_cast<std::ptrdiff_t>(i * kRecordSize),
+			    kRecordSize, records[i].bytes.begin());
 	return records;
 }
 
@@ -98,11 +99,13 @@ Status check_stream_types(const std::vector<RawRecord>& records)
 	for (std::size_t i = 0; i < records.size(); i++) {
 		const std::uint16_t type = records[i].type();
 		if (!known_type(type))
-			return failure("unknown record type " + std::to_string(type) + at_offset(i, ""));
+			return failure("unknown record type " + std::to_string(type) +
+				       at_offset(i, ""));
 		if (type == UD_REC_STREAM && i != 0)
 			return failure("unexpected STREAM record" + at_offset(i, ""));
 		if (type == UD_REC_END && i + 1 != records.size())
-			return failure("unexpected END record" + at_offset(i, " before the end of the stream"));
+			return failure("unexpected END record" +
+				       at_offset(i, " before the end of the stream"));
 	}
 	if (records.back().type() != UD_REC_END)
 		return failure("truncated stream: no END record");
@@ -117,8 +120,9 @@ Status check_end_counts(const std::vector<RawRecord>& records)
 			       " records were dropped (spill ring buffer full)");
 	const std::uint64_t have = records.size();
 	if (end.spilled > end.records || end.records - end.spilled != have)
-		return failure("stream has " + std::to_string(have) + " records but its END record counts " +
-			       std::to_string(end.records) + " (" + std::to_string(end.spilled) + " spilled)");
+		return failure("stream has " + std::to_string(have) +
+			       " records but its END record counts " + std::to_string(end.records) +
+			       " (" + std::to_string(end.spilled) + " spilled)");
 	return {};
 }
 
@@ -179,8 +183,8 @@ Result<std::vector<RawRecord>> decode_spill(std::span<const std::uint8_t> bytes)
 			return failure("unknown record type " + std::to_string(type) +
 				       at_offset(i, " of the spill"));
 		if (type == UD_REC_STREAM || type == UD_REC_END)
-			return failure(std::string("unexpected ") + record_type_name(type) + " record" +
-				       at_offset(i, " of the spill"));
+			return failure(std::string("unexpected ") + record_type_name(type) +
+				       " record" + at_offset(i, " of the spill"));
 	}
 	return records;
 }

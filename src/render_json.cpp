@@ -350,7 +350,10 @@ void append_escaped(std::string& out, std::string_view s)
 // when empty.  Compact: no whitespace at all.
 class StreamEmitter {
 public:
-	StreamEmitter(std::ostream& out, bool pretty) : out_(out), pretty_(pretty) { buf_.reserve(2 * kChunk); }
+	StreamEmitter(std::ostream& out, bool pretty) : out_(out), pretty_(pretty)
+	{
+		buf_.reserve(2 * kChunk);
+	}
 	StreamEmitter(const StreamEmitter&) = delete;
 	StreamEmitter& operator=(const StreamEmitter&) = delete;
 	~StreamEmitter() { flush(); }

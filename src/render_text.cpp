@@ -81,7 +81,8 @@ public:
 	{
 		for (std::size_t r = 0; r < row_starts_.size(); r++) {
 			const std::size_t first = row_starts_[r];
-			const std::size_t last = r + 1 < row_starts_.size() ? row_starts_[r + 1] : ends_.size();
+			const std::size_t last =
+				r + 1 < row_starts_.size() ? row_starts_[r + 1] : ends_.size();
 			out << indent;
 			for (std::size_t i = first; i < last; i++) {
 				const std::string_view text = cell_text(i);
@@ -254,8 +255,8 @@ private:
 			out_.end_line();
 			return;
 		}
-		out_ << (e->file ? file(*e->file).id : "-") << "  fds " << fd_list(e->fds) << "  async "
-		     << yes_no(e->async);
+		out_ << (e->file ? file(*e->file).id : "-") << "  fds " << fd_list(e->fds)
+		     << "  async " << yes_no(e->async);
 		if (e->file && file(*e->file).path)
 			out_ << "  path " << printable(*file(*e->file).path);
 		out_.end_line();
@@ -267,7 +268,8 @@ private:
 		key(out_, name);
 		out_ << "nr " << std::to_string(t.nr);
 		if (t.dumped)
-			out_ << "  used " << std::to_string(t.used) << "  complete " << yes_no(t.complete);
+			out_ << "  used " << std::to_string(t.used) << "  complete "
+			     << yes_no(t.complete);
 		else
 			out_ << "  not in this dump";
 		out_.end_line();
@@ -315,7 +317,8 @@ private:
 	void epoll(const Epoll& e)
 	{
 		instance_head("epoll", e.file, e.fds);
-		out_ << "  items " << std::to_string(e.items.size()) << "  complete " << yes_no(e.complete);
+		out_ << "  items " << std::to_string(e.items.size()) << "  complete "
+		     << yes_no(e.complete);
 		out_.end_line();
 		if (e.items.empty())
 			return;
