@@ -76,17 +76,20 @@ deps:
 $(BUILD)/vmlinux.h: | $(BUILD)
 	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/dump.bpf.h bpf/uringdump.h $(BUILD)/vmlinux.h | $(BUILD)
+BPF_HDRS := bpf/dump.bpf.h bpf/pin_readers.bpf.h bpf/uringdump.h
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(BUILD)/vmlinux.h | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-# The pinned iterator serialises its readers with cmpxchg (BPF atomics,
-# -mcpu=v3).  Only that object: with v3 the live iterator fails to load on
-# Debian's 6.1 and 6.12 kernels (EINVAL), which v2 code does not.
-$(BUILD)/uringdump_pin.bpf.o: BPF_CFLAGS += -mcpu=v3
+# The pinned programs serialise their readers with cmpxchg (BPF atomics,
+# -mcpu=v3; bpf/pin_readers.bpf.h).  Only those objects: with v3 the live
+# iterator fails to load on Debian's 6.1 and 6.12 kernels (EINVAL), which
+# v2 code does not.
+$(BUILD)/uringdump_pin.bpf.o $(BUILD)/uringdump_native.bpf.o: BPF_CFLAGS += -mcpu=v3
 
-$(BUILD)/native/%.bpf.o: bpf/uringdump_native.bpf.c bpf/dump.bpf.h bpf/uringdump.h $(BUILD)/vmlinux.h
+$(BUILD)/native/%.bpf.o: bpf/uringdump_native.bpf.c $(BPF_HDRS) $(BUILD)/vmlinux.h
 	@mkdir -p $(@D)
-	$(CLANG) $(BPF_CFLAGS) -DUD_NATIVE_ONLY=$(NATIVE_ID_$*) -c $< -o $@
+	$(CLANG) $(BPF_CFLAGS) -mcpu=v3 -DUD_NATIVE_ONLY=$(NATIVE_ID_$*) -c $< -o $@
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@

@@ -23,6 +23,7 @@
 #define UD_PIN_MODE 1 /* each step is one slot: no spill, no side channel */
 #define UD_STREAM_SOURCE UD_SOURCE_NATIVE
 #include "dump.bpf.h"
+#include "pin_readers.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -118,28 +119,70 @@ static __always_inline void end_stream(struct seq_file *seq)
 }
 
 /*
- * Stream state in globals, like every uringdump iterator: one reader of
- * this object's links at a time (a concurrent reader makes the stream's END
- * count disagree, which `uringdump read` reports as "read it again").
+ * Stream state in globals, like every uringdump iterator, shared by every
+ * reader of this object's links: the newest reader owns it, an overtaken
+ * one gets a lone UD_END_CONCURRENT (pin_readers.bpf.h).
  */
 static __u64 stream_session; /* meta->session_id of the stream begun last */
 
+enum stream_call {
+	STREAM_FIRST,     /* the first call of a reader: STREAM and the header */
+	STREAM_NEXT,      /* a later call of the reader that owns the state */
+	STREAM_OVERTAKEN, /* a newer reader has started: write nothing more */
+};
+
 /*
- * The first call of a stream (one open() of the link or pin).  Not simply
- * seq_num 0: the final call (NULL slot or item) comes with the seq_num of
- * the last object, so the calls of a table of one slot both have seq_num 0.
- * meta->session_id, one per open(), tells them apart; a call the kernel
- * re-runs (its output overflowed the buffer) is never the first one, which
- * fails the read with E2BIG instead.
+ * What this call is to its reader's stream (one open() of the link or
+ * pin), decided under enter().  Not simply seq_num 0 for the first call:
+ * the final call (NULL slot or item) comes with the seq_num of the last
+ * object, so the calls of a table of one slot both have seq_num 0.  The
+ * kernel numbers sessions in increasing order (meta->session_id): a newer
+ * reader has a larger one.  A call the kernel re-runs (its output
+ * overflowed the buffer) is never the first one, which fails the read with
+ * E2BIG instead.
  */
-static __always_inline bool stream_begins(struct bpf_iter_meta *meta)
+static __always_inline enum stream_call stream_call(struct bpf_iter_meta *meta)
 {
 	__u64 sid = meta->session_id;
 
-	if (meta->seq_num != 0 || stream_session == sid)
-		return false;
+	if (sid == stream_session)
+		return STREAM_NEXT;
+	if (sid < stream_session)
+		return STREAM_OVERTAKEN;
 	stream_session = sid;
+	return STREAM_FIRST;
+}
+
+/*
+ * Starts a call: false when it must write nothing more (it could not get
+ * in, or its reader was overtaken: the reader's lone END is written here).
+ * On true, *first tells a reader's first call, and leave() must follow.
+ */
+static __always_inline bool call_begin(struct bpf_iter_meta *meta, bool *first)
+{
+	struct seq_file *seq = meta->seq;
+	__u64 sid = meta->session_id;
+	enum stream_call c;
+
+	if (!enter(sid)) {
+		end_overtaken(seq, sid);
+		return false;
+	}
+	c = stream_call(meta);
+	if (c == STREAM_OVERTAKEN) {
+		end_overtaken(seq, sid);
+		leave();
+		return false;
+	}
+	*first = c == STREAM_FIRST;
+	step_begin(*first ? 0 : 1);
 	return true;
+}
+
+static __always_inline void call_end(void)
+{
+	step_end();
+	leave();
 }
 
 #if UD_NATIVE_WANT(1) || UD_NATIVE_WANT(2)
@@ -160,10 +203,11 @@ static __always_inline void ring_table_step(struct bpf_iter_meta *meta, struct i
 {
 	struct seq_file *seq = meta->seq;
 	__u32 nr_files = 0, nr_bufs = 0;
-	bool first = stream_begins(meta);
+	bool first;
 	int err;
 
-	step_begin(first ? 0 : 1);
+	if (!call_begin(meta, &first))
+		return;
 	if (first) {
 		begin_ring_stream(seq, ctx, &nr_files, &nr_bufs);
 		nr_slots = table == UD_TABLE_RFILE ? nr_files : nr_bufs;
@@ -181,7 +225,7 @@ static __always_inline void ring_table_step(struct bpf_iter_meta *meta, struct i
 		if (!err)
 			slots_seen++;
 	}
-	step_end();
+	call_end();
 }
 #endif
 
@@ -218,14 +262,14 @@ int dump_epoll(struct ud_iter_epoll *it)
 	struct file *epfile = BPF_CORE_READ(ep, file);
 	__u64 ep_id = mix((__u64)epfile);
 	union ud_any *r = scratch(UD_SCR_HDR);
+	struct epitem *epi = NULL;
+	bool first;
 
 	if (!r)
 		return 0; /* iterator programs must return 0 or 1 */
-	struct epitem *epi = NULL;
 
-	bool first = stream_begins(it->meta);
-
-	step_begin(first ? 0 : 1);
+	if (!call_begin(it->meta, &first))
+		return 0;
 	if (first) {
 		emit_stream(seq);
 		describe_file(seq, target_pid, epfile);
@@ -241,7 +285,7 @@ int dump_epoll(struct ud_iter_epoll *it)
 	} else if (!emit_epitem(seq, target_pid, ep_id, slots_seen, epi)) {
 		slots_seen++;
 	}
-	step_end();
+	call_end();
 	return 0;
 }
 #endif

@@ -22,6 +22,7 @@
  */
 #define UD_PIN_MODE 1
 #include "dump.bpf.h"
+#include "pin_readers.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -289,60 +290,6 @@ static __always_inline void emit_end(struct seq_file *seq)
 		r->h.flags |= UD_END_TARGET_GONE;
 	if (!emit(seq, r, false))
 		phase = PH_CLOSED;
-}
-
-/*
- * The walk state is shared by all readers of the pin: a reader that starts
- * takes it over.  An overtaken reader gets one END record flagged
- * UD_END_CONCURRENT (its stream is unusable: "read again") and nothing
- * more; the state of the newer reader is left alone.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u64);
-	__type(value, __u8);
-} overtaken SEC(".maps");
-
-static __always_inline void end_overtaken(struct seq_file *seq, __u64 sid)
-{
-	struct ud_rec_end e = {};
-	__u8 one = 1;
-
-	if (bpf_map_lookup_elem(&overtaken, &sid))
-		return;
-	e.h.type = UD_REC_END;
-	e.h.flags = UD_END_CONCURRENT;
-	if (bpf_seq_write(seq, &e, sizeof(e)) == 0)
-		bpf_map_update_elem(&overtaken, &sid, &one, BPF_ANY);
-}
-
-/*
- * One step at a time: the session id of the reader whose step is running,
- * 0 when none.  A reader that starts, or takes the state over, only does so
- * between two steps; a step that finds another one running waits briefly,
- * and gives up ("read it again") if it cannot get in.
- */
-static __u64 busy;
-
-static long try_enter(__u32 i, void *data)
-{
-	__u64 *sid = data;
-
-	return __sync_val_compare_and_swap(&busy, 0, *sid) == 0 ? 1 : 0;
-}
-
-static __always_inline bool enter(__u64 sid)
-{
-	if (__sync_val_compare_and_swap(&busy, 0, sid) == 0)
-		return true;
-	bpf_loop(1 << 16, try_enter, &sid, 0);
-	return busy == sid;
-}
-
-static __always_inline void leave(void)
-{
-	__sync_lock_test_and_set(&busy, 0);
 }
 
 static __always_inline void pinned_step(struct bpf_iter__ksym *ctx)

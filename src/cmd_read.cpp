@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <random>
 #include <string>
 #include <thread>
 #include <utility>
@@ -38,12 +39,15 @@ const char kReadUsage[] =
 	"Render the dump that a pinned iterator produces when read (a fresh dump\n"
 	"at each read), or a file saved from one with cat PATH > FILE.  PATH may be\n"
 	"the directory of a native ring pin (PATH/files and PATH/buffers): both are\n"
-	"read and shown as one ring.  A native ring iterator cannot run while the\n"
-	"ring's uring_lock is held (EDEADLK); the read is retried for 3 seconds.\n";
+	"read and shown as one ring.  A pin is read again from the start, for up to\n"
+	"3 seconds, while a newer reader of it overtakes this one, or while a\n"
+	"native ring iterator cannot run because the ring's uring_lock is held\n"
+	"(EDEADLK).\n";
 
-// How long a read waits for a ring's uring_lock (native io_uring iterators
-// fail read() with EDEADLK while it is held).
-constexpr auto kLockWait = std::chrono::seconds(3);
+// How long a read of a pin retries while a ring's uring_lock is held
+// (native io_uring iterators fail read() with EDEADLK) or while other
+// readers of the pin overtake it.
+constexpr auto kRetryWait = std::chrono::seconds(3);
 
 bool is_dir(const std::string& path)
 {
@@ -88,31 +92,51 @@ Result<std::vector<std::uint8_t>> read_once(const std::string& path, int& errno_
 	}
 }
 
-// The whole file.  EDEADLK (a native ring iterator while the ring's
-// uring_lock is held: a registration in progress, or the ring reading this
-// iterator itself) restarts the read from the beginning after a pause, with
-// backoff, until kLockWait has passed.
+// Did another reader of the same pin overtake this one?  Its stream then
+// ends in a lone END that says so (bpf/pin_readers.bpf.h).
+bool overtaken(const std::vector<std::uint8_t>& bytes)
+{
+	auto end = peek_end(bytes);
+	return end && (end->h.flags & UD_END_CONCURRENT);
+}
+
+// The whole file, read again from the beginning, after a pause with backoff
+// and jitter, until kRetryWait has passed, while something is in the way:
+// EDEADLK (a native ring iterator while the ring's uring_lock is held: a
+// registration in progress, or the ring reading this iterator itself), or,
+// for a pin, another reader that overtook this one (the newest reader of a
+// pin wins).  A saved file is read once.
 Result<std::vector<std::uint8_t>> read_all(const std::string& path)
 {
 	using clock = std::chrono::steady_clock;
-	const auto deadline = clock::now() + kLockWait;
+	const auto deadline = clock::now() + kRetryWait;
+	const bool pin = is_pin(path);
+	std::minstd_rand jitter(static_cast<unsigned>(::getpid()));
 	auto pause = std::chrono::milliseconds(1);
 	unsigned attempts = 0;
 	for (;;) {
 		int err = 0;
 		auto bytes = read_once(path, err);
 		++attempts;
-		if (bytes || err != EDEADLK)
+		const bool locked = !bytes && err == EDEADLK;
+		if (!locked && !(bytes && pin && overtaken(*bytes)))
 			return bytes;
-		if (clock::now() >= deadline)
-			return make_error(Exit::Failure,
-					  path + ": the ring's uring_lock stayed held for " +
-						  std::to_string(kLockWait.count()) +
-						  " s (EDEADLK, " + std::to_string(attempts) +
-						  " attempts): the ring is inside a registration "
-						  "or is reading "
-						  "this iterator itself; read it again later");
-		std::this_thread::sleep_for(pause);
+		if (clock::now() >= deadline) {
+			const std::string how = std::to_string(kRetryWait.count()) + " s (" +
+						std::to_string(attempts) + " attempts)";
+			if (locked)
+				return make_error(
+					Exit::Failure,
+					path + ": the ring's uring_lock stayed held for " + how +
+						", EDEADLK: the ring is inside a registration or "
+						"is reading this iterator itself; read it again "
+						"later");
+			return make_error(
+				Exit::Failure,
+				path + ": other readers of the pin kept overtaking this one for " +
+					how + ": read it again later");
+		}
+		std::this_thread::sleep_for(pause + std::chrono::microseconds(jitter() % 1000));
 		pause = std::min(pause * 2, std::chrono::milliseconds(100));
 	}
 }
@@ -173,12 +197,12 @@ Result<std::vector<RawRecord>> read_stream(const std::string& path)
 	auto bytes = read_all(path);
 	if (!bytes)
 		return bytes.error();
-	// An overtaken reader's stream ends in a lone END that says so: tell
-	// that before the decoder calls the stream inconsistent.
-	if (auto end = peek_end(*bytes); end && (end->h.flags & UD_END_CONCURRENT))
-		return make_error(
-			Exit::Failure,
-			path + " was read by another reader at the same time: read it again");
+	// A saved stream of an overtaken reader: tell that before the decoder
+	// calls the stream inconsistent.
+	if (overtaken(*bytes))
+		return make_error(Exit::Failure,
+				  path + " was read by another reader at the same time: read "
+					 "the pin again");
 	auto recs = decode_stream(*bytes);
 	if (!recs) {
 		// Readers of one pin share its walk state: one that raced with

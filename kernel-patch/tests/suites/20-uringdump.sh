@@ -7,6 +7,8 @@
 #    of each pin is saved next to `uringdump --freeze -j` of the same process
 #    (the host compares them: judge-native.py, COMPARE lines);
 #  - 1-byte reads of every native pin equal whole reads;
+#  - readers of one native pin at the same time: whole reads stay whole, an
+#    overtaken reader's stream says so;
 #  - `uringdump link show -j` lists the pins with the fds' inodes (host);
 #  - the objects of build/native/ pinned by the patched bpftool (io_uring_fd
 #    and epoll_fd, inherited fd and PID:FD) read by `uringdump read`;
@@ -113,6 +115,78 @@ for wl in ring_basic epoll_basic; do
     verdict $? "$wl, pin of a non-ring fd fails with exit 3, nothing pinned" \
         "exit $rc: $(cat "$d/$wl/notring.out")"
     eval "pid_$wl=$pid"
+done
+
+# slow_read PIN OUT: one open() of PIN read 64 bytes (one record) at a
+# time, 20 ms apart, into OUT
+slow_read() {
+    exec 3< "$1"
+    : > "$2"
+    while dd bs=64 count=1 <&3 >> "$2" 2> /dev/null; do
+        [ "$(wc -c < "$2")" -gt "${size:-0}" ] || break
+        size=$(wc -c < "$2")
+        sleep 0.02
+    done
+    size=0
+    exec 3<&-
+}
+
+# race PIN NAME: readers of one native pin at the same time (the programs
+# of one object share their stream state).  While a slow reader reads the
+# pin a record at a time, `uringdump read` reads it whole, again and again;
+# 4 rounds.  Each whole read is byte for byte a lone read's or fails with
+# exit 1 saying to read it again; the slow reader's stream is a lone read's,
+# or, overtaken, ends in an END that says so and `uringdump read` of it
+# fails with exit 1 naming the other reader.  Nothing else.
+race() {
+    r=$d/race.$(echo "$2" | tr ' ' _)
+    mkdir -p "$r"
+    cat "$1" > "$r/ref.bin" && $UD read -j "$1" > "$r/ref.json" 2> "$r/ref.err"
+    if ! verdict $? "$2, a lone read" "$(cat "$r/ref.err")"; then
+        return
+    fi
+    bad='' same=0 again=0 torn=0 slow_same=0 n=0
+    while [ $n -lt 4 ]; do
+        slow_read "$1" "$r/slow.bin" &
+        slow=$!
+        while kill -0 $slow 2> /dev/null; do
+            $UD read -j "$1" > "$r/fast.json" 2> "$r/fast.err"
+            rc=$?
+            if [ $rc -eq 0 ] && cmp -s "$r/fast.json" "$r/ref.json"; then
+                same=$((same + 1))
+            elif [ $rc -eq 1 ] && grep -q "read it again" "$r/fast.err"; then
+                again=$((again + 1))
+            else
+                bad="$bad; uringdump read: exit $rc $(head -c 300 "$r/fast.err")"
+            fi
+        done
+        wait $slow
+        $UD read "$r/slow.bin" > /dev/null 2> "$r/slow.err"
+        rc=$?
+        if [ $rc -eq 0 ] && cmp -s "$r/slow.bin" "$r/ref.bin"; then
+            slow_same=$((slow_same + 1))
+        elif [ $rc -eq 1 ] && grep -q "read by another reader" "$r/slow.err"; then
+            torn=$((torn + 1))
+        else
+            bad="$bad; slow reader: exit $rc (a wrong stream decoded) $(head -c 300 "$r/slow.err")"
+        fi
+        n=$((n + 1))
+    done
+    [ -z "$bad" ]
+    verdict $? "$2, concurrent readers: whole reads $same equal, $again told to read again; \
+slow reads $slow_same equal, $torn overtaken" "${bad#; }"
+}
+for p in $B/ring_basic_*; do
+    if [ -d "$p" ]; then
+        race "$p/files" "ring_basic ${p##*_} files pin"
+        break
+    fi
+done
+for p in $B/epoll_basic_*; do
+    if [ -f "$p" ]; then
+        race "$p" "epoll_basic ${p##*_} pin"
+        break
+    fi
 done
 
 $UD link show -j > "$d/links.json" 2> "$d/links.err"
