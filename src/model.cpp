@@ -537,6 +537,7 @@ Process Builder::build_process(std::uint32_t pid, ProcessSeed& seed)
 {
 	Process p;
 	p.pid = pid;
+	p.fds_known = c_.source != UD_SOURCE_NATIVE;
 	if (auto it = c_.tasks.find(pid); it != c_.tasks.end()) {
 		p.ppid = it->second.ppid;
 		p.comm = bounded_string(it->second.comm, sizeof(it->second.comm));
@@ -698,7 +699,8 @@ EpollItem Builder::build_item(const ud_rec_epitem& rec, const ProcessIndex& idx)
 	it.index = rec.index;
 	it.file = files_.ref(rec.file_id);
 	it.fds = idx.of_file(rec.file_id);
-	it.tfd_stale = !std::binary_search(it.fds.begin(), it.fds.end(), rec.tfd);
+	it.tfd_stale = c_.source != UD_SOURCE_NATIVE &&
+		       !std::binary_search(it.fds.begin(), it.fds.end(), rec.tfd);
 	switch (files_.get(it.file).kind) {
 	case UD_FK_IO_URING: it.target = TargetKind::IoUring; break;
 	case UD_FK_EPOLL: it.target = TargetKind::Epoll; break;

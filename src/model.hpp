@@ -118,7 +118,7 @@ struct EpollItem {
 	std::uint32_t index = 0; // position in the kernel walk
 	FileRef file = 0;
 	std::vector<std::uint32_t> fds; // the process's fds of the target, sorted
-	bool tfd_stale = false;         // tfd is not among fds
+	bool tfd_stale = false;         // tfd is not among fds (false when fds are unknown)
 	TargetKind target = TargetKind::Other;
 };
 
@@ -130,9 +130,12 @@ struct Epoll {
 };
 
 struct Process {
-	std::uint32_t pid = 0;
+	std::uint32_t pid = 0; // 0: unknown (a native pin made without uringdump)
 	std::uint32_t ppid = 0;
 	std::string comm;
+	// false for a dump of the native iterators, which see an instance, not
+	// a process: every fds list is then empty because nothing is known.
+	bool fds_known = true;
 	std::vector<Fd> fds;       // sorted by fd
 	std::vector<Ring> rings;   // by lowest fd; rings without fd last
 	std::vector<Epoll> epolls; // likewise

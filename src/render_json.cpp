@@ -224,6 +224,8 @@ void emit_process(E& e, const Snapshot& s, const Process& p)
 	e.uint(p.pid);
 	e.key("comm");
 	e.string(p.comm);
+	e.key("fds_known");
+	e.boolean(p.fds_known);
 	e.key("io_urings");
 	e.begin_array();
 	for (const Ring& r : p.rings)

@@ -183,9 +183,11 @@ private:
 
 	void process(const Process& p)
 	{
-		out_ << "pid " << std::to_string(p.pid);
+		out_ << "pid " << (p.pid ? std::to_string(p.pid) : "unknown");
 		if (!p.comm.empty())
 			out_ << " (" << printable(p.comm) << ')';
+		if (!p.fds_known)
+			out_ << "  fds unknown (native iterator)";
 		out_.end_line();
 		for (const Ring& r : p.rings)
 			ring(r);

@@ -275,6 +275,9 @@ def lint(dump, exact=None):
         cur["pid"] = proc.get("pid")
         if not isinstance(proc.get("pid"), int) or not isinstance(proc.get("comm"), str):
             d.add(pw, "pid/comm missing")
+        # a task_file dump knows every fd; only native dumps do not
+        if proc.get("fds_known") is not (dump.get("source") != "native"):
+            d.add(pw, f"fds_known {fmt(proc.get('fds_known'))} in a {dump.get('source')} dump")
         rings = proc.get("io_urings")
         eps = proc.get("epolls")
         if not isinstance(rings, list) or not isinstance(eps, list):
@@ -1045,7 +1048,8 @@ def fake_dump(truth):
     el = sorted(eps, key=lowest_fd_key)
     # renumber ids in output order so that they are contiguous
     out = {"version": 1, "exact": False, "source": "task_file",
-           "processes": [{"pid": truth["pid"], "comm": truth["comm"], "io_urings": rl, "epolls": el}]}
+           "processes": [{"pid": truth["pid"], "comm": truth["comm"], "fds_known": True,
+                          "io_urings": rl, "epolls": el}]}
     return out
 
 

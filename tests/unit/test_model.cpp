@@ -297,11 +297,33 @@ TEST(Model, NativeStreamWithOneTable)
 	EXPECT_EQ(ring0.buffers.nr, 3u);
 	EXPECT_TRUE(ring0.buffers.slots.empty());
 	EXPECT_NE(text_of(s).find("registered_buffers  nr 3  not in this dump"), std::string::npos) << text_of(s);
+	EXPECT_FALSE(s.processes.at(0).fds_known);
+	EXPECT_EQ(text_of(s).rfind("pid unknown  fds unknown (native iterator)\n", 0), 0u) << text_of(s);
 
 	const Snapshot core = must_build(files_only_stream(UD_SOURCE_TASK_FILE));
 	const Ring& ring1 = core.processes.at(0).rings.at(0);
 	EXPECT_TRUE(ring1.buffers.dumped);
 	EXPECT_FALSE(ring1.buffers.complete);
+	EXPECT_TRUE(core.processes.at(0).fds_known);
+}
+
+// A native epoll stream has no fd table: its items' tfds are not "closed",
+// they are unchecked.
+TEST(Model, NativeEpollTfdIsNotStale)
+{
+	auto st = stream_rec().as<ud_rec_stream>();
+	st.source = UD_SOURCE_NATIVE;
+	const std::vector<RawRecord> recs{RawRecord::of(st), epoll(61, 0xe1), epitem(61, 0xe1, 0xf1, 3, 1, 0x5eed, 0),
+					  table_end(61, 0xe1, UD_TABLE_EPITEM, 1), end_rec(5)};
+	const Snapshot s = must_build(recs);
+	const Process& p = s.processes.at(0);
+	EXPECT_EQ(p.pid, 61u);
+	EXPECT_FALSE(p.fds_known);
+	const EpollItem& item = p.epolls.at(0).items.at(0);
+	EXPECT_FALSE(item.tfd_stale);
+	EXPECT_TRUE(item.fds.empty());
+	EXPECT_EQ(text_of(s).find("closed"), std::string::npos) << text_of(s);
+	EXPECT_NE(json_of(s, false).find("\"fds_known\":false"), std::string::npos);
 }
 
 // Both tables of a native ring pin (its files and buffers pins read one

@@ -240,9 +240,11 @@ if [ -x $BPFTOOL ] && [ -n "$pid_ring_basic" ] && [ -n "$pid_epoll_basic" ]; the
         grep -q "/dev/null" "$d/bt_inh_file.txt"
     verdict $? "uringdump read of the inherited-fd io_uring_file pin (the ring outlives its process)" \
         "$(cat "$d/bt_inh_file.err" "$d/bt_inh_file.txt")"
+    # no process, no fd table: not "tfd 3 (closed)", an unknown process
     $UD read $B/bt_inh_epoll > "$d/bt_inh_epoll.txt" 2> "$d/bt_inh_epoll.err" &&
-        grep -q "5eed" "$d/bt_inh_epoll.txt"
-    verdict $? "uringdump read of the inherited-fd epoll pin" \
+        grep -q "5eed" "$d/bt_inh_epoll.txt" && ! grep -q "(closed)" "$d/bt_inh_epoll.txt" &&
+        [ "$(head -1 "$d/bt_inh_epoll.txt")" = "pid unknown  fds unknown (native iterator)" ]
+    verdict $? "uringdump read of the inherited-fd epoll pin (pid and fds unknown, tfd unchecked)" \
         "$(cat "$d/bt_inh_epoll.err" "$d/bt_inh_epoll.txt")"
 else
     echo "SKIP bpftool pins of build/native/: no patched bpftool or no workload"
