@@ -122,19 +122,18 @@ Result<std::vector<std::uint8_t>> read_all(const std::string& path)
 		if (!locked && !(bytes && pin && overtaken(*bytes)))
 			return bytes;
 		if (clock::now() >= deadline) {
-			const std::string how = std::to_string(kRetryWait.count()) + " s (" +
-						std::to_string(attempts) + " attempts)";
+			std::string msg = path;
+			msg += locked ? ": the ring's uring_lock stayed held for "
+				      : ": other readers of the pin kept overtaking this one for ";
+			msg += std::to_string(kRetryWait.count());
+			msg += " s (";
+			msg += std::to_string(attempts);
 			if (locked)
-				return make_error(
-					Exit::Failure,
-					path + ": the ring's uring_lock stayed held for " + how +
-						", EDEADLK: the ring is inside a registration or "
-						"is reading this iterator itself; read it again "
-						"later");
-			return make_error(
-				Exit::Failure,
-				path + ": other readers of the pin kept overtaking this one for " +
-					how + ": read it again later");
+				msg += " attempts), EDEADLK: the ring is inside a registration "
+				       "or is reading this iterator itself; read it again later";
+			else
+				msg += " attempts): read it again later";
+			return make_error(Exit::Failure, std::move(msg));
 		}
 		std::this_thread::sleep_for(pause + std::chrono::microseconds(jitter() % 1000));
 		pause = std::min(pause * 2, std::chrono::milliseconds(100));
