@@ -105,12 +105,11 @@ bool overtaken(const std::vector<std::uint8_t>& bytes)
 // EDEADLK (a native ring iterator while the ring's uring_lock is held: a
 // registration in progress, or the ring reading this iterator itself), or,
 // for a pin, another reader that overtook this one (the newest reader of a
-// pin wins).  A saved file is read once.
-Result<std::vector<std::uint8_t>> read_all(const std::string& path)
+// pin wins).  A saved file is read once.  pin: is_pin(path).
+Result<std::vector<std::uint8_t>> read_all(const std::string& path, bool pin)
 {
 	using clock = std::chrono::steady_clock;
 	const auto deadline = clock::now() + kRetryWait;
-	const bool pin = is_pin(path);
 	std::minstd_rand jitter(static_cast<unsigned>(::getpid()));
 	auto pause = std::chrono::milliseconds(1);
 	unsigned attempts = 0;
@@ -193,21 +192,22 @@ void add_native_ring_file(const std::string& pin, std::vector<RawRecord>& recs)
 // The records of one pin or saved stream, checked.
 Result<std::vector<RawRecord>> read_stream(const std::string& path)
 {
-	auto bytes = read_all(path);
+	const bool pin = is_pin(path);
+	auto bytes = read_all(path, pin);
 	if (!bytes)
 		return bytes.error();
 	// A saved stream of an overtaken reader: tell that before the decoder
 	// calls the stream inconsistent.
 	if (overtaken(*bytes))
 		return make_error(Exit::Failure,
-				  path + " was read by another reader at the same time: read "
-					 "the pin again");
+				  path + " was read by another reader at the same time: "
+					 "read the pin again");
 	auto recs = decode_stream(*bytes);
 	if (!recs) {
 		// Readers of one pin share its walk state: one that raced with
 		// another can get an inconsistent stream.  Say so for pins.
 		std::string hint =
-			is_pin(path) && bytes->size() >= kRecordSize
+			pin && bytes->size() >= kRecordSize
 				? " (the pin may have been read by another reader at the same "
 				  "time: read it again)"
 				: "";
@@ -215,7 +215,7 @@ Result<std::vector<RawRecord>> read_stream(const std::string& path)
 	}
 	if (auto st = check_end(*recs, path); !st)
 		return st.error();
-	if (is_pin(path))
+	if (pin)
 		add_native_ring_file(path, *recs);
 	return recs;
 }

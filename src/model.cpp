@@ -472,6 +472,9 @@ private:
 	EpollItem build_item(const ud_rec_epitem& rec, const ProcessIndex& idx);
 	bool table_complete(std::uint64_t owner, std::uint32_t table, bool without_end) const;
 	bool table_dumped(std::uint64_t owner, std::uint32_t table, bool has_slots) const;
+	// The native iterators see an instance, not a process: no fd table, one
+	// ring table per stream.
+	bool native() const { return c_.source == UD_SOURCE_NATIVE; }
 	template <class T>
 	void sort_instances(std::vector<T>& v);
 	void label_all();
@@ -537,7 +540,7 @@ Process Builder::build_process(std::uint32_t pid, ProcessSeed& seed)
 {
 	Process p;
 	p.pid = pid;
-	p.fds_known = c_.source != UD_SOURCE_NATIVE;
+	p.fds_known = !native();
 	if (auto it = c_.tasks.find(pid); it != c_.tasks.end()) {
 		p.ppid = it->second.ppid;
 		p.comm = bounded_string(it->second.comm, sizeof(it->second.comm));
@@ -635,8 +638,7 @@ bool Builder::table_complete(std::uint64_t owner, std::uint32_t table, bool with
 // tables, so there a missing TABLE_END is an incomplete table instead.
 bool Builder::table_dumped(std::uint64_t owner, std::uint32_t table, bool has_slots) const
 {
-	return c_.source != UD_SOURCE_NATIVE || has_slots ||
-	       c_.table_ends.contains(TableKey{owner, table});
+	return !native() || has_slots || c_.table_ends.contains(TableKey{owner, table});
 }
 
 Table<RegisteredFile> Builder::build_rfiles(const ud_rec_ring& rec, const ProcessIndex& idx)
@@ -699,8 +701,7 @@ EpollItem Builder::build_item(const ud_rec_epitem& rec, const ProcessIndex& idx)
 	it.index = rec.index;
 	it.file = files_.ref(rec.file_id);
 	it.fds = idx.of_file(rec.file_id);
-	it.tfd_stale = c_.source != UD_SOURCE_NATIVE &&
-		       !std::binary_search(it.fds.begin(), it.fds.end(), rec.tfd);
+	it.tfd_stale = !native() && !std::binary_search(it.fds.begin(), it.fds.end(), rec.tfd);
 	switch (files_.get(it.file).kind) {
 	case UD_FK_IO_URING: it.target = TargetKind::IoUring; break;
 	case UD_FK_EPOLL: it.target = TargetKind::Epoll; break;
