@@ -176,9 +176,8 @@ Result<PinResult> pin_native(const PinTarget& target, FdKind kind, const std::st
 			return make_error(Exit::Environment,
 					  std::string("this kernel has no ") + tname +
 						  " iterator target (the native io_uring/epoll "
-						  "iterators are not "
-						  "in mainline Linux); pin without --native to use "
-						  "the CO-RE iterator");
+						  "iterators are not in mainline Linux); pin "
+						  "without --native to use the CO-RE iterator");
 		return make_error(err == -EPERM ? Exit::Permission : Exit::Failure,
 				  std::string("cannot load the native ") + tname +
 					  " iterator: " + std::strerror(-err));
