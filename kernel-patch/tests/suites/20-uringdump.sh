@@ -118,11 +118,11 @@ for wl in ring_basic epoll_basic; do
 done
 
 # slow_read PIN OUT: one open() of PIN read 64 bytes (one record) at a
-# time, 20 ms apart, into OUT
+# time, 20 ms apart, into OUT; the last dd's messages in OUT.dd-err
 slow_read() {
     exec 3< "$1"
     : > "$2"
-    while dd bs=64 count=1 <&3 >> "$2" 2> /dev/null; do
+    while dd bs=64 count=1 <&3 >> "$2" 2> "$2.dd-err"; do
         [ "$(wc -c < "$2")" -gt "${size:-0}" ] || break
         size=$(wc -c < "$2")
         sleep 0.02
@@ -137,7 +137,10 @@ slow_read() {
 # 4 rounds.  Each whole read is byte for byte a lone read's or fails with
 # exit 1 saying to read it again; the slow reader's stream is a lone read's,
 # or, overtaken, ends in an END that says so and `uringdump read` of it
-# fails with exit 1 naming the other reader.  Nothing else.
+# fails with exit 1 naming the other reader, or (a ring pin) its read()
+# failed with EDEADLK because the other reader held the ring's uring_lock
+# (the kernel's trylock), and `uringdump read` of the stream it got so far
+# fails with exit 1: it has no END.  Nothing else.
 race() {
     r=$d/race.$(echo "$2" | tr ' ' _)
     mkdir -p "$r"
@@ -145,7 +148,7 @@ race() {
     if ! verdict $? "$2, a lone read" "$(cat "$r/ref.err")"; then
         return
     fi
-    bad='' same=0 again=0 torn=0 slow_same=0 n=0
+    bad='' same=0 again=0 torn=0 locked=0 slow_same=0 n=0
     while [ $n -lt 4 ]; do
         slow_read "$1" "$r/slow.bin" &
         slow=$!
@@ -167,14 +170,17 @@ race() {
             slow_same=$((slow_same + 1))
         elif [ $rc -eq 1 ] && grep -q "read by another reader" "$r/slow.err"; then
             torn=$((torn + 1))
+        elif [ $rc -eq 1 ] && grep -q "no END record" "$r/slow.err" &&
+            grep -qi "deadlock" "$r/slow.bin.dd-err"; then
+            locked=$((locked + 1))
         else
-            bad="$bad; slow reader: exit $rc (a wrong stream decoded) $(head -c 300 "$r/slow.err")"
+            bad="$bad; slow reader: exit $rc $(head -c 300 "$r/slow.err") (dd: $(tail -1 "$r/slow.bin.dd-err"))"
         fi
         n=$((n + 1))
     done
     [ -z "$bad" ]
     verdict $? "$2, concurrent readers: whole reads $same equal, $again told to read again; \
-slow reads $slow_same equal, $torn overtaken" "${bad#; }"
+slow reads $slow_same equal, $torn overtaken, $locked EDEADLK" "${bad#; }"
 }
 for p in $B/ring_basic_*; do
     if [ -d "$p" ]; then
