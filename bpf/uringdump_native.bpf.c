@@ -282,7 +282,8 @@ int dump_epoll(struct ud_iter_epoll *it)
 	if (!epi) {
 		table_end(seq, target_pid, ep_id, UD_TABLE_EPITEM, slots_seen, slots_seen);
 		end_stream(seq);
-	} else if (!emit_epitem(seq, target_pid, ep_id, slots_seen, epi)) {
+	} else if (!emit_epitem(seq, target_pid, ep_id, slots_seen, epi,
+				BPF_CORE_READ(epi, ffd.file), BPF_CORE_READ(epi, ffd.fd))) {
 		slots_seen++;
 	}
 	call_end();

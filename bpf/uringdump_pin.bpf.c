@@ -48,7 +48,6 @@ static struct table_walk tw;
 static __u32 tw_nr; /* slots of the table being walked */
 static void *bufs;  /* the ring's buffer table, walked after its files */
 static __u32 nr_bufs;
-static struct ep_walk ew;
 
 static __always_inline void force_overflow(struct seq_file *seq)
 {
@@ -145,17 +144,15 @@ static __always_inline void begin_epoll(struct seq_file *seq, __u32 pid, struct 
 	if (!r)
 		return;
 
+	struct ep_walk *w = ep_walk_state();
+
+	if (!w)
+		return;
 	rec_init(r, UD_REC_EPOLL, pid);
 	r->epoll.file_id = mix((__u64)file);
 	if (emit(seq, r, false))
 		return;
-	ew.pid = pid;
-	ew.ep = ep;
-	ew.ep_id = r->epoll.file_id;
-	ew.node = BPF_CORE_READ(ep, rbr.rb_leftmost);
-	ew.mode = WALK_VISIT;
-	ew.count = 0;
-	ew.done = !ew.node;
+	ep_walk_begin(w, pid, r->epoll.file_id, ep);
 	phase = PH_EPITEMS;
 }
 
@@ -252,20 +249,15 @@ static __always_inline void tick(struct seq_file *seq)
 		break;
 	}
 	case PH_EPITEMS: {
-		struct ep_walk w = ew;
-		bool stale;
+		struct ep_walk *w = ep_walk_state();
 
-		w.seq = seq;
-		if (!w.done)
-			bpf_loop(MAX_LOOP, ep_step, &w, 0);
-		ew.node = w.node;
-		ew.mode = w.mode;
-		ew.count = w.count;
-		ew.done = w.done;
-		/* stopped at an item that is no longer this epoll's: incomplete */
-		stale = !w.done && w.mode == WALK_VISIT && room_for_unit(seq);
-		if ((ew.done || stale) &&
-		    !table_end(seq, ew.pid, ew.ep_id, UD_TABLE_EPITEM, ew.count, ew.count + stale))
+		if (!w)
+			break;
+		if (!w->done)
+			ep_walk_run(seq, w);
+		/* done, or stopped early (incomplete); else out of room: resume */
+		if ((w->done || w->broken) && !table_end(seq, w->pid, w->ep_id, UD_TABLE_EPITEM,
+							 w->count, w->count + w->broken))
 			phase = PH_FDS;
 		break;
 	}
