@@ -189,10 +189,9 @@ void add_native_ring_file(const std::string& pin, std::vector<RawRecord>& recs)
 	recs.insert(recs.end(), files.begin(), files.end());
 }
 
-// The records of one pin or saved stream, checked.
-Result<std::vector<RawRecord>> read_stream(const std::string& path)
+// The records of one stream, as read once, checked.
+Result<std::vector<RawRecord>> read_stream_once(const std::string& path, bool pin)
 {
-	const bool pin = is_pin(path);
 	auto bytes = read_all(path, pin);
 	if (!bytes)
 		return bytes.error();
@@ -215,7 +214,20 @@ Result<std::vector<RawRecord>> read_stream(const std::string& path)
 	}
 	if (auto st = check_end(*recs, path); !st)
 		return st.error();
-	if (pin)
+	return recs;
+}
+
+// The records of one pin or saved stream, checked.  A pin whose lockless
+// walk met a table changing under it is read again, up to kRaceRetries
+// times, as a live dump is; then the table says "complete": false.
+Result<std::vector<RawRecord>> read_stream(const std::string& path)
+{
+	const bool pin = is_pin(path);
+	auto recs = read_stream_once(path, pin);
+	for (int races = 0; pin && recs && has_incomplete_table(*recs) && races < kRaceRetries;
+	     races++)
+		recs = read_stream_once(path, pin);
+	if (recs && pin)
 		add_native_ring_file(path, *recs);
 	return recs;
 }

@@ -29,7 +29,6 @@ namespace {
 constexpr const char* kVmlinuxBtf = "/sys/kernel/btf/vmlinux";
 constexpr std::size_t kMaxSpillBytes = std::size_t{1} << 30;
 constexpr std::size_t kReadChunk = 1u << 16;
-constexpr int kRaceRetries = 3;
 
 bool g_verbose = false;
 
@@ -188,21 +187,10 @@ std::uint64_t dropped_in(const std::vector<std::uint8_t>& stream)
 	return end ? end->dropped : 0;
 }
 
-bool has_incomplete_table(const std::vector<RawRecord>& recs)
-{
-	for (const auto& r : recs)
-		if (r.type() == UD_REC_TABLE_END && (r.flags() & UD_TABLE_INCOMPLETE))
-			return true;
-	return false;
-}
-
-Result<DumpRecords> dump_once(const DumpRequest& req, std::size_t spill_bytes,
+// One dump of every requested pid with an already loaded program.
+Result<DumpRecords> dump_once(Loaded& loaded, const DumpRequest& req, std::size_t spill_bytes,
 			      std::uint64_t& dropped)
 {
-	auto loaded = Loaded::open(req.load, spill_bytes);
-	if (!loaded)
-		return loaded.error();
-
 	DumpRecords out;
 	out.spill_bytes = spill_bytes;
 	std::vector<std::uint8_t> spill;
@@ -212,7 +200,7 @@ Result<DumpRecords> dump_once(const DumpRequest& req, std::size_t spill_bytes,
 	dropped = 0;
 	for (pid_t pid : pids) {
 		std::vector<std::uint8_t> stream;
-		if (auto st = loaded->run(pid, stream, spill); !st)
+		if (auto st = loaded.run(pid, stream, spill); !st)
 			return st.error();
 		if (std::uint64_t d = dropped_in(stream)) {
 			dropped += d;
@@ -328,21 +316,27 @@ Result<DumpRecords> dump_records(const DumpRequest& req)
 	setup_libbpf(req.load.verbose);
 
 	std::size_t spill = req.load.spill_bytes;
-	int races = 0;
 	for (;;) {
+		// The ring buffer's size is fixed at load: a larger one needs a
+		// new load, a race only a new run.
+		auto loaded = Loaded::open(req.load, spill);
+		if (!loaded)
+			return loaded.error();
 		std::uint64_t dropped = 0;
-		auto out = dump_once(req, spill, dropped);
-		if (!out)
-			return out;
-		// A lockless walk that met a table changing under it stops and says
-		// so (TABLE_END incomplete): dump again, a few times, before
-		// reporting "complete": false.
-		if (dropped == 0 && has_incomplete_table(out->records) && races < kRaceRetries) {
-			races++;
+		Result<DumpRecords> out = make_error(Exit::Failure, "not dumped");
+		for (int races = 0;; races++) {
+			out = dump_once(*loaded, req, spill, dropped);
+			if (!out)
+				return out;
+			// A lockless walk that met a table changing under it stops
+			// and says so (TABLE_END incomplete): dump again, up to
+			// kRaceRetries times, before reporting "complete": false.
+			if (dropped != 0 || !has_incomplete_table(out->records) ||
+			    races == kRaceRetries)
+				break;
 			if (req.load.verbose)
 				std::fprintf(stderr, "uringdump: a table changed while it was "
 						     "read, dumping again\n");
-			continue;
 		}
 		if (dropped == 0)
 			return out;

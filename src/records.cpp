@@ -139,6 +139,13 @@ std::optional<ud_rec_end> peek_end(std::span<const std::uint8_t> bytes)
 	return last.as<ud_rec_end>();
 }
 
+bool has_incomplete_table(std::span<const RawRecord> records)
+{
+	return std::any_of(records.begin(), records.end(), [](const RawRecord& r) {
+		return r.type() == UD_REC_TABLE_END && (r.flags() & UD_TABLE_INCOMPLETE);
+	});
+}
+
 const char* record_type_name(std::uint16_t type)
 {
 	switch (type) {

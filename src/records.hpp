@@ -70,6 +70,16 @@ Result<std::vector<RawRecord>> decode_stream(std::span<const std::uint8_t> bytes
 // an overtaken reader).  Empty when the bytes do not end in an END record.
 std::optional<ud_rec_end> peek_end(std::span<const std::uint8_t> bytes);
 
+// Whether a lockless walk stopped at a table that changed under it (a
+// TABLE_END flagged UD_TABLE_INCOMPLETE): reading again may give all of it.
+bool has_incomplete_table(std::span<const RawRecord> records);
+
+// How many times a dump or a pin is read again while has_incomplete_table():
+// a repeat is cheap (the program stays loaded), and under heavy churn an
+// epoll walk can fail several times in a row (the CO-RE walk stops at any
+// sign of the tree changing under it).
+inline constexpr int kRaceRetries = 16;
+
 // Decodes bare records drained from the spill ring buffer (no STREAM/END).
 Result<std::vector<RawRecord>> decode_spill(std::span<const std::uint8_t> bytes);
 

@@ -173,6 +173,17 @@ TEST(Records, PeekEndReadsTheLastRecordBeforeDecoding)
 	EXPECT_FALSE(peek_end(bytes).has_value());
 }
 
+TEST(Records, HasIncompleteTableLooksAtTableEndFlagsOnly)
+{
+	auto recs = small_body();
+	EXPECT_FALSE(has_incomplete_table(recs));
+	recs.push_back(table_end(10, 0xa1, UD_TABLE_RFILE, 4));
+	EXPECT_FALSE(has_incomplete_table(recs));
+	recs.push_back(table_end(10, 0xe1, UD_TABLE_EPITEM, 2, UD_TABLE_INCOMPLETE));
+	EXPECT_TRUE(has_incomplete_table(recs));
+	EXPECT_FALSE(has_incomplete_table(std::vector<RawRecord>{}));
+}
+
 TEST(Records, EveryPrefixFailsCleanly)
 {
 	const auto bytes = stream_bytes(small_body());
