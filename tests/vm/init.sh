@@ -4,13 +4,13 @@
 #
 # Runs the workloads of /t/workloads in the order of /t/workloads.list
 # (arguments from /t/workloads.conf), dumps each with /t/uringdump (JSON,
-# JSON --freeze, text) and sends the result files to the host over the serial
+# JSON --freeze, text, and `read --json` of a `uringdump pin`) and sends the result files to the host over the serial
 # console, then reboots (qemu runs with -no-reboot, so it exits).  The guest
 # judges nothing: the host decodes the files (collect.py) and compares them
 # (judge.py).
 #
 # Results are grouped in units, one directory each: "probe", one per workload
-# (truth.json, ready, wl.{out,err,rc}, {json,freeze,text}.{out,err,rc}) and
+# (truth.json, ready, wl.{out,err,rc}, {json,freeze,text,pinned,pin}.{out,err,rc}) and
 # "kernel" (dmesg), sent in the console protocol of guest-lib.sh.
 
 # shellcheck source=tests/vm/guest-lib.sh
@@ -88,6 +88,12 @@ for name in $(cat /t/workloads.list 2>/dev/null); do
             run "$d/freeze" /t/uringdump --json --freeze $pid
             step "$name: freeze done"
             run "$d/text" /t/uringdump $pid
+            step "$name: text done"
+            # the CO-RE pin program (ksym iterator) on this kernel: pin the
+            # process, read the pin, remove it
+            run "$d/pinned" /t/uringdump pin $pid /sys/fs/bpf/ud-vmtest
+            run "$d/pin" /t/uringdump read --json /sys/fs/bpf/ud-vmtest
+            rm -f /sys/fs/bpf/ud-vmtest
         fi
     else
         echo no > "$d/ready"

@@ -12,6 +12,7 @@ Tests (each PASS or FAIL, with the reason indented under a FAIL):
   WL json       uringdump --json PID vs the truth (compare.py TRUTH DUMP)
   WL freeze     uringdump --json --freeze PID (compare.py TRUTH DUMP --exact)
   WL text       uringdump PID (compare.py --text TRUTH TEXT)
+  WL pin        uringdump pin PID PIN; uringdump read --json PIN (compare.py TRUTH DUMP)
   kernel log    no BUG/WARNING/Oops/Call Trace in the guest's dmesg
 Prints one line per test and writes DIR/_summary.tsv:
 LABEL<TAB>RELEASE<TAB>PASSED<TAB>FAILED.
@@ -131,25 +132,36 @@ def workload_problem(r, wl):
     return f"the workload never became ready (exit status {rc}); its stderr:\n{err}"
 
 
+def run_failed(r, wl, step):
+    """Why uringdump run `step` of workload wl failed, or None."""
+    why = r.problem(wl, f"{step}.rc", f"{step}.out", f"{step}.err")
+    if why:
+        return why
+    rc = r.read(wl, f"{step}.rc").strip()
+    err = r.read(wl, f"{step}.err").strip()
+    if rc == "skipped":
+        return SKIPPED
+    if rc != "0":
+        what = "was killed by the in-guest timeout" if rc == "137" else f"exited with status {rc}"
+        return f"uringdump {what} ({step}); stderr:\n{err or '(empty)'}"
+    return None
+
+
 def judge_run(j, a, r, wl, mode):
-    """One uringdump run (mode json/freeze/text) of workload wl."""
+    """One uringdump run (mode json/freeze/text/pin) of workload wl; pin is
+    `uringdump pin` (step "pinned") then `uringdump read --json` (step "pin")."""
     name = f"{wl} {mode}"
-    why = workload_problem(r, wl) or r.problem(wl, f"{mode}.rc", f"{mode}.out", f"{mode}.err")
+    steps = ("pinned", "pin") if mode == "pin" else (mode,)
+    why = workload_problem(r, wl)
+    for step in steps:
+        why = why or run_failed(r, wl, step)
     if why:
         j.result(name, False, why)
         return
-    rc = r.read(wl, f"{mode}.rc").strip()
     err = r.read(wl, f"{mode}.err").strip()
-    if rc == "skipped":
-        j.result(name, False, SKIPPED)
-        return
-    if rc != "0":
-        what = "was killed by the in-guest timeout" if rc == "137" else f"exited with status {rc}"
-        j.result(name, False, f"uringdump {what}; stderr:\n{err or '(empty)'}")
-        return
     truth, out = r.path(wl, "truth.json"), r.path(wl, f"{mode}.out")
     args = {"json": [truth, out], "freeze": [truth, out, "--exact"],
-            "text": ["--text", truth, out]}[mode]
+            "text": ["--text", truth, out], "pin": [truth, out]}[mode]
     ok, msg = run_compare(a, args)
     if err:
         msg += f"\nuringdump stderr:\n{err}"
@@ -161,7 +173,7 @@ def judge_workload(j, a, r, wl):
         why = workload_problem(r, wl)
         j.result(f"{wl} ready", not why, why or "")
         return
-    for mode in ("json", "freeze", "text"):
+    for mode in ("json", "freeze", "text", "pin"):
         judge_run(j, a, r, wl, mode)
 
 
