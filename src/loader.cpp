@@ -223,6 +223,23 @@ Result<DumpRecords> dump_once(Loaded& loaded, const DumpRequest& req, std::size_
 	return out;
 }
 
+// dump_once, again while a lockless walk met a table changing under it and
+// said so (TABLE_END incomplete) and nothing was dropped: up to kRaceRetries
+// more times, before the table reports "complete": false.
+Result<DumpRecords> dump_settled(Loaded& loaded, const DumpRequest& req, std::size_t spill_bytes,
+				 std::uint64_t& dropped)
+{
+	for (int races = 0;; races++) {
+		auto out = dump_once(loaded, req, spill_bytes, dropped);
+		if (!out || dropped != 0 || !has_incomplete_table(out->records) ||
+		    races == kRaceRetries)
+			return out;
+		if (req.load.verbose)
+			std::fprintf(stderr, "uringdump: a table changed while it was read, "
+					     "dumping again\n");
+	}
+}
+
 } // namespace
 
 unsigned kernel_hz()
@@ -318,27 +335,13 @@ Result<DumpRecords> dump_records(const DumpRequest& req)
 	std::size_t spill = req.load.spill_bytes;
 	for (;;) {
 		// The ring buffer's size is fixed at load: a larger one needs a
-		// new load, a race only a new run.
+		// new load, a race only a new run (dump_settled).
 		auto loaded = Loaded::open(req.load, spill);
 		if (!loaded)
 			return loaded.error();
 		std::uint64_t dropped = 0;
-		Result<DumpRecords> out = make_error(Exit::Failure, "not dumped");
-		for (int races = 0;; races++) {
-			out = dump_once(*loaded, req, spill, dropped);
-			if (!out)
-				return out;
-			// A lockless walk that met a table changing under it stops
-			// and says so (TABLE_END incomplete): dump again, up to
-			// kRaceRetries times, before reporting "complete": false.
-			if (dropped != 0 || !has_incomplete_table(out->records) ||
-			    races == kRaceRetries)
-				break;
-			if (req.load.verbose)
-				std::fprintf(stderr, "uringdump: a table changed while it was "
-						     "read, dumping again\n");
-		}
-		if (dropped == 0)
+		auto out = dump_settled(*loaded, req, spill, dropped);
+		if (!out || dropped == 0)
 			return out;
 		if (spill >= kMaxSpillBytes)
 			return make_error(Exit::Failure,
