@@ -7,10 +7,10 @@
 #include <span>
 #include <streambuf>
 
-#include "model.hpp"
-#include "records.hpp"
-#include "render_json.hpp"
-#include "render_text.hpp"
+#include "model/model.hpp"
+#include "records/records.hpp"
+#include "render/json.hpp"
+#include "render/text.hpp"
 
 namespace {
 

@@ -5,7 +5,7 @@
 #   make fuzz-smoke                the fuzzer for 10 s (part of make check)
 #   make fuzz-corpus               rewrite the seeds in tests/fuzz/corpus/
 #   UD_UPDATE_GOLDEN=1 make unit   rewrite tests/unit/golden/*
-# Only the pure-logic sources are compiled in: no loader, no BPF skeleton.
+# Only the pure libraries (PURE_LIBS: no BPF, no ptrace) are compiled in.
 
 JSONCPP_CFLAGS := $(shell pkg-config --cflags jsoncpp 2>/dev/null)
 ifeq ($(strip $(JSONCPP_CFLAGS)),)
@@ -15,12 +15,11 @@ ifeq ($(findstring $(JSONCPP_CFLAGS),$(CXXFLAGS)),)
 CXXFLAGS += $(JSONCPP_CFLAGS)
 endif
 
-UNIT_LIB_SRCS  := src/records.cpp src/flags.cpp src/model.cpp src/render_text.cpp src/render_json.cpp \
-		  src/links.cpp src/render_links.cpp src/iter_args.cpp
-UNIT_TEST_SRCS := $(wildcard tests/unit/*.cpp)
+UNIT_LIB_SRCS  := $(foreach l,$(PURE_LIBS),$(call lib_srcs,$(l)))
+UNIT_TEST_SRCS := $(wildcard tests/unit/*.cpp tests/unit/*/*.cpp)
 UNIT_SRCS      := $(UNIT_LIB_SRCS) $(UNIT_TEST_SRCS)
-UNIT_DEFS      := -DUD_SOURCE_DIR='"$(CURDIR)"'
-UNIT_LIBS      := -lgtest -lgtest_main -pthread -ljsoncpp -lbpf -lelf -lz
+UNIT_DEFS      := -DUD_SOURCE_DIR='"$(CURDIR)"' -Itests/unit
+UNIT_LIBS      := -lgtest -lgtest_main -pthread -ljsoncpp
 SAN_FLAGS      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 UNIT_OBJS := $(patsubst %.cpp,$(BUILD)/unit/obj/%.o,$(UNIT_SRCS))
@@ -58,9 +57,9 @@ FUZZ_FLAGS   := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -f
 FUZZ_BIN     := $(BUILD)/fuzz/fuzz_records
 FUZZ_SRCS    := tests/fuzz/fuzz_records.cpp $(UNIT_LIB_SRCS)
 
-$(FUZZ_BIN): $(FUZZ_SRCS) $(wildcard src/*.hpp) bpf/uringdump.h
+$(FUZZ_BIN): $(FUZZ_SRCS) $(wildcard src/*/*.hpp) bpf/uringdump.h
 	@mkdir -p $(@D)
-	$(CLANGXX) $(CXXFLAGS) $(FUZZ_FLAGS) -o $@ $(FUZZ_SRCS) -ljsoncpp -lbpf -lelf -lz
+	$(CLANGXX) $(CXXFLAGS) $(FUZZ_FLAGS) -o $@ $(FUZZ_SRCS)
 
 # $(call run_fuzz,SECONDS): new inputs go to $(BUILD)/fuzz/corpus, the
 # checked-in seeds are only read; crashes land in $(BUILD)/fuzz/artifacts/.
