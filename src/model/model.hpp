@@ -26,18 +26,15 @@ struct File {
 	std::uint32_t kind = UD_FK_OTHER; // enum ud_file_kind
 	bool has_record = false;          // a FILE record was received: the fields below are valid
 	std::uint64_t inode = 0;
-	std::uint32_t dev = 0; // kernel dev_t encoding
-	std::uint32_t mode = 0;
-	std::uint32_t f_flags = 0;
-	std::uint32_t rdev = 0;
-	std::uint32_t magic = 0;
+	std::uint32_t dev = 0;     // kernel dev_t encoding
+	std::uint32_t mode = 0;    // inode i_mode: type and permission bits
+	std::uint32_t f_flags = 0; // open flags (O_*), as a checkpoint restores them
 	std::string anon_name;
 	std::optional<std::string> path; // as readlink(/proc/PID/fd/N) shows it
 };
 
 struct Fd {
 	std::uint32_t fd = 0;
-	bool cloexec = false;
 	FileRef file = 0;
 	std::uint64_t aux_id = 0; // eventfd: id of its eventfd_ctx
 };
@@ -70,7 +67,6 @@ struct RegisteredFile {
 	std::uint32_t index = 0;
 	bool empty = true;
 	FileRef file = 0; // valid unless empty
-	std::uint32_t ptr_flags = 0;
 	std::vector<std::uint32_t> fds;
 };
 
@@ -80,7 +76,6 @@ struct RegisteredBuffer {
 	std::uint64_t addr = 0;
 	std::uint64_t len = 0;
 	std::uint32_t nr_bvecs = 0;
-	std::uint64_t acct_pages = 0;
 };
 
 // A table of a ring (registered files or buffers).  slots holds every slot
@@ -179,7 +174,8 @@ struct Snapshot {
 	std::vector<FileRef> shared_with(const Ring& ring) const;
 };
 
-// Builds the model.  records: the concatenation of every stream's records
+// Builds the model (src/model/snapshot.cpp: collect -> resolve -> label ->
+// check completeness).  records: the concatenation of every stream's records
 // and the spilled ones, in any order, possibly with duplicates.  Errors:
 // Exit::Failure "dump incomplete: ..." when a table has fewer distinct
 // records than its TABLE_END counts.
