@@ -76,7 +76,7 @@ deps:
 $(BUILD)/vmlinux.h: | $(BUILD)
 	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
 
-BPF_HDRS := bpf/dump.bpf.h bpf/pin_readers.bpf.h bpf/uringdump.h
+BPF_HDRS := $(wildcard bpf/*.h bpf/lib/*.h)
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(BUILD)/vmlinux.h | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@

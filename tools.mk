@@ -9,7 +9,7 @@ CLANG_TIDY   ?= clang-tidy
 
 # C++ sources use .clang-format, BPF C and the record header bpf/.clang-format
 # (clang-format picks the nearest file).  Test workloads keep their own layout.
-FORMAT_SRCS ?= $(wildcard src/*.cpp src/*.hpp bpf/*.c bpf/*.h)
+FORMAT_SRCS ?= $(wildcard src/*.cpp src/*.hpp bpf/*.c bpf/*.h bpf/lib/*.h)
 TIDY_SRCS   ?= $(wildcard src/*.cpp)
 
 .PHONY: format format-check tidy
