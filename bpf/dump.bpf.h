@@ -502,7 +502,7 @@ static __always_inline int emit_rbuf(struct seq_file *seq, __u32 pid, __u64 ring
 	} else {
 		r->rbuf.len = ud_imu_len(imu, r->rbuf.addr);
 		r->rbuf.nr_bvecs = BPF_CORE_READ(imu, nr_bvecs);
-		r->rbuf.acct_pages = BPF_CORE_READ(imu, acct_pages);
+		r->rbuf.acct_pages = ud_imu_acct_pages(imu);
 	}
 	return emit(seq, r, true);
 }
