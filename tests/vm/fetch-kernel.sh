@@ -114,16 +114,22 @@ trap 'rm -rf "$tmp"' EXIT
 log "unpacking $deb"
 dpkg -x "$deb" "$tmp/root"
 # The 7.x layout: the image package only depends on the packages that hold
-# the kernel and its config; fetch those (same ABI, same suite).
+# the kernel (linux-binary) and its config (linux-base, from 7.2); fetch
+# those (same ABI, same suite).  The archive may have dropped an old ABI's
+# linux-base: the guest then runs without /boot/config (CONFIG_HZ unknown).
 abi=${pkg#linux-image-}
 abi=${abi%-unsigned}
 if dpkg-deb -f "$deb" Depends | grep -qw "linux-binary-$abi"; then
   for part in binary base; do
     want=linux-$part-$abi
     part_re="^linux-$part-${kver//./\\.}\\.[0-9]+\\+deb[0-9]+-amd64\$"
-    read -r _ _ part_deb < <("$here/debfetch.sh" "$suite" "$want" --prune "$part_re") ||
-      die "cannot fetch $want"
-    [[ -s ${part_deb:-} ]] || die "cannot fetch $want"
+    part_deb=''
+    read -r _ _ part_deb < <("$here/debfetch.sh" "$suite" "$want" --prune "$part_re") || true
+    if [[ ! -s ${part_deb:-} ]]; then
+      [[ $part == base ]] || die "cannot fetch $want"
+      log "warning: cannot fetch $want: no kernel config for the guest"
+      continue
+    fi
     log "unpacking $part_deb"
     dpkg -x "$part_deb" "$tmp/root"
   done
