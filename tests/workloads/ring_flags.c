@@ -3,10 +3,11 @@
  * ring_flags: rings created with the newest IORING_SETUP_* flags, each only
  * when the running kernel accepts it (io_uring_setup fails with EINVAL on
  * older ones): HYBRID_IOPOLL (6.13), CQE_MIXED (6.18), SQE_MIXED (6.19),
- * SQ_REWIND (7.0, needs NO_SQARRAY).  The rings are set up with the raw
- * syscall and never mapped: liburing 2.3 knows none of these flags.  The
- * truth lists the rings that exist, so the dump must name each flag the
- * kernel has.  Usage: ring_flags TRUTH.json
+ * SQ_REWIND (7.0, needs NO_SQARRAY), and one plain ring that every kernel
+ * has.  The rings are set up with the raw syscall and never mapped:
+ * liburing 2.3 knows none of these flags.  The truth lists the rings that
+ * exist, so the dump must name each flag the kernel has.
+ * Usage: ring_flags TRUTH.json
  */
 #include <errno.h>
 #include <stdio.h>
@@ -49,6 +50,7 @@ int main(int argc, char **argv)
 		unsigned entries;
 		unsigned flags;
 	} want[] = {
+		{"plain", 2, 0}, /* every kernel: the process always has a ring */
 		{"hybrid", 4, IORING_SETUP_IOPOLL | SETUP_HYBRID_IOPOLL},
 		{"cqe_mixed", 8, SETUP_CQE_MIXED},
 		{"sqe_mixed", 8, SETUP_SQE_MIXED},
