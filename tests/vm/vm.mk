@@ -11,7 +11,7 @@
 KERNELS    ?= 6.1 6.12 newest
 NEWEST_SUITES ?= trixie-backports sid
 VM_CACHE   ?= /var/cache/uringdump-vm
-VM_TIMEOUT ?= 240
+VM_TIMEOUT ?= 600
 VM_JOBS    ?= 2
 VM_OUT     := $(BUILD)/vm
 

@@ -8,7 +8,7 @@
 #                 when that is another line), or a major such as 7 (the same
 #                 among 7.x); fetch-kernel.sh --lines says which
 #   VM_CACHE      download cache, outside the clone (default /var/cache/uringdump-vm)
-#   VM_TIMEOUT    seconds one guest may run before it is killed (default 240)
+#   VM_TIMEOUT    seconds one guest may run before it is killed (default 600)
 #   VM_JOBS       guests run side by side (default 2)
 #   VM_OUT        results: VM_OUT/<kernel>/{console.log,files...} (default build/vm)
 #   VM_URINGDUMP  the uringdump binary to test (default build/uringdump)
@@ -21,7 +21,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 kernels=${KERNELS:-6.1 6.12 newest}
 cache=${VM_CACHE:-/var/cache/uringdump-vm}
-timeout=${VM_TIMEOUT:-240}
+timeout=${VM_TIMEOUT:-600}
 jobs=${VM_JOBS:-2}
 out=${VM_OUT:-build/vm}
 uringdump=${VM_URINGDUMP:-build/uringdump}
