@@ -54,13 +54,13 @@ all: $(BUILD)/uringdump $(NATIVE_OBJS)
 # Every test: units (plain and under ASan+UBSan), a bounded fuzz run, the
 # man page/completion/--help consistency check, the real-kernel end-to-end
 # tests on this machine's kernel, the patched bpftool's tests, the same dumps
-# on Debian's 6.1 and 6.12 kernels under qemu, then the native iterators on
+# on Debian's 6.1, 6.12 and newest (7.x) kernels under qemu, then the native iterators on
 # a 6.12 kernel built with kernel-patch/ (cached outside the clone), and the
 # kernel series' checkpatch --strict and W=1 checks.
 # Installs its Debian packages first.
 check: deps
 	$(MAKE) check-host
-	$(MAKE) vmtest KERNELS="6.1 6.12"
+	$(MAKE) vmtest
 	$(MAKE) uapi-check
 	$(MAKE) vmtest-native
 	$(MAKE) kernel-check
@@ -85,7 +85,7 @@ deps:
 $(BUILD)/vmlinux.h: | $(BUILD)
 	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
 
-BPF_HDRS := bpf/dump.bpf.h bpf/pin_readers.bpf.h bpf/uringdump.h
+BPF_HDRS := $(wildcard bpf/*.h bpf/lib/*.h)
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(BUILD)/vmlinux.h | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@

@@ -37,6 +37,7 @@ constexpr std::array kSetupBits{
 	BitName{setup::HYBRID_IOPOLL, "HYBRID_IOPOLL"},
 	BitName{setup::CQE_MIXED, "CQE_MIXED"},
 	BitName{setup::SQE_MIXED, "SQE_MIXED"},
+	BitName{setup::SQ_REWIND, "SQ_REWIND"},
 };
 
 // include/uapi/linux/eventpoll.h and include/uapi/asm-generic/poll.h.

@@ -32,6 +32,7 @@ inline constexpr std::uint32_t NO_SQARRAY = 1u << 16;
 inline constexpr std::uint32_t HYBRID_IOPOLL = 1u << 17;
 inline constexpr std::uint32_t CQE_MIXED = 1u << 18;
 inline constexpr std::uint32_t SQE_MIXED = 1u << 19;
+inline constexpr std::uint32_t SQ_REWIND = 1u << 20; // upstream 5247c034a67f
 } // namespace setup
 
 // One name per set bit, lowest bit first, without the IORING_SETUP_ prefix

@@ -26,8 +26,9 @@ TEST(Flags, SetupValuesMatchUapi)
 	EXPECT_EQ(setup::SQE128, 1024u);
 	EXPECT_EQ(setup::NO_MMAP, 1u << 14);
 	EXPECT_EQ(setup::NO_SQARRAY, 1u << 16);
-	// Every bit below SQE_MIXED has a name.
-	for (unsigned bit = 0; bit <= 19; bit++) {
+	EXPECT_EQ(setup::SQ_REWIND, 1u << 20);
+	// Every bit up to SQ_REWIND (7.3's last) has a name.
+	for (unsigned bit = 0; bit <= 20; bit++) {
 		const auto names = setup_flag_names(1u << bit);
 		ASSERT_EQ(names.size(), 1u);
 		EXPECT_NE(names[0].substr(0, 2), "0x") << bit;
