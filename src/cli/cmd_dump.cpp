@@ -5,10 +5,9 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <bpf/libbpf.h>
-
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>

@@ -2,12 +2,8 @@
 // or a file saved from one (`cat PIN > FILE`), exactly like a live dump.
 #include <fcntl.h>
 #include <getopt.h>
-#include <linux/magic.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
-
-#include <bpf/bpf.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -24,8 +20,8 @@
 #include "base/errors.hpp"
 #include "base/unique_fd.hpp"
 #include "cli/cli.hpp"
-#include "kernel/links.hpp"
 #include "kernel/pin.hpp"
+#include "kernel/pin_read.hpp"
 #include "model/model.hpp"
 #include "records/records.hpp"
 #include "render/json.hpp"
@@ -54,14 +50,6 @@ bool is_dir(const std::string& path)
 {
 	struct stat st;
 	return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-// Is `path` in a bpffs mount (a pinned iterator, not a saved file)?
-bool is_pin(const std::string& path)
-{
-	struct statfs fs;
-	return ::statfs(path.c_str(), &fs) == 0 &&
-	       static_cast<unsigned long>(fs.f_type) == BPF_FS_MAGIC;
 }
 
 // One pass over the file from its start.  errno_out: the read() error.
@@ -106,7 +94,7 @@ bool overtaken(const std::vector<std::uint8_t>& bytes)
 // EDEADLK (a native ring iterator while the ring's uring_lock is held: a
 // registration in progress, or the ring reading this iterator itself), or,
 // for a pin, another reader that overtook this one (the newest reader of a
-// pin wins).  A saved file is read once.  pin: is_pin(path).
+// pin wins).  A saved file is read once.  pin: is_bpffs_path(path).
 Result<std::vector<std::uint8_t>> read_all(const std::string& path, bool pin)
 {
 	using clock = std::chrono::steady_clock;
@@ -167,11 +155,8 @@ void add_native_ring_file(const std::string& pin, std::vector<RawRecord>& recs)
 {
 	if (recs.empty() || recs.front().as<ud_rec_stream>().source != UD_SOURCE_NATIVE)
 		return;
-	UniqueFd link(bpf_obj_get(pin.c_str()));
-	if (!link)
-		return;
-	auto desc = describe_link(link.get());
-	if (!desc || !desc->io_uring_inode)
+	const auto ring_inode = pinned_ring_inode(pin);
+	if (!ring_inode)
 		return;
 	std::vector<RawRecord> files;
 	for (const RawRecord& r : recs) {
@@ -183,7 +168,7 @@ void add_native_ring_file(const std::string& pin, std::vector<RawRecord>& recs)
 		f.h.pid = ring.h.pid;
 		f.kind = UD_FK_IO_URING;
 		f.file_id = ring.file_id;
-		f.ino = *desc->io_uring_inode;
+		f.ino = *ring_inode;
 		std::memcpy(f.anon_name, "[io_uring]", sizeof("[io_uring]"));
 		files.push_back(RawRecord::of(f));
 	}
@@ -223,7 +208,7 @@ Result<std::vector<RawRecord>> read_stream_once(const std::string& path, bool pi
 // times, as a live dump is; then the table says "complete": false.
 Result<std::vector<RawRecord>> read_stream(const std::string& path)
 {
-	const bool pin = is_pin(path);
+	const bool pin = is_bpffs_path(path);
 	auto recs = read_stream_once(path, pin);
 	for (int races = 0; pin && recs && has_incomplete_table(*recs) && races < kRaceRetries;
 	     races++)

@@ -1,13 +1,12 @@
 // uringdump: dispatch to the command.  `uringdump PID...` is the dump; the
 // other commands are named first, in bpftool's OBJECT COMMAND style.
-#include <bpf/libbpf.h>
-
 #include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <string_view>
 
 #include "cli/cli.hpp"
+#include "kernel/environment.hpp"
 
 namespace uringdump {
 
@@ -26,7 +25,7 @@ int fail(const Error& e)
 
 void print_version()
 {
-	std::printf("uringdump 0.1.0 (libbpf %s)\n", libbpf_version_string());
+	std::printf("uringdump 0.1.0 (libbpf %s)\n", libbpf_version());
 }
 
 } // namespace uringdump
