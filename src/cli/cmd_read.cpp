@@ -1,7 +1,6 @@
 // `uringdump read PATH`: render a pinned iterator (each read is a fresh dump)
 // or a file saved from one (`cat PIN > FILE`), exactly like a live dump.
 #include <fcntl.h>
-#include <getopt.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,17 +28,6 @@
 
 namespace uringdump {
 namespace {
-
-const char kReadUsage[] =
-	"Usage: uringdump read PATH [-j|--json] [-p|--pretty]\n"
-	"\n"
-	"Render the dump that a pinned iterator produces when read (a fresh dump\n"
-	"at each read), or a file saved from one with cat PATH > FILE.  PATH may be\n"
-	"the directory of a native ring pin (PATH/files and PATH/buffers): both are\n"
-	"read and shown as one ring.  A pin is read again from the start, for up to\n"
-	"3 seconds, while a newer reader of it overtakes this one, or while a\n"
-	"native ring iterator cannot run because the ring's uring_lock is held\n"
-	"(EDEADLK).\n";
 
 // How long a read of a pin retries while a ring's uring_lock is held
 // (native io_uring iterators fail read() with EDEADLK) or while other
@@ -245,29 +233,16 @@ Result<std::vector<RawRecord>> read_ring_dir(const std::string& dir)
 
 int cmd_read(int argc, char** argv)
 {
-	static const option longopts[] = {
-		{"json", no_argument, nullptr, 'j'},
-		{"pretty", no_argument, nullptr, 'p'},
-		{"help", no_argument, nullptr, 'h'},
-		{nullptr, 0, nullptr, 0},
-	};
-	bool json = false, pretty = false;
-	optind = 1;
-	opterr = 0;
-	int c;
-	while ((c = getopt_long(argc, argv, "jph", longopts, nullptr)) != -1) {
-		switch (c) {
-		case 'j': json = true; break;
-		case 'p': json = pretty = true; break;
-		case 'h': std::fputs(kReadUsage, stdout); return 0;
-		default:
-			return fail(make_error(Exit::Usage, std::string("read: bad option '") +
-								    argv[optind - 1] + "'"));
-		}
-	}
-	if (argc - optind != 1)
+	auto args = parse_options(command_options(Command::Read), argc, argv, 1,
+				  command_rules(Command::Read));
+	if (!args)
+		return fail(make_error(Exit::Usage, "read: " + args.error().message));
+	if (args->has(Opt::Help))
+		return print_help(Command::Read);
+	if (args->operands.size() != 1)
 		return fail(make_error(Exit::Usage, "read: expected one PATH"));
-	std::string path = argv[optind];
+	const OutputFormat format = output_format(*args);
+	const std::string& path = args->operands[0];
 
 	auto recs = is_dir(path) ? read_ring_dir(path) : read_stream(path);
 	if (!recs)
@@ -275,8 +250,8 @@ int cmd_read(int argc, char** argv)
 	auto snap = build_snapshot(*recs, false);
 	if (!snap)
 		return fail(make_error(snap.error().code, path + ": " + snap.error().message));
-	if (json)
-		render_json(*snap, std::cout, pretty);
+	if (format.json)
+		render_json(*snap, std::cout, format.pretty);
 	else
 		render_text(*snap, std::cout);
 	std::cout.flush();
