@@ -159,3 +159,33 @@ TEST(Usage, ManPageSynopsisAgrees)
 		want.insert(normalize(l));
 	EXPECT_EQ(listed, want);
 }
+
+// bash-completion/uringdump offers each command exactly its options, as
+// "long short" pairs ("-" for no short form): _uringdump_dump_opts for the
+// dump, _uringdump_cmd_NAME for the others.
+TEST(Usage, CompletionOffersTheOptions)
+{
+	const std::string script = read_source("bash-completion/uringdump");
+	const std::pair<Command, std::string> funcs[] = {
+		{Command::Dump, "_uringdump_dump_opts"}, {Command::Pin, "_uringdump_cmd_pin"},
+		{Command::Read, "_uringdump_cmd_read"},  {Command::Link, "_uringdump_cmd_link"},
+		{Command::Iter, "_uringdump_cmd_iter"},
+	};
+	for (const auto& [cmd, func] : funcs) {
+		const auto start = script.find("\n" + func + "()\n{");
+		ASSERT_NE(start, std::string::npos) << func;
+		const auto end = script.find("\n}\n", start);
+		const std::string body = script.substr(start, end - start);
+		std::set<std::string> offered;
+		const std::regex pair(R"('(--[a-z-]+ (?:-[a-zA-Z]|-))')");
+		for (std::sregex_iterator it(body.begin(), body.end(), pair), last; it != last;
+		     ++it)
+			offered.insert((*it)[1].str());
+		std::set<std::string> want;
+		for (const auto& o : command_options(cmd))
+			want.insert("--" + std::string(o.long_name) + " " +
+				    (o.short_name ? std::string("-") + o.short_name
+						  : std::string("-")));
+		EXPECT_EQ(offered, want) << func;
+	}
+}
