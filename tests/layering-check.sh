@@ -29,6 +29,12 @@ for dir in "${!allowed[@]}"; do
     done < <(sed -n 's/^#include "\([^"]*\)".*/\1/p' "$f")
   done
 done
+# kernel/ is the only code that makes bpf() calls: cli/ includes no libbpf
+# or BPF uapi header.
+while IFS= read -r hit; do
+	echo "layering: $hit (only kernel/ talks to BPF)"
+	bad=1
+done < <(grep -Hn '^#include <\(bpf/\|linux/bpf\.h\)' src/cli/*.[ch]pp || true)
 for dir in src/*/; do
   d=$(basename "$dir")
   [[ -n ${allowed[$d]:-} ]] || { echo "layering: src/$d is not a known layer"; bad=1; }

@@ -6,7 +6,6 @@
 #include <array>
 #include <charconv>
 #include <climits>
-#include <vector>
 
 namespace uringdump {
 namespace {
@@ -210,31 +209,12 @@ Result<IterPinArgs> parse_iter_pin_args(std::span<const std::string_view> words)
 Result<IterCommand> parse_iter_command(std::span<const std::string_view> words)
 {
 	IterCommand cmd;
-	bool help = false;
-	bool only_operands = false;
-	std::vector<std::string_view> ops;
-	for (const std::string_view w : words) {
-		const bool option = !only_operands && w.size() >= 2 && w[0] == '-' &&
-				    (w[1] == '-' || (w[1] >= 'a' && w[1] <= 'z') ||
-				     (w[1] >= 'A' && w[1] <= 'Z'));
-		if (!option)
-			ops.push_back(w);
-		else if (w == "--")
-			only_operands = true;
-		else if (w == "-v" || w == "--verbose")
-			cmd.verbose = true;
-		else if (w == "-h" || w == "--help")
-			help = true;
-		else
-			return usage("unknown option " + quoted(w) +
-				     " (try 'uringdump iter help')");
-	}
-	if (help || ops.empty()) {
+	if (words.empty()) {
 		cmd.kind = IterCommand::Kind::Help;
 		return cmd;
 	}
-	const std::string_view sub = ops[0];
-	const std::span<const std::string_view> rest(ops.data() + 1, ops.size() - 1);
+	const std::string_view sub = words[0];
+	const std::span<const std::string_view> rest = words.subspan(1);
 	if (is_prefix(sub, "help")) {
 		if (!rest.empty())
 			return usage("unexpected argument " + quoted(rest[0]) + " after 'help'");

@@ -45,12 +45,12 @@ struct IterPinArgs {
 	std::uint32_t task = 0; // IterParam::Pid, IterParam::Tid (> 0)
 };
 
-// The words after `iter`: options (-v/--verbose, -h/--help, `--` ends
-// them) may stand anywhere; the first other word is the subcommand.
+// The words after `iter`, options taken out (the command line's option
+// parser, src/cli/options.hpp, does that): the first word is the
+// subcommand, `pin` or `help` (or an abbreviation); none is `help`.
 struct IterCommand {
 	enum class Kind { Help, Pin };
 	Kind kind = Kind::Help;
-	bool verbose = false;
 	IterPinArgs pin; // Kind::Pin
 };
 

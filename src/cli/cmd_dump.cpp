@@ -1,14 +1,12 @@
 // `uringdump [dump] PID...`: the live dump.  Parses its options, checks the
 // targets and the environment, optionally freezes the target, dumps, builds
 // the model and renders it.
-#include <getopt.h>
 #include <signal.h>
 #include <unistd.h>
 
-#include <bpf/libbpf.h>
-
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -26,44 +24,6 @@
 
 namespace uringdump {
 namespace {
-
-const char kUsage[] =
-	"Usage: uringdump [dump] [OPTIONS] PID...\n"
-	"       uringdump [dump] [OPTIONS] --all\n"
-	"       uringdump pin PID[:FD] PATH\n"
-	"       uringdump read PATH [-j|-p]\n"
-	"       uringdump link show [id ID] [-j|-p]\n"
-	"\n"
-	"Dump every io_uring and epoll instance of the given processes: ring setup,\n"
-	"registered files (with the fds that hold the same file), registered buffers,\n"
-	"registered eventfd, SQPOLL details, and each epoll's watched targets with the\n"
-	"fds that hold them now.  Reads kernel state through a BPF task_file iterator.\n"
-	"\n"
-	"Options:\n"
-	"  -j, --json        JSON output\n"
-	"  -p, --pretty      pretty-printed JSON (implies --json)\n"
-	"  -a, --all         dump every process (kernel threads and processes that\n"
-	"                    exit meanwhile are skipped)\n"
-	"  -f, --freeze      stop the target's threads (ptrace) during the dump for an\n"
-	"                    exact snapshot; they are always released\n"
-	"      --btf FILE    load against the BTF in FILE instead of\n"
-	"                    /sys/kernel/btf/vmlinux\n"
-	"  -v, --verbose     print libbpf diagnostics to stderr\n"
-	"  -h, --help        show this help\n"
-	"  -V, --version     show the version\n"
-	"\n"
-	"Without --freeze the dump is best effort: a live process may change while it\n"
-	"is read.  Needs root, or CAP_BPF and CAP_PERFMON (and CAP_SYS_PTRACE for\n"
-	"--freeze).\n"
-	"\n"
-	"Commands: `pin` pins an iterator for PID (or one ring/epoll fd) in bpffs;\n"
-	"every later read of PATH (`cat`, `uringdump read`) is a fresh dump.  `read`\n"
-	"renders a pinned iterator or a file saved from one.  `link show` lists BPF\n"
-	"iterator links like bpftool, with their pins and holders.\n"
-	"\n"
-	"Exit status: 0 ok (also when nothing is found), 1 failure, 2 usage,\n"
-	"3 bad target (no such process, exited, kernel thread), 4 permission,\n"
-	"5 environment (BTF missing or unreadable).\n";
 
 struct Options {
 	bool json = false;
@@ -85,43 +45,31 @@ Result<pid_t> parse_pid(const char* s)
 	return static_cast<pid_t>(v);
 }
 
-Result<Options> parse_args(int argc, char** argv)
+// Ok(nullopt): --help or --version was given and answered.
+Result<std::optional<Options>> parse_args(int argc, char** argv)
 {
-	enum { OPT_BTF = 256 };
-	static const option longopts[] = {
-		{"json", no_argument, nullptr, 'j'},
-		{"pretty", no_argument, nullptr, 'p'},
-		{"all", no_argument, nullptr, 'a'},
-		{"freeze", no_argument, nullptr, 'f'},
-		{"btf", required_argument, nullptr, OPT_BTF},
-		{"verbose", no_argument, nullptr, 'v'},
-		{"help", no_argument, nullptr, 'h'},
-		{"version", no_argument, nullptr, 'V'},
-		{nullptr, 0, nullptr, 0},
-	};
-	Options o;
-	opterr = 0;
-	int c;
-	while ((c = getopt_long(argc, argv, ":jpafvhV", longopts, nullptr)) != -1) {
-		switch (c) {
-		case 'j': o.json = true; break;
-		case 'p': o.json = o.pretty = true; break;
-		case 'a': o.all = true; break;
-		case 'f': o.freeze = true; break;
-		case OPT_BTF: o.btf = optarg; break;
-		case 'v': o.verbose = true; break;
-		case 'h': std::fputs(kUsage, stdout); std::exit(0);
-		case 'V': print_version(); std::exit(0);
-		case ':':
-			return make_error(Exit::Usage, std::string("option '") + argv[optind - 1] +
-							       "' needs an argument");
-		default:
-			return make_error(Exit::Usage,
-					  std::string("unknown option '") + argv[optind - 1] + "'");
-		}
+	auto args = parse_options(command_options(Command::Dump), argc, argv, 1,
+				  command_rules(Command::Dump));
+	if (!args)
+		return args.error();
+	if (args->has(Opt::Help)) {
+		print_help(Command::Dump);
+		return std::optional<Options>();
 	}
-	for (int i = optind; i < argc; i++) {
-		auto pid = parse_pid(argv[i]);
+	if (args->has(Opt::Version)) {
+		print_version();
+		return std::optional<Options>();
+	}
+	Options o;
+	const OutputFormat format = output_format(*args);
+	o.json = format.json;
+	o.pretty = format.pretty;
+	o.all = args->has(Opt::All);
+	o.freeze = args->has(Opt::Freeze);
+	o.verbose = args->has(Opt::Verbose);
+	o.btf = args->value(Opt::Btf);
+	for (const std::string& operand : args->operands) {
+		auto pid = parse_pid(operand.c_str());
 		if (!pid)
 			return pid.error();
 		o.pids.push_back(*pid);
@@ -133,7 +81,7 @@ Result<Options> parse_args(int argc, char** argv)
 	if (o.all && o.freeze)
 		return make_error(Exit::Usage,
 				  "--freeze needs PIDs: it does not stop every process");
-	return o;
+	return std::optional<Options>(std::move(o));
 }
 
 // Tables whose kernel walk raced with changes are marked "complete": false;
@@ -258,12 +206,9 @@ int cmd_dump(int argc, char** argv)
 	auto opts = parse_args(argc, argv);
 	if (!opts)
 		return fail(opts.error());
-	return run_dump(*opts);
-}
-
-void print_usage(std::FILE* out)
-{
-	std::fputs(kUsage, out);
+	if (!*opts)
+		return 0;
+	return run_dump(**opts);
 }
 
 } // namespace uringdump

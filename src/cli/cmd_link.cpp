@@ -17,25 +17,6 @@
 namespace uringdump {
 namespace {
 
-const char kLinkUsage[] =
-	"Usage: uringdump link show [id ID] [-j|--json] [-p|--pretty]\n"
-	"       uringdump link help\n"
-	"\n"
-	"List the BPF iterator links like `bpftool link show`: id, type, prog,\n"
-	"target_name and the target's parameters (map_id, pid or tid, cgroup_id and\n"
-	"order, io_uring_inode, epoll_inode), then every bpffs path that pins the\n"
-	"link (pinned) and the processes holding an fd of it (pids).  Iterators\n"
-	"created by `uringdump pin` also show the process and fd they dump.\n"
-	"`id ID` shows that one link, of any type.\n"
-	"\n"
-	"Options:\n"
-	"  -j, --json        JSON output (bpftool's field names)\n"
-	"  -p, --pretty      pretty-printed JSON (implies --json)\n"
-	"  -h, --help        show this help\n"
-	"\n"
-	"Needs CAP_SYS_ADMIN (root).  Exit status: 0 ok, 1 failure, 2 usage,\n"
-	"3 no such link, 4 permission.\n";
-
 struct LinkOptions {
 	bool help = false;
 	bool json = false;
@@ -60,40 +41,20 @@ Error usage(std::string message)
 
 Result<LinkOptions> parse_link_args(int argc, char** argv)
 {
+	auto args = parse_options(command_options(Command::Link), argc, argv, 1,
+				  command_rules(Command::Link));
+	if (!args)
+		return usage(args.error().message);
 	LinkOptions o;
-	std::vector<const char*> words;
-	bool only_words = false;
-	for (int i = 1; i < argc; i++) {
-		const std::string_view a = argv[i];
-		if (only_words || a.size() < 2 || a[0] != '-') {
-			words.push_back(argv[i]);
-		} else if (a == "--") {
-			only_words = true;
-		} else if (a == "--json") {
-			o.json = true;
-		} else if (a == "--pretty") {
-			o.json = o.pretty = true;
-		} else if (a == "--help") {
-			o.help = true;
-		} else if (a[1] != '-') {
-			for (char c : a.substr(1)) {
-				if (c == 'j')
-					o.json = true;
-				else if (c == 'p')
-					o.json = o.pretty = true;
-				else if (c == 'h')
-					o.help = true;
-				else
-					return usage("unknown option '" + std::string(a) + "'");
-			}
-		} else {
-			return usage("unknown option '" + std::string(a) + "'");
-		}
-	}
+	o.help = args->has(Opt::Help);
+	const OutputFormat format = output_format(*args);
+	o.json = format.json;
+	o.pretty = format.pretty;
+	const std::vector<std::string>& words = args->operands;
 	if (o.help)
 		return o;
 	std::size_t i = 0;
-	const std::string_view cmd = words.empty() ? "show" : words[i++];
+	const std::string_view cmd = words.empty() ? std::string_view("show") : words[i++];
 	if (cmd == "help") {
 		if (i < words.size())
 			return usage(std::string("unexpected argument '") + words[i] + "'");
@@ -110,7 +71,7 @@ Result<LinkOptions> parse_link_args(int argc, char** argv)
 			return usage("'id' given twice");
 		if (i >= words.size())
 			return usage("'id' needs a link ID");
-		auto id = parse_link_id(words[i++]);
+		auto id = parse_link_id(words[i++].c_str());
 		if (!id)
 			return id.error();
 		o.id = *id;
@@ -125,10 +86,8 @@ int cmd_link(int argc, char** argv)
 	auto opts = parse_link_args(argc, argv);
 	if (!opts)
 		return fail(opts.error());
-	if (opts->help) {
-		std::fputs(kLinkUsage, stdout);
-		return 0;
-	}
+	if (opts->help)
+		return print_help(Command::Link);
 	auto links = collect_links(opts->id);
 	if (!links)
 		return fail(links.error());

@@ -1,13 +1,8 @@
 // `uringdump read PATH`: render a pinned iterator (each read is a fresh dump)
 // or a file saved from one (`cat PIN > FILE`), exactly like a live dump.
 #include <fcntl.h>
-#include <getopt.h>
-#include <linux/magic.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
-
-#include <bpf/bpf.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -24,8 +19,8 @@
 #include "base/errors.hpp"
 #include "base/unique_fd.hpp"
 #include "cli/cli.hpp"
-#include "kernel/links.hpp"
 #include "kernel/pin.hpp"
+#include "kernel/pin_read.hpp"
 #include "model/model.hpp"
 #include "records/records.hpp"
 #include "render/json.hpp"
@@ -33,17 +28,6 @@
 
 namespace uringdump {
 namespace {
-
-const char kReadUsage[] =
-	"Usage: uringdump read PATH [-j|--json] [-p|--pretty]\n"
-	"\n"
-	"Render the dump that a pinned iterator produces when read (a fresh dump\n"
-	"at each read), or a file saved from one with cat PATH > FILE.  PATH may be\n"
-	"the directory of a native ring pin (PATH/files and PATH/buffers): both are\n"
-	"read and shown as one ring.  A pin is read again from the start, for up to\n"
-	"3 seconds, while a newer reader of it overtakes this one, or while a\n"
-	"native ring iterator cannot run because the ring's uring_lock is held\n"
-	"(EDEADLK).\n";
 
 // How long a read of a pin retries while a ring's uring_lock is held
 // (native io_uring iterators fail read() with EDEADLK) or while other
@@ -54,14 +38,6 @@ bool is_dir(const std::string& path)
 {
 	struct stat st;
 	return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-// Is `path` in a bpffs mount (a pinned iterator, not a saved file)?
-bool is_pin(const std::string& path)
-{
-	struct statfs fs;
-	return ::statfs(path.c_str(), &fs) == 0 &&
-	       static_cast<unsigned long>(fs.f_type) == BPF_FS_MAGIC;
 }
 
 // One pass over the file from its start.  errno_out: the read() error.
@@ -106,7 +82,7 @@ bool overtaken(const std::vector<std::uint8_t>& bytes)
 // EDEADLK (a native ring iterator while the ring's uring_lock is held: a
 // registration in progress, or the ring reading this iterator itself), or,
 // for a pin, another reader that overtook this one (the newest reader of a
-// pin wins).  A saved file is read once.  pin: is_pin(path).
+// pin wins).  A saved file is read once.  pin: is_bpffs_path(path).
 Result<std::vector<std::uint8_t>> read_all(const std::string& path, bool pin)
 {
 	using clock = std::chrono::steady_clock;
@@ -167,11 +143,8 @@ void add_native_ring_file(const std::string& pin, std::vector<RawRecord>& recs)
 {
 	if (recs.empty() || recs.front().as<ud_rec_stream>().source != UD_SOURCE_NATIVE)
 		return;
-	UniqueFd link(bpf_obj_get(pin.c_str()));
-	if (!link)
-		return;
-	auto desc = describe_link(link.get());
-	if (!desc || !desc->io_uring_inode)
+	const auto ring_inode = pinned_ring_inode(pin);
+	if (!ring_inode)
 		return;
 	std::vector<RawRecord> files;
 	for (const RawRecord& r : recs) {
@@ -183,7 +156,7 @@ void add_native_ring_file(const std::string& pin, std::vector<RawRecord>& recs)
 		f.h.pid = ring.h.pid;
 		f.kind = UD_FK_IO_URING;
 		f.file_id = ring.file_id;
-		f.ino = *desc->io_uring_inode;
+		f.ino = *ring_inode;
 		std::memcpy(f.anon_name, "[io_uring]", sizeof("[io_uring]"));
 		files.push_back(RawRecord::of(f));
 	}
@@ -223,7 +196,7 @@ Result<std::vector<RawRecord>> read_stream_once(const std::string& path, bool pi
 // times, as a live dump is; then the table says "complete": false.
 Result<std::vector<RawRecord>> read_stream(const std::string& path)
 {
-	const bool pin = is_pin(path);
+	const bool pin = is_bpffs_path(path);
 	auto recs = read_stream_once(path, pin);
 	for (int races = 0; pin && recs && has_incomplete_table(*recs) && races < kRaceRetries;
 	     races++)
@@ -260,29 +233,16 @@ Result<std::vector<RawRecord>> read_ring_dir(const std::string& dir)
 
 int cmd_read(int argc, char** argv)
 {
-	static const option longopts[] = {
-		{"json", no_argument, nullptr, 'j'},
-		{"pretty", no_argument, nullptr, 'p'},
-		{"help", no_argument, nullptr, 'h'},
-		{nullptr, 0, nullptr, 0},
-	};
-	bool json = false, pretty = false;
-	optind = 1;
-	opterr = 0;
-	int c;
-	while ((c = getopt_long(argc, argv, "jph", longopts, nullptr)) != -1) {
-		switch (c) {
-		case 'j': json = true; break;
-		case 'p': json = pretty = true; break;
-		case 'h': std::fputs(kReadUsage, stdout); return 0;
-		default:
-			return fail(make_error(Exit::Usage, std::string("read: bad option '") +
-								    argv[optind - 1] + "'"));
-		}
-	}
-	if (argc - optind != 1)
+	auto args = parse_options(command_options(Command::Read), argc, argv, 1,
+				  command_rules(Command::Read));
+	if (!args)
+		return fail(make_error(Exit::Usage, "read: " + args.error().message));
+	if (args->has(Opt::Help))
+		return print_help(Command::Read);
+	if (args->operands.size() != 1)
 		return fail(make_error(Exit::Usage, "read: expected one PATH"));
-	std::string path = argv[optind];
+	const OutputFormat format = output_format(*args);
+	const std::string& path = args->operands[0];
 
 	auto recs = is_dir(path) ? read_ring_dir(path) : read_stream(path);
 	if (!recs)
@@ -290,8 +250,8 @@ int cmd_read(int argc, char** argv)
 	auto snap = build_snapshot(*recs, false);
 	if (!snap)
 		return fail(make_error(snap.error().code, path + ": " + snap.error().message));
-	if (json)
-		render_json(*snap, std::cout, pretty);
+	if (format.json)
+		render_json(*snap, std::cout, format.pretty);
 	else
 		render_text(*snap, std::cout);
 	std::cout.flush();

@@ -1,13 +1,12 @@
 // uringdump: dispatch to the command.  `uringdump PID...` is the dump; the
 // other commands are named first, in bpftool's OBJECT COMMAND style.
-#include <bpf/libbpf.h>
-
 #include <cstdio>
-#include <cstring>
 #include <iostream>
 #include <string_view>
 
 #include "cli/cli.hpp"
+#include "cli/usage.hpp"
+#include "kernel/environment.hpp"
 
 namespace uringdump {
 
@@ -15,18 +14,19 @@ int fail(const Error& e)
 {
 	std::fprintf(stderr, "uringdump: %s\n", e.message.c_str());
 	if (e.code == Exit::Usage)
-		std::fprintf(stderr,
-			     "Usage: uringdump [dump] [OPTIONS] PID... | --all\n"
-			     "       uringdump pin PID[:FD] PATH | read PATH | link show [id ID]\n"
-			     "       uringdump iter pin OBJ PATH [map MAP | io_uring_fd FD | "
-			     "epoll_fd FD | pid PID | tid TID]\n"
-			     "Try 'uringdump --help' for more information.\n");
+		std::fputs(usage_hint().c_str(), stderr);
 	return static_cast<int>(e.code);
+}
+
+int print_help(Command cmd)
+{
+	std::fputs(help_text(cmd).c_str(), stdout);
+	return 0;
 }
 
 void print_version()
 {
-	std::printf("uringdump 0.1.0 (libbpf %s)\n", libbpf_version_string());
+	std::printf("uringdump 0.1.0 (libbpf %s)\n", libbpf_version());
 }
 
 } // namespace uringdump

@@ -74,6 +74,11 @@ unsigned kernel_hz()
 	return static_cast<unsigned>(std::strtoul(text.c_str() + pos + 11, nullptr, 10));
 }
 
+const char* libbpf_version()
+{
+	return libbpf_version_string();
+}
+
 void setup_libbpf(bool verbose)
 {
 	g_verbose = verbose;

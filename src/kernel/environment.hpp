@@ -23,6 +23,9 @@ struct LoadOptions {
 // returns a one-line error naming the cause otherwise.
 Status check_environment(const LoadOptions& opts, bool need_ptrace);
 
+// The version of the libbpf uringdump runs with ("1.1.2").
+const char* libbpf_version();
+
 // Routes libbpf's messages to stderr when verbose, drops them otherwise.
 void setup_libbpf(bool verbose);
 
