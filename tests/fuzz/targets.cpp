@@ -10,6 +10,7 @@
 #include "base/procfs.hpp"
 #include "bpftool/iter_args.hpp"
 #include "bpftool/link_info.hpp"
+#include "cli/options.hpp"
 #include "model/model.hpp"
 #include "records/records.hpp"
 #include "render/json.hpp"
@@ -87,16 +88,39 @@ void proc_stat(std::span<const std::uint8_t> data)
 	(void)uringdump::parse_proc_stat(std::string(text_of(data)));
 }
 
-void iter_args(std::span<const std::uint8_t> data)
+namespace {
+
+std::vector<std::string_view> words_of(std::string_view rest)
 {
 	std::vector<std::string_view> words;
-	std::string_view rest = text_of(data);
 	while (!rest.empty() && words.size() < 64) {
 		const std::size_t nul = rest.find('\0');
 		words.push_back(rest.substr(0, nul));
 		rest = nul == std::string_view::npos ? std::string_view{} : rest.substr(nul + 1);
 	}
-	(void)uringdump::parse_iter_command(words);
+	return words;
+}
+
+} // namespace
+
+void iter_args(std::span<const std::uint8_t> data)
+{
+	(void)uringdump::parse_iter_command(words_of(text_of(data)));
+}
+
+void argv(std::span<const std::uint8_t> data)
+{
+	if (data.empty())
+		return;
+	constexpr uringdump::Command kCommands[] = {
+		uringdump::Command::Dump, uringdump::Command::Pin, uringdump::Command::Read,
+		uringdump::Command::Link, uringdump::Command::Iter};
+	const auto cmd = kCommands[data[0] % std::size(kCommands)];
+	const auto words = words_of(text_of(data.subspan(1)));
+	auto parsed = uringdump::parse_options(uringdump::command_options(cmd), words,
+					       uringdump::command_rules(cmd));
+	if (parsed)
+		(void)uringdump::output_format(parsed.value());
 }
 
 } // namespace udfuzz

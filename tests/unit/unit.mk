@@ -62,7 +62,7 @@ $(BUILD)/asan/unit_tests: $(ASAN_OBJS)
 CLANGXX       ?= clang++
 FUZZ_SECONDS  ?= 60
 FUZZ_SMOKE    ?= 5
-FUZZ_TARGETS  := records link_info mountinfo fdinfo proc_stat iter_args
+FUZZ_TARGETS  := records link_info mountinfo fdinfo proc_stat iter_args argv
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_LIB_SRCS := $(UNIT_LIB_SRCS) tests/fuzz/targets.cpp
 FUZZ_OBJS     := $(patsubst %.cpp,$(BUILD)/fuzz/obj/%.o,$(FUZZ_LIB_SRCS))
