@@ -108,14 +108,12 @@ Workload read_workload(const std::string& path)
 	for (int fd = 0; rs >> fd;)
 		w.ring_fds.push_back(fd);
 
-	std::FILE* f = std::fopen((path + ".files").c_str(), "r");
-	if (!f)
+	std::ifstream files(path + ".files");
+	if (!files)
 		die("cannot read " + path + ".files");
 	w.files.reserve(w.n);
-	char buf[256];
-	while (std::fgets(buf, sizeof(buf), f))
-		w.files.push_back(parse_truth_line(buf));
-	std::fclose(f);
+	while (std::getline(files, line))
+		w.files.push_back(parse_truth_line(line.data()));
 	if (w.files.size() != w.n)
 		die("truth file lists " + std::to_string(w.files.size()) + " files, expected " +
 		    std::to_string(w.n));
@@ -234,11 +232,10 @@ int spawn_rss(int argc, char** argv)
 	rusage ru{};
 	if (wait4(child, &status, 0, &ru) != child)
 		return 1;
-	std::FILE* f = std::fopen(argv[2], "w");
-	if (!f)
-		return 1;
-	std::fprintf(f, "%ld %d\n", ru.ru_maxrss, status);
-	return std::fclose(f) == 0 ? 0 : 1;
+	std::ofstream out(argv[2]);
+	out << ru.ru_maxrss << ' ' << status << '\n';
+	out.close();
+	return out ? 0 : 1;
 }
 
 long peak_rss_kb(const std::vector<std::string>& cmd, const std::string& out_path,
@@ -249,11 +246,10 @@ long peak_rss_kb(const std::vector<std::string>& cmd, const std::string& out_pat
 	spawn_timed(args, "/dev/null", 600);
 	long rss = -1;
 	int st = -1;
-	if (std::FILE* f = std::fopen(scratch.c_str(), "r")) {
-		if (std::fscanf(f, "%ld %d", &rss, &st) != 2)
-			rss = -1;
-		std::fclose(f);
-	}
+	std::ifstream in(scratch);
+	if (!(in >> rss >> st))
+		rss = -1;
+	in.close();
 	std::remove(scratch.c_str());
 	return rss;
 }
