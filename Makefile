@@ -38,7 +38,8 @@ lib_file   = $(BUILD)/lib/libud_$(1).a
 LINK_LIBS  = $(foreach l,cli kernel render bpftool model records base,$(call lib_file,$(l)))
 PURE_LINK_LIBS = $(foreach l,render bpftool model records base,$(call lib_file,$(l)))
 BPF_SRCS := bpf/uringdump.bpf.c
-SKELS    := $(BUILD)/uringdump.skel.h $(BUILD)/uringdump_pin.skel.h $(BUILD)/uringdump_native.skel.h
+SKELS    := $(BUILD)/uringdump.skel.h $(BUILD)/uringdump_pin.skel.h $(BUILD)/uringdump_native.skel.h \
+	$(BUILD)/floor.skel.h
 
 .PHONY: all deps demo check check-host install uninstall clean format tidy layering-check
 # One object per native target for `bpftool iter pin` (which pins an object's
@@ -49,7 +50,7 @@ NATIVE_ID_io_uring_file := 1
 NATIVE_ID_io_uring_buf  := 2
 NATIVE_ID_epoll         := 3
 all: $(BUILD)/uringdump $(NATIVE_OBJS)
-.SECONDARY: $(BUILD)/uringdump.bpf.o $(BUILD)/uringdump_pin.bpf.o $(BUILD)/uringdump_native.bpf.o
+.SECONDARY: $(BUILD)/uringdump.bpf.o $(BUILD)/uringdump_pin.bpf.o $(BUILD)/uringdump_native.bpf.o $(BUILD)/floor.bpf.o
 
 # Every test: units (plain and under ASan+UBSan), a bounded fuzz run, the
 # man page/completion/--help consistency check, the real-kernel end-to-end
@@ -111,6 +112,8 @@ $(BUILD)/obj/%.o: src/%.cpp
 # Only kernel/ includes the generated skeletons.
 $(BUILD)/obj/kernel/dumper.o: $(BUILD)/uringdump.skel.h
 $(BUILD)/obj/kernel/pin.o: $(BUILD)/uringdump_pin.skel.h $(BUILD)/uringdump_native.skel.h
+# The benchmark's floor (FloorProbe): in libud_kernel.a, not in uringdump.
+$(BUILD)/obj/kernel/floor.o: $(BUILD)/floor.skel.h
 
 $(foreach l,$(SRC_LIBS),$(eval $(call lib_file,$(l)): $(call lib_objs,$(l))))
 $(BUILD)/lib/%.a:

@@ -10,8 +10,9 @@ CLANG_TIDY   ?= clang-tidy
 
 # C++ sources use .clang-format, BPF C and the record header bpf/.clang-format
 # (clang-format picks the nearest file).  Test workloads keep their own layout.
-FORMAT_SRCS ?= $(wildcard src/*/*.cpp src/*/*.hpp bpf/*.c bpf/*.h bpf/lib/*.h)
-TIDY_SRCS   ?= $(wildcard src/*/*.cpp)
+# The benchmark's C++ (bench/) is held to the same rules as src/.
+FORMAT_SRCS ?= $(wildcard src/*/*.cpp src/*/*.hpp bpf/*.c bpf/*.h bpf/lib/*.h bench/*.cpp bench/*.hpp)
+TIDY_SRCS   ?= $(wildcard src/*/*.cpp bench/*.cpp)
 
 .PHONY: format format-check tidy layering-check
 

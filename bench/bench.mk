@@ -5,12 +5,17 @@
 #   make bench BENCH_SIZES="1000 10000"     other sizes
 #   make bench BENCH_RUNS=3 BENCH_CAP=10     fewer runs, shorter kcmp cap (s)
 # Plotting uses Debian's matplotlib (python3-matplotlib) with /usr/bin/python3.
+# udbench is built from src/'s libraries (LINK_LIBS): every uringdump method
+# it times is the library code the CLI runs, the floor is the library's
+# FloorProbe; bench/ loads no BPF itself.
 
 BENCH_BUILD  := $(BUILD)/bench
 BENCH_SIZES  ?= 1000 10000 100000 1000000
 BENCH_RUNS   ?= 5
 BENCH_CAP    ?= 30
 BENCH_PYTHON ?= /usr/bin/python3
+BENCH_SRCS   := $(wildcard bench/*.cpp)
+BENCH_OBJS   := $(patsubst bench/%.cpp,$(BENCH_BUILD)/obj/%.o,$(BENCH_SRCS))
 
 .PHONY: bench bench-bins
 bench: bench-bins
@@ -23,15 +28,13 @@ bench-bins: $(BUILD)/uringdump $(BENCH_BUILD)/udbench $(BENCH_BUILD)/workload
 $(BENCH_BUILD):
 	mkdir -p $@
 
-$(BENCH_BUILD)/floor.bpf.o: bench/floor.bpf.c $(BUILD)/vmlinux.h | $(BENCH_BUILD)
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(BENCH_BUILD)/obj/%.o: bench/%.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) -MMD -MP -c $< -o $@
+-include $(wildcard $(BENCH_BUILD)/obj/*.d)
 
-$(BENCH_BUILD)/floor.skel.h: $(BENCH_BUILD)/floor.bpf.o
-	$(BPFTOOL) gen skeleton $< name floor_bpf > $@.tmp && mv $@.tmp $@
-
-$(BENCH_BUILD)/udbench: bench/udbench.cpp $(BENCH_BUILD)/floor.skel.h $(BUILD)/uringdump.skel.h \
-		$(LINK_LIBS) $(wildcard src/*/*.hpp) bpf/uringdump.h
-	$(CXX) $(CXXFLAGS) -I$(BENCH_BUILD) -o $@ $< $(LINK_LIBS) $(LDLIBS)
+$(BENCH_BUILD)/udbench: $(BENCH_OBJS) $(LINK_LIBS)
+	$(CXX) $(CXXFLAGS) -o $@ $(BENCH_OBJS) $(LINK_LIBS) $(LDLIBS)
 
 $(BENCH_BUILD)/workload: bench/workload.c | $(BENCH_BUILD)
 	$(CC) -O2 -g -std=c11 -Wall -Wextra -Werror -Wshadow -D_GNU_SOURCE -o $@ $< -luring

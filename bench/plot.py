@@ -14,9 +14,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 STYLE = {  # method: (label, color, marker, linestyle)
     "floor": ("floor: task_file iterator, nothing per fd", "0.5", "o", ":"),
     "walk": ("floor + visit every slot/item, no output", "0.3", "s", ":"),
+    "iterate": ("uringdump's iterator walk alone", "tab:gray", "d", ":"),
     "oneshot": ("uringdump --json (one-shot)", "tab:red", "o", "-"),
     "lib": ("dump_records + build_snapshot (reloads)", "tab:orange", "v", "-"),
-    "loaded": ("dump + model, program loaded once", "tab:green", "D", "-"),
+    "loaded": ("dump + model + JSON, program loaded once", "tab:green", "D", "-"),
     "pin-read": ("read() of the pinned iterator", "tab:olive", "P", "--"),
     "pin-model": ("pinned read + decode + model", "tab:cyan", "X", "--"),
     "pin-cat": ("cat PIN > /dev/null", "tab:pink", "*", "--"),

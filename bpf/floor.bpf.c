@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The benchmark's floors, two task_file iterators bound to one process with
- * bpf_iter_link_info.task.pid.  Neither writes any output.
+ * The benchmark's floors, two task_file iterators bound to one process the
+ * way uringdump's live iterator is (bpf_iter_link_info.task.tid, see
+ * src/kernel/floor.cpp).  Neither writes any output.
  *
  * floor_task_file: does nothing per fd but count it (the count lets the
  *   benchmark check that it saw every fd): what walking the process's fd
@@ -11,7 +12,7 @@
  *   epoll tree (one pointer read per slot, an in-order tree walk), counting
  *   them: the least any dump of those tables must do.  Built for the running
  *   kernel's layout only (>= 6.13 file tables); the benchmark skips it when
- *   it does not load.
+ *   it does not load.  Loaded by FloorProbe (src/kernel/floor.hpp).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
