@@ -354,8 +354,6 @@ private:
 			f.dev = r.dev;
 			f.mode = r.mode;
 			f.f_flags = r.f_flags;
-			f.rdev = r.rdev;
-			f.magic = r.magic;
 			f.anon_name = bounded_string(r.anon_name, sizeof(r.anon_name));
 		}
 		if (f.kind == UD_FK_OTHER)
@@ -550,8 +548,7 @@ Process Builder::build_process(std::uint32_t pid, ProcessSeed& seed)
 	const ProcessIndex idx(seed.fds);
 	p.fds.reserve(seed.fds.size());
 	for (const ud_rec_fd& fd : seed.fds) {
-		p.fds.push_back(Fd{fd.fd, (fd.h.flags & UD_FD_CLOEXEC) != 0, files_.ref(fd.file_id),
-				   fd.aux_id});
+		p.fds.push_back(Fd{fd.fd, false, files_.ref(fd.file_id), fd.aux_id});
 		if (c_.rings.count(fd.file_id))
 			seed.rings.push_back(fd.file_id);
 		if (c_.epolls.count(fd.file_id))
@@ -650,7 +647,6 @@ Table<RegisteredFile> Builder::build_rfiles(const ud_rec_ring& rec, const Proces
 		for (const ud_rec_rfile& s : it->second) {
 			RegisteredFile slot;
 			slot.index = s.index;
-			slot.ptr_flags = s.ptr_flags;
 			slot.empty = (s.h.flags & UD_SLOT_EMPTY) || s.file_id == 0;
 			if (!slot.empty) {
 				slot.file = files_.ref(s.file_id);
@@ -680,7 +676,6 @@ Table<RegisteredBuffer> Builder::build_rbufs(const ud_rec_ring& rec)
 				slot.addr = s.addr;
 				slot.len = s.len;
 				slot.nr_bvecs = s.nr_bvecs;
-				slot.acct_pages = s.acct_pages;
 				t.used++;
 			}
 			t.slots.push_back(slot);
