@@ -131,7 +131,7 @@ int dump_task_file(struct bpf_iter__task_file *ctx)
 	if (!file)
 		goto out;
 
-	if (emit_fd(seq, pid, ctx->fd, file, &kind))
+	if (emit_fd(seq, r, pid, ctx->fd, file, &kind))
 		goto out;
 
 	/* every fd is reported (they resolve files to fds); tables only for the target */

@@ -223,7 +223,11 @@ static long fd_step(__u32 i, void *data)
 {
 	struct fdt_walk *w = data;
 	struct file *file = NULL;
+	union ud_any *r = scratch(UD_SCR_HDR);
 	__u32 kind, fd = w->next;
+
+	if (!r)
+		return 1;
 
 	if (fd >= w->max_fds) {
 		phase = PH_DONE;
@@ -236,7 +240,7 @@ static long fd_step(__u32 i, void *data)
 	if (!file)
 		return 0;
 
-	if (emit_fd(w->seq, w->pid, fd, file, &kind))
+	if (emit_fd(w->seq, r, w->pid, fd, file, &kind))
 		return 1;
 	if (target_fd >= 0 && fd != (__u32)target_fd)
 		return 0;
