@@ -25,13 +25,22 @@ LDLIBS    := -lbpf -lelf -lz -ljsoncpp
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
 	-I$(BUILD) -Ibpf
 
-# The library: everything but main.cpp.
-LIB_SRCS := $(filter-out src/main.cpp,$(wildcard src/*.cpp))
-LIB_OBJS := $(patsubst src/%.cpp,$(BUILD)/obj/%.o,$(LIB_SRCS))
+# src/ is one static library per folder, along the data path
+# (docs/ARCHITECTURE.md), using each other one way only (`make
+# layering-check`, rules in tests/layering-check.sh).  The pure ones (no
+# BPF, no ptrace) are what the unit tests link.
+SRC_LIBS  := base records model bpftool render kernel cli
+PURE_LIBS := base records model bpftool render
+lib_srcs   = $(filter-out src/cli/main.cpp,$(wildcard src/$(1)/*.cpp))
+lib_objs   = $(patsubst src/%.cpp,$(BUILD)/obj/%.o,$(call lib_srcs,$(1)))
+lib_file   = $(BUILD)/lib/libud_$(1).a
+# Link order: users before what they use.
+LINK_LIBS  = $(foreach l,cli kernel render bpftool model records base,$(call lib_file,$(l)))
+PURE_LINK_LIBS = $(foreach l,render bpftool model records base,$(call lib_file,$(l)))
 BPF_SRCS := bpf/uringdump.bpf.c
 SKELS    := $(BUILD)/uringdump.skel.h $(BUILD)/uringdump_pin.skel.h $(BUILD)/uringdump_native.skel.h
 
-.PHONY: all deps demo check check-host install uninstall clean format tidy
+.PHONY: all deps demo check check-host install uninstall clean format tidy layering-check
 # One object per native target for `bpftool iter pin` (which pins an object's
 # first program) on kernels with the proposal's targets.
 NATIVE_TARGETS := io_uring_file io_uring_buf epoll
@@ -45,20 +54,20 @@ all: $(BUILD)/uringdump $(NATIVE_OBJS)
 # Every test: units (plain and under ASan+UBSan), a bounded fuzz run, the
 # man page/completion/--help consistency check, the real-kernel end-to-end
 # tests on this machine's kernel, the patched bpftool's tests, the same dumps
-# on Debian's 6.1 and 6.12 kernels under qemu, then the native iterators on
+# on Debian's 6.1, 6.12 and newest (7.x) kernels under qemu, then the native iterators on
 # a 6.12 kernel built with kernel-patch/ (cached outside the clone), and the
 # kernel series' checkpatch --strict and W=1 checks.
 # Installs its Debian packages first.
 check: deps
 	$(MAKE) check-host
-	$(MAKE) vmtest KERNELS="6.1 6.12"
+	$(MAKE) vmtest
 	$(MAKE) uapi-check
 	$(MAKE) vmtest-native
 	$(MAKE) kernel-check
 
 check-host:
 	$(MAKE) all workloads
-	$(MAKE) man-check format-check tidy
+	$(MAKE) man-check format-check layering-check tidy
 	$(MAKE) unit unit-asan fuzz-smoke
 	$(MAKE) e2e
 	$(MAKE) bpftool-check
@@ -94,20 +103,24 @@ $(BUILD)/native/%.bpf.o: bpf/uringdump_native.bpf.c $(BPF_HDRS) $(BUILD)/vmlinux
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/obj/%.o: src/%.cpp $(wildcard src/*.hpp) bpf/uringdump.h | $(BUILD)/obj
-	$(CXX) $(CXXFLAGS) -c $< -o $@
+$(BUILD)/obj/%.o: src/%.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) -MMD -MP -c $< -o $@
+-include $(wildcard $(BUILD)/obj/*/*.d)
 
-# Only the loader and the pinner include the generated skeletons.
-$(BUILD)/obj/loader.o: $(BUILD)/uringdump.skel.h
-$(BUILD)/obj/pin.o: $(BUILD)/uringdump_pin.skel.h $(BUILD)/uringdump_native.skel.h
+# Only kernel/ includes the generated skeletons.
+$(BUILD)/obj/kernel/dumper.o: $(BUILD)/uringdump.skel.h
+$(BUILD)/obj/kernel/pin.o: $(BUILD)/uringdump_pin.skel.h $(BUILD)/uringdump_native.skel.h
 
-$(BUILD)/liburingdump.a: $(LIB_OBJS)
-	ar rcs $@ $^
+$(foreach l,$(SRC_LIBS),$(eval $(call lib_file,$(l)): $(call lib_objs,$(l))))
+$(BUILD)/lib/%.a:
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/uringdump: $(BUILD)/obj/main.o $(BUILD)/liburingdump.a
-	$(CXX) $(CXXFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/uringdump: $(BUILD)/obj/cli/main.o $(LINK_LIBS)
+	$(CXX) $(CXXFLAGS) -o $@ $< $(LINK_LIBS) $(LDLIBS)
 
-$(BUILD) $(BUILD)/obj:
+$(BUILD):
 	mkdir -p $@
 
 install: all

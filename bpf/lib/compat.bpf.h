@@ -144,22 +144,67 @@ static __always_inline struct file *ud_file_ptr_file(unsigned long fp)
 /*
  * Upstream commit 9753c642a53b ("io_uring/rsrc: change ubuf->ubuf_end to
  * length tracking"), first in v6.12, replaced the buffer's end address by
- * its length (len).
+ * its length (len, an unsigned int).
  */
 struct io_mapped_ubuf___old {
 	__u64 ubuf;
 	__u64 ubuf_end;
 } __attribute__((preserve_access_index));
 
+/*
+ * Upstream commit ca76b56a2a2a ("io_uring/rsrc: bump struct io_mapped_ubuf
+ * length field to size_t"), first in v7.2, made len a size_t, and
+ * b4e41050b212 ("io_uring/rsrc: raise registered buffer 1GB limit"), also
+ * v7.2, lets it exceed 4 GiB.  CO-RE relocates a field's offset, not the
+ * size of the read, so the 8-byte len is read through this flavour.
+ */
+struct io_mapped_ubuf___len64 {
+	__u64 len;
+} __attribute__((preserve_access_index));
+
 /* Length of the buffer imu, which starts at user address addr (imu->ubuf). */
 static __always_inline __u64 ud_imu_len(struct io_mapped_ubuf *imu, __u64 addr)
 {
-	if (bpf_core_field_exists(imu->len))
-		return BPF_CORE_READ(imu, len);
+	if (!bpf_core_field_exists(imu->len)) {
+		struct io_mapped_ubuf___old *o = (void *)imu;
 
-	struct io_mapped_ubuf___old *o = (void *)imu;
+		return BPF_CORE_READ(o, ubuf_end) - addr;
+	}
+	if (bpf_core_field_size(imu->len) == sizeof(__u64)) {
+		struct io_mapped_ubuf___len64 *n = (void *)imu;
 
-	return BPF_CORE_READ(o, ubuf_end) - addr;
+		return BPF_CORE_READ(n, len);
+	}
+	return BPF_CORE_READ(imu, len);
 }
+
+/*
+ * Pages charged to RLIMIT_MEMLOCK for the buffer (0 for kernel buffers and
+ * root).  Upstream commit df0a52537c0f ("io_uring/rsrc: add huge page
+ * accounting for registered buffers"), first in v7.2, moved the accounting
+ * to a per-ring xarray of huge pages and removed acct_pages: 0 from then on.
+ */
+static __always_inline __u64 ud_imu_acct_pages(struct io_mapped_ubuf *imu)
+{
+	if (!bpf_core_field_exists(imu->acct_pages))
+		return 0;
+	return BPF_CORE_READ(imu, acct_pages);
+}
+
+/* ---- changes that need no accessor ----------------------------------------
+ *
+ * Checked against the BTF of Debian's 7.0.4, 7.1.3, 7.2.13 and 7.3.4 kernels
+ * (the 7.x fields of every structure read here), these changed but are read
+ * as they are:
+ *  - epitem.ffd: upstream commit 463aba809073 ("eventpoll: rename struct
+ *    epoll_filefd to epoll_key"), first in v7.2, renamed its type only; CO-RE
+ *    matches the members (file, fd) by name in either struct.
+ *  - inode.i_ino: unsigned long before v7.1, u64 from v7.1; the same 8 bytes
+ *    on x86-64, the only architecture uringdump builds for.
+ * These changed and are not read: io_ring_ctx's bit fields (restricted,
+ * has_evfd...) became int_flags (v7.1), io_mapped_ubuf.is_kbuf became
+ * flags (by v7.0; 6.19 not checked), epitem.dying (gone in v7.1) and
+ * io_sq_data.exited (gone in v7.3).
+ */
 
 #endif /* URINGDUMP_LIB_COMPAT_BPF_H */
