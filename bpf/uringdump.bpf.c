@@ -11,10 +11,75 @@
  * seq file; the rest go to the `spill` ring buffer, which the loader drains
  * between read()s.  END says how many records were dropped, so no
  * truncation is ever silent.
+ *
+ * The producers are in lib/; this program owns the maps and globals they
+ * need (listed at the top of each lib header).
  */
-#include "dump.bpf.h"
+#include "lib/state.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* ---- configuration, set by the loader before load --------------------- */
+const volatile __u64 id_key0 = 0;
+const volatile __u64 id_key1 = 1; /* odd */
+const volatile __u64 run_id = 0;
+const volatile __u32 seq_budget = 384; /* spillable records per step in seq */
+const volatile __s32 target_fd = -1;   /* dump only this fd (-1: all) */
+const volatile __u32 hz = 0;           /* CONFIG_HZ, when the loader knows it */
+
+/* ---- output state (one stream at a time) ------------------------------ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20); /* the loader resizes it */
+} spill SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, UD_SCR_NR);
+	__type(key, __u32);
+	__type(value, union ud_any);
+} scratch_recs SEC(".maps");
+
+/* struct file already described in this stream: addr -> when */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1 << 18);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, struct seen_val);
+} seen SEC(".maps");
+
+/* the stream's bookkeeping (lib/emit.bpf.h) */
+__u64 gen;
+__u64 tot_records, tot_spilled, tot_dropped;
+__u64 call;
+__u64 cur_seq;
+__u64 step_records, step_spilled, step_dropped;
+__u32 step_spillable;
+bool step_overflow;
+__u64 opaque_zero; /* always 0: see opaque() */
+
+/* the task of the last TASK record, and the step that wrote it */
+__u32 last_tgid;
+__u64 last_task_seq;
+
+#include "lib/epoll.bpf.h"
+#include "lib/ring.bpf.h"
+
+/* the epoll walk's state (lib/epoll.bpf.h) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ep_walk);
+} ep_walks SEC(".maps");
+
+static __always_inline struct ep_walk *ep_walk_state(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&ep_walks, &zero);
+}
 
 SEC("iter/task_file")
 int dump_task_file(struct bpf_iter__task_file *ctx)
@@ -23,21 +88,21 @@ int dump_task_file(struct bpf_iter__task_file *ctx)
 	struct task_struct *task = ctx->task;
 	struct file *file = ctx->file;
 	union ud_any *r = scratch(UD_SCR_HDR);
+	__u32 kind;
 
 	if (!r)
 		return 0; /* iterator programs must return 0 or 1 */
 
 	step_begin(ctx->meta->seq_num);
-	if (ctx->meta->seq_num == 0)
+	if (ctx->meta->seq_num == 0) {
+		last_tgid = 0;
+		last_task_seq = (__u64)-1;
 		emit_stream(seq);
+	}
 
 	if (!task || !file) {
 		/* the final call: close the stream */
-		rec_init(r, UD_REC_END, 0);
-		r->end.records = tot_records + step_records + 1;
-		r->end.spilled = tot_spilled + step_spilled;
-		r->end.dropped = tot_dropped + step_dropped;
-		emit(seq, r, false);
+		emit_end(seq, 0);
 		step_end();
 		return 0;
 	}
@@ -66,28 +131,21 @@ int dump_task_file(struct bpf_iter__task_file *ctx)
 	if (!file)
 		goto out;
 
-	struct anon_name name = {};
-	__u32 magic;
-	__u32 kind = file_kind(file, &name, &magic);
-
-	rec_init(r, UD_REC_FD, pid);
-	r->fd.fd = ctx->fd;
-	r->fd.kind = kind;
-	r->fd.file_id = mix((__u64)file);
-	if (kind == UD_FK_EVENTFD)
-		r->fd.aux_id = mix((__u64)BPF_CORE_READ(file, private_data));
-	if (emit(seq, r, false))
+	if (emit_fd(seq, r, pid, ctx->fd, file, &kind))
 		goto out;
 
 	/* every fd is reported (they resolve files to fds); tables only for the target */
 	if (target_fd >= 0 && ctx->fd != (__u32)target_fd)
 		goto out;
-	if (kind == UD_FK_IO_URING || kind == UD_FK_EPOLL || kind == UD_FK_EVENTFD)
-		describe_file(seq, pid, file);
-	if (kind == UD_FK_IO_URING)
+	describe_target_file(seq, pid, file, kind);
+	if (kind == UD_FK_IO_URING) {
 		walk_ring(seq, pid, file);
-	else if (kind == UD_FK_EPOLL)
-		walk_epoll(seq, pid, file);
+	} else if (kind == UD_FK_EPOLL) {
+		struct ep_walk *w = ep_walk_state();
+
+		if (w)
+			walk_epoll(seq, pid, file, w);
+	}
 out:
 	step_end();
 	return 0;

@@ -109,8 +109,6 @@ struct ud_rec_task {
 	__u8 pad[32];
 };
 
-#define UD_FD_CLOEXEC 0x1 /* h.flags of UD_REC_FD */
-
 struct ud_rec_fd {
 	struct ud_hdr h;
 	__u32 fd;
@@ -128,8 +126,7 @@ struct ud_rec_file {
 	__u64 ino;          /* inode number, as fstat() st_ino */
 	__u32 dev;          /* superblock s_dev (kernel dev_t encoding) */
 	__u32 f_flags;      /* open flags */
-	__u32 rdev;         /* i_rdev, for device files */
-	__u32 magic;        /* superblock s_magic */
+	__u8 reserved[8];   /* 0 (version 1 writers put i_rdev and s_magic here) */
 	char anon_name[16]; /* anon inode dentry name, e.g. "[eventfd]", else "" */
 };
 
@@ -183,7 +180,7 @@ struct ud_rec_rfile {
 	__u64 ring_id; /* file_id of the ring */
 	__u64 file_id; /* 0 for an empty slot */
 	__u32 index;
-	__u32 ptr_flags; /* low bits of file_ptr (FFS_NOWAIT, FFS_ISREG, ...) */
+	__u32 reserved; /* 0 (version 1 writers put file_ptr's flag bits here) */
 	__u8 pad[32];
 };
 
@@ -194,7 +191,7 @@ struct ud_rec_rbuf {
 	__u64 len;
 	__u32 index;
 	__u32 nr_bvecs;
-	__u64 acct_pages;
+	__u8 reserved[8]; /* 0 (version 1 writers put acct_pages here) */
 	__u8 pad[16];
 };
 
@@ -229,9 +226,9 @@ struct ud_rec_table_end {
 };
 
 /* h.flags of UD_REC_END (pinned streams) */
-#define UD_END_TARGET_GONE 0x1  /* the process the pin dumps no longer exists */
-#define UD_END_OUT_OF_STEPS 0x2 /* the iterator ran out of steps: incomplete */
-#define UD_END_CONCURRENT 0x4   /* another reader of the same pin interfered */
+#define UD_END_TARGET_GONE 0x1 /* the process the pin dumps no longer exists */
+/* 0x2 is not used */
+#define UD_END_CONCURRENT 0x4 /* another reader of the same pin interfered */
 
 struct ud_rec_end {
 	struct ud_hdr h;

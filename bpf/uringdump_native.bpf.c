@@ -15,6 +15,9 @@
  * `bpftool iter pin` pins an object's first program, so the build also makes
  * one object per target from this file: UD_NATIVE_ONLY=1 keeps only
  * io_uring_file, 2 only io_uring_buf, 3 only epoll (build/native/).
+ *
+ * The producers are in lib/; this program owns the maps and globals they
+ * need (listed at the top of each lib header).
  */
 #ifndef UD_NATIVE_ONLY
 #define UD_NATIVE_ONLY 0
@@ -22,13 +25,65 @@
 #define UD_NATIVE_WANT(n) (UD_NATIVE_ONLY == 0 || UD_NATIVE_ONLY == (n))
 #define UD_PIN_MODE 1 /* each step is one slot: no spill, no side channel */
 #define UD_STREAM_SOURCE UD_SOURCE_NATIVE
-#include "dump.bpf.h"
-#include "pin_readers.bpf.h"
+#include "lib/state.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+/* ---- configuration, set by the loader before load --------------------- */
+const volatile __u64 id_key0 = 0;
+const volatile __u64 id_key1 = 1; /* odd */
+const volatile __u64 run_id = 0;
+const volatile __u32 seq_budget = 384; /* unused: these streams never spill */
+const volatile __s32 target_fd = -1;   /* unused: the kernel picks the ring or epoll */
+const volatile __u32 hz = 0;           /* CONFIG_HZ, when the loader knows it */
 /* set by `uringdump pin`; 0 when pinned by bpftool (records then have pid 0) */
 const volatile __u32 target_pid = 0;
+
+/* ---- output state (one stream at a time) ------------------------------ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20); /* never written; the loader shrinks it */
+} spill SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, UD_SCR_NR);
+	__type(key, __u32);
+	__type(value, union ud_any);
+} scratch_recs SEC(".maps");
+
+/* struct file already described in this stream: addr -> when */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1 << 18);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, struct seen_val);
+} seen SEC(".maps");
+
+/* the stream's bookkeeping (lib/emit.bpf.h) */
+__u64 gen;
+__u64 tot_records, tot_spilled, tot_dropped;
+__u64 call;
+__u64 cur_seq;
+__u64 step_records, step_spilled, step_dropped;
+__u32 step_spillable;
+bool step_overflow;
+__u64 opaque_zero; /* always 0: see opaque() */
+
+/* readers of the pin (lib/pin_readers.bpf.h) */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, __u8);
+} overtaken SEC(".maps");
+
+static __u64 busy;
+
+#include "lib/epoll.bpf.h"
+#include "lib/pin_readers.bpf.h"
+#include "lib/ring.bpf.h"
 
 /*
  * The contexts, as the proposal's UAPI defines them.  Stock kernels'
@@ -105,18 +160,6 @@ static __always_inline void begin_ring_stream(struct seq_file *seq, struct io_ri
 }
 
 #endif
-
-static __always_inline void end_stream(struct seq_file *seq)
-{
-	union ud_any *r = scratch(UD_SCR_HDR);
-
-	if (!r)
-		return;
-
-	rec_init(r, UD_REC_END, 0);
-	r->end.records = tot_records + step_records + 1;
-	emit(seq, r, false);
-}
 
 /*
  * Stream state in globals, like every uringdump iterator, shared by every
@@ -215,7 +258,7 @@ static __always_inline void ring_table_step(struct bpf_iter_meta *meta, struct i
 	}
 	if (!slot && index >= nr_slots) {
 		table_end(seq, target_pid, ring_id_of(ctx), table, slots_seen, nr_slots);
-		end_stream(seq);
+		emit_end(seq, 0);
 	} else {
 		if (table == UD_TABLE_RFILE)
 			err = emit_rfile(seq, target_pid, ring_id_of(ctx), (__u32)index, slot);
@@ -261,27 +304,21 @@ int dump_epoll(struct ud_iter_epoll *it)
 	struct eventpoll *ep = it->ep;
 	struct file *epfile = BPF_CORE_READ(ep, file);
 	__u64 ep_id = mix((__u64)epfile);
-	union ud_any *r = scratch(UD_SCR_HDR);
 	struct epitem *epi = NULL;
 	bool first;
 
-	if (!r)
-		return 0; /* iterator programs must return 0 or 1 */
-
 	if (!call_begin(it->meta, &first))
-		return 0;
+		return 0; /* iterator programs must return 0 or 1 */
 	if (first) {
 		emit_stream(seq);
 		describe_file(seq, target_pid, epfile);
-		rec_init(r, UD_REC_EPOLL, target_pid);
-		r->epoll.file_id = ep_id;
-		emit(seq, r, false);
+		emit_epoll(seq, target_pid, ep_id);
 		slots_seen = 0;
 	}
 	bpf_probe_read_kernel(&epi, sizeof(epi), &it->epi);
 	if (!epi) {
 		table_end(seq, target_pid, ep_id, UD_TABLE_EPITEM, slots_seen, slots_seen);
-		end_stream(seq);
+		emit_end(seq, 0);
 	} else if (!emit_epitem(seq, target_pid, ep_id, slots_seen, epi,
 				BPF_CORE_READ(epi, ffd.file), BPF_CORE_READ(epi, ffd.fd))) {
 		slots_seen++;

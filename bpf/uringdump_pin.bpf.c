@@ -19,18 +19,88 @@
  * The task is found by walking the task list from the reader's own task, so
  * this works without bpf_task_from_pid (6.1 lacks it); the pin remembers the
  * process's start time, so a recycled pid is reported as gone.
+ *
+ * The producers are in lib/; this program owns the maps and globals they
+ * need (listed at the top of each lib header).
  */
 #define UD_PIN_MODE 1
-#include "dump.bpf.h"
-#include "pin_readers.bpf.h"
+#include "lib/state.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define MAX_TASKS (1U << 22)
 #define NSEC_PER_USER_TICK 10000000ULL /* /proc/PID/stat counts USER_HZ=100 */
 
+/* ---- configuration, set by the loader before load --------------------- */
+const volatile __u64 id_key0 = 0;
+const volatile __u64 id_key1 = 1; /* odd */
+const volatile __u64 run_id = 0;
+const volatile __u32 seq_budget = 384; /* unused: a pinned stream never spills */
+const volatile __s32 target_fd = -1;   /* tables of this fd only (-1: all) */
+const volatile __u32 hz = 0;           /* CONFIG_HZ, when the loader knows it */
 const volatile __u32 target_pid = 0;
 const volatile __u64 target_start = 0; /* starttime of /proc/PID/stat, 0: unchecked */
+
+/* ---- output state (one stream at a time) ------------------------------ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20); /* never written; the loader shrinks it */
+} spill SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, UD_SCR_NR);
+	__type(key, __u32);
+	__type(value, union ud_any);
+} scratch_recs SEC(".maps");
+
+/* struct file already described in this stream: addr -> when */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1 << 18);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, struct seen_val);
+} seen SEC(".maps");
+
+/* the stream's bookkeeping (lib/emit.bpf.h) */
+__u64 gen;
+__u64 tot_records, tot_spilled, tot_dropped;
+__u64 call;
+__u64 cur_seq;
+__u64 step_records, step_spilled, step_dropped;
+__u32 step_spillable;
+bool step_overflow;
+__u64 opaque_zero; /* always 0: see opaque() */
+
+/* readers of the pin (lib/pin_readers.bpf.h) */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, __u8);
+} overtaken SEC(".maps");
+
+static __u64 busy;
+
+#include "lib/epoll.bpf.h"
+#include "lib/pin_readers.bpf.h"
+#include "lib/ring.bpf.h"
+
+/* the epoll walk's state (lib/epoll.bpf.h) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ep_walk);
+} ep_walks SEC(".maps");
+
+static __always_inline struct ep_walk *ep_walk_state(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&ep_walks, &zero);
+}
 
 enum phase { PH_FIND, PH_FDS, PH_RFILES, PH_RBUFS, PH_EPITEMS, PH_DONE, PH_GONE, PH_CLOSED };
 
@@ -139,20 +209,12 @@ static __always_inline void begin_ring(struct seq_file *seq, __u32 pid, struct f
 static __always_inline void begin_epoll(struct seq_file *seq, __u32 pid, struct file *file)
 {
 	struct eventpoll *ep = BPF_CORE_READ(file, private_data);
-	union ud_any *r = scratch(UD_SCR_HDR);
-
-	if (!r)
-		return;
-
 	struct ep_walk *w = ep_walk_state();
+	__u64 ep_id = mix((__u64)file);
 
-	if (!w)
+	if (!w || emit_epoll(seq, pid, ep_id))
 		return;
-	rec_init(r, UD_REC_EPOLL, pid);
-	r->epoll.file_id = mix((__u64)file);
-	if (emit(seq, r, false))
-		return;
-	ep_walk_begin(w, pid, r->epoll.file_id, ep);
+	ep_walk_begin(w, pid, ep_id, ep);
 	phase = PH_EPITEMS;
 }
 
@@ -162,11 +224,10 @@ static long fd_step(__u32 i, void *data)
 	struct fdt_walk *w = data;
 	struct file *file = NULL;
 	union ud_any *r = scratch(UD_SCR_HDR);
+	__u32 kind, fd = w->next;
 
 	if (!r)
 		return 1;
-	struct anon_name name = {};
-	__u32 magic, kind, fd = w->next;
 
 	if (fd >= w->max_fds) {
 		phase = PH_DONE;
@@ -179,19 +240,11 @@ static long fd_step(__u32 i, void *data)
 	if (!file)
 		return 0;
 
-	kind = file_kind(file, &name, &magic);
-	rec_init(r, UD_REC_FD, w->pid);
-	r->fd.fd = fd;
-	r->fd.kind = kind;
-	r->fd.file_id = mix((__u64)file);
-	if (kind == UD_FK_EVENTFD)
-		r->fd.aux_id = mix((__u64)BPF_CORE_READ(file, private_data));
-	if (emit(w->seq, r, false))
+	if (emit_fd(w->seq, r, w->pid, fd, file, &kind))
 		return 1;
 	if (target_fd >= 0 && fd != (__u32)target_fd)
 		return 0;
-	if (kind == UD_FK_IO_URING || kind == UD_FK_EPOLL || kind == UD_FK_EVENTFD)
-		describe_file(w->seq, w->pid, file);
+	describe_target_file(w->seq, w->pid, file, kind);
 	if (kind == UD_FK_IO_URING) {
 		begin_ring(w->seq, w->pid, file);
 		return 1;
@@ -269,18 +322,9 @@ static __always_inline void tick(struct seq_file *seq)
  * tick that finishes the walk (or finds the process gone).  A reader that
  * gets no END knows the dump is incomplete.
  */
-static __always_inline void emit_end(struct seq_file *seq)
+static __always_inline void close_stream(struct seq_file *seq)
 {
-	union ud_any *r = scratch(UD_SCR_HDR);
-
-	if (!r)
-		return;
-
-	rec_init(r, UD_REC_END, 0);
-	r->end.records = tot_records + step_records + 1;
-	if (phase == PH_GONE)
-		r->h.flags |= UD_END_TARGET_GONE;
-	if (!emit(seq, r, false))
+	if (!emit_end(seq, phase == PH_GONE ? UD_END_TARGET_GONE : 0))
 		phase = PH_CLOSED;
 }
 
@@ -310,7 +354,7 @@ static __always_inline void pinned_step(struct bpf_iter__ksym *ctx)
 	if (phase < PH_DONE)
 		tick(seq);
 	if (phase == PH_DONE || phase == PH_GONE)
-		emit_end(seq);
+		close_stream(seq);
 	step_end();
 }
 

@@ -178,19 +178,6 @@ static __always_inline __u64 ud_imu_len(struct io_mapped_ubuf *imu, __u64 addr)
 	return BPF_CORE_READ(imu, len);
 }
 
-/*
- * Pages charged to RLIMIT_MEMLOCK for the buffer (0 for kernel buffers and
- * root).  Upstream commit df0a52537c0f ("io_uring/rsrc: add huge page
- * accounting for registered buffers"), first in v7.2, moved the accounting
- * to a per-ring xarray of huge pages and removed acct_pages: 0 from then on.
- */
-static __always_inline __u64 ud_imu_acct_pages(struct io_mapped_ubuf *imu)
-{
-	if (!bpf_core_field_exists(imu->acct_pages))
-		return 0;
-	return BPF_CORE_READ(imu, acct_pages);
-}
-
 /* ---- changes that need no accessor ----------------------------------------
  *
  * Checked against the BTF of Debian's 7.0.4, 7.1.3, 7.2.13 and 7.3.4 kernels
@@ -203,8 +190,10 @@ static __always_inline __u64 ud_imu_acct_pages(struct io_mapped_ubuf *imu)
  *    on x86-64, the only architecture uringdump builds for.
  * These changed and are not read: io_ring_ctx's bit fields (restricted,
  * has_evfd...) became int_flags (v7.1), io_mapped_ubuf.is_kbuf became
- * flags (by v7.0; 6.19 not checked), epitem.dying (gone in v7.1) and
- * io_sq_data.exited (gone in v7.3).
+ * flags (by v7.0; 6.19 not checked), io_mapped_ubuf.acct_pages (gone in
+ * v7.2: upstream commit df0a52537c0f, "io_uring/rsrc: add huge page
+ * accounting for registered buffers"; RBUF no longer carries it),
+ * epitem.dying (gone in v7.1) and io_sq_data.exited (gone in v7.3).
  */
 
 #endif /* URINGDUMP_LIB_COMPAT_BPF_H */

@@ -125,9 +125,6 @@ Status check_end(const std::vector<RawRecord>& recs, const std::string& path)
 		if (r.flags() & UD_END_TARGET_GONE)
 			return make_error(Exit::Target,
 					  "the process dumped by " + path + " no longer exists");
-		if (r.flags() & UD_END_OUT_OF_STEPS)
-			return make_error(Exit::Failure, "dump incomplete: the iterator behind " +
-								 path + " ran out of steps");
 	}
 	return {};
 }

@@ -7,16 +7,19 @@
  * UD_END_CONCURRENT (its stream is unusable: "read it again") and nothing
  * more, and the newer reader's state is left alone.  Steps run one at a
  * time (a cmpxchg'd owner: BPF atomics, -mcpu=v3).
+ *
+ * Needs from the including program, defined before the include:
+ *   __u64 busy;      (.bss) the session id of the reader whose step runs, 0: none
+ *   map overtaken    BPF_MAP_TYPE_LRU_HASH, __u64 (session id) -> __u8: the
+ *                    overtaken readers that got their END already
  */
-#ifndef URINGDUMP_PIN_READERS_BPF_H
-#define URINGDUMP_PIN_READERS_BPF_H
+#ifndef URINGDUMP_LIB_PIN_READERS_BPF_H
+#define URINGDUMP_LIB_PIN_READERS_BPF_H
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u64);
-	__type(value, __u8);
-} overtaken SEC(".maps");
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+
+#include "uringdump.h"
 
 /* The lone END of an overtaken reader (session sid), written once. */
 static __always_inline void end_overtaken(struct seq_file *seq, __u64 sid)
@@ -33,13 +36,11 @@ static __always_inline void end_overtaken(struct seq_file *seq, __u64 sid)
 }
 
 /*
- * One step at a time: the session id of the reader whose step is running,
- * 0 when none.  A reader that starts, or takes the state over, only does so
- * between two steps; a step that finds another one running waits briefly,
- * and gives up ("read it again") if it cannot get in.
+ * One step at a time (busy: the session id of the reader whose step is
+ * running, 0 when none).  A reader that starts, or takes the state over,
+ * only does so between two steps; a step that finds another one running
+ * waits briefly, and gives up ("read it again") if it cannot get in.
  */
-static __u64 busy;
-
 static long try_enter(__u32 i, void *data)
 {
 	__u64 *sid = data;
@@ -60,4 +61,4 @@ static __always_inline void leave(void)
 	__sync_lock_test_and_set(&busy, 0);
 }
 
-#endif /* URINGDUMP_PIN_READERS_BPF_H */
+#endif /* URINGDUMP_LIB_PIN_READERS_BPF_H */

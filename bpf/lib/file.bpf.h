@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Files: what kind a struct file is, the FD record of an fd, and the FILE
+ * (identity) and PATH records that describe a file once per stream.
+ *
+ * Needs from the including program, defined before the include: what
+ * lib/emit.bpf.h needs, and
+ *   map seen  BPF_MAP_TYPE_HASH, __u64 (struct file address) -> struct
+ *             seen_val: the files already described in this stream
+ */
+#ifndef URINGDUMP_LIB_FILE_BPF_H
+#define URINGDUMP_LIB_FILE_BPF_H
+
+#include "lib/emit.bpf.h"
+
+#define ANON_INODE_FS_MAGIC 0x09041934
+#define PIPEFS_MAGIC 0x50495045
+#define SOCKFS_MAGIC 0x534F434B
+#define NSFS_MAGIC 0x6e736673
+#define PIDFS_MAGIC 0x50494446
+
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define S_IFLNK 0120000
+#define S_IFREG 0100000
+#define S_IFBLK 0060000
+#define S_IFDIR 0040000
+#define S_IFCHR 0020000
+#define S_IFIFO 0010000
+
+struct anon_name {
+	char s[16];
+};
+
+static __always_inline bool name_is(const struct anon_name *n, const char *lit, int len)
+{
+	for (int i = 0; i < len; i++)
+		if (n->s[i] != lit[i])
+			return false;
+	return true;
+}
+
+/*
+ * The kind of f (enum ud_file_kind); the superblock's magic in *magic and,
+ * for an anon inode, the dentry's name in *name.
+ */
+static __always_inline __u32 file_kind(struct file *f, struct anon_name *name, __u32 *magic)
+{
+	struct inode *inode = BPF_CORE_READ(f, f_inode);
+	__u32 mode = BPF_CORE_READ(inode, i_mode);
+
+	*magic = (__u32)BPF_CORE_READ(inode, i_sb, s_magic);
+	if (*magic == ANON_INODE_FS_MAGIC) {
+		const unsigned char *dn = BPF_CORE_READ(f, f_path.dentry, d_name.name);
+
+		bpf_probe_read_kernel_str(name->s, sizeof(name->s), dn);
+		if (name_is(name, "[io_uring]", 11))
+			return UD_FK_IO_URING;
+		if (name_is(name, "[eventpoll]", 12))
+			return UD_FK_EPOLL;
+		if (name_is(name, "[eventfd]", 10))
+			return UD_FK_EVENTFD;
+		return UD_FK_ANON;
+	}
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+		return UD_FK_REG;
+	case S_IFDIR:
+		return UD_FK_DIR;
+	case S_IFCHR:
+		return UD_FK_CHR;
+	case S_IFBLK:
+		return UD_FK_BLK;
+	case S_IFIFO:
+		return UD_FK_FIFO;
+	case S_IFSOCK:
+		return UD_FK_SOCK;
+	case S_IFLNK:
+		return UD_FK_LNK;
+	}
+	return UD_FK_OTHER;
+}
+
+/* Has FILE of `f` been written already in this stream (by a kept step, or earlier in this call)? */
+static __always_inline bool file_described(__u64 f)
+{
+	struct seen_val *v = bpf_map_lookup_elem(&seen, &f);
+	struct seen_val nv = { gen, cur_seq, call };
+
+	if (v && v->gen == gen && (v->seq_num < cur_seq || v->call == call))
+		return true;
+	if (!v || v->gen != gen || v->seq_num != cur_seq || v->call != call)
+		bpf_map_update_elem(&seen, &f, &nv, BPF_ANY);
+	return false;
+}
+
+struct path_walk {
+	struct seq_file *seq;
+	__u32 pid;
+	__u64 file_id;
+	struct dentry *d;  /* current component */
+	struct mount *mnt; /* mount of d */
+	struct dentry *mnt_root;
+	const unsigned char *name; /* d's name, NULL until loaded */
+	__u32 len;
+	__u32 off; /* bytes of name already emitted */
+	__u16 comp;
+	bool deleted;
+};
+
+/*
+ * One step of the walk from a file's dentry up to the root of the mount
+ * tree: cross a mount, or emit one UD_NAME_CHUNK of the current component.
+ * One chunk per bpf_loop call keeps the callback small for the verifier.
+ */
+static long path_step(__u32 i, void *data)
+{
+	struct path_walk *w = data;
+	/* local copies: BPF_CORE_READ relocates every member access it sees */
+	struct dentry *d = w->d;
+	struct mount *mnt = w->mnt;
+	union ud_any *r = scratch(UD_SCR_PATH);
+
+	if (!r)
+		return 1;
+	__u32 n;
+
+	if (!d)
+		return 1;
+	if (!w->name) {
+		struct dentry *parent = BPF_CORE_READ(d, d_parent);
+
+		if (d == w->mnt_root || d == parent) {
+			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+			if (!up || up == mnt)
+				return 1; /* the root of the mount tree */
+			w->d = BPF_CORE_READ(mnt, mnt_mountpoint);
+			w->mnt = up;
+			w->mnt_root = BPF_CORE_READ(up, mnt.mnt_root);
+			return 0;
+		}
+		w->name = BPF_CORE_READ(d, d_name.name);
+		w->len = BPF_CORE_READ(d, d_name.len);
+		if (w->len > 255)
+			w->len = 255;
+		w->off = 0;
+	}
+
+	n = w->len - w->off;
+	if (n > UD_NAME_CHUNK)
+		n = UD_NAME_CHUNK;
+	rec_init(r, UD_REC_PATH, w->pid);
+	r->path.file_id = w->file_id;
+	r->path.comp = w->comp;
+	r->path.off = w->off / UD_NAME_CHUNK;
+	r->path.len = n;
+	if (n) {
+		/* names are NUL-terminated: never read past the end */
+		bpf_probe_read_kernel_str(r->path.name, UD_NAME_CHUNK, w->name + w->off);
+		if (n == UD_NAME_CHUNK) /* the _str helper kept the last byte for NUL */
+			bpf_probe_read_kernel(&r->path.name[UD_NAME_CHUNK - 1], 1,
+					      w->name + w->off + UD_NAME_CHUNK - 1);
+	}
+	w->off += n;
+	if (w->off >= w->len)
+		r->h.flags |= UD_PATH_LAST_CHUNK;
+	if (w->comp == 0 && w->deleted)
+		r->h.flags |= UD_PATH_DELETED;
+	if (i + 1 >= MAX_PATH_STEPS)
+		r->h.flags |= UD_PATH_TRUNCATED;
+	if (emit(w->seq, r, true))
+		return 1;
+	if (w->off >= w->len) {
+		w->comp++;
+		w->d = BPF_CORE_READ(d, d_parent);
+		w->name = NULL;
+	}
+	return 0;
+}
+
+/* Describe `f` (FILE, and PATH for files with a real path) once per stream. */
+static __always_inline void describe_file(struct seq_file *seq, __u32 pid, struct file *f)
+{
+	struct anon_name name = {};
+	union ud_any *r = scratch(UD_SCR_FILE);
+
+	if (!r)
+		return;
+	__u32 magic; /* classifies the file; not part of the record */
+	__u64 id = mix((__u64)f);
+
+	if (!f || file_described((__u64)f))
+		return;
+	rec_init(r, UD_REC_FILE, pid);
+	r->file.kind = file_kind(f, &name, &magic);
+	r->file.file_id = id;
+	r->file.mode = BPF_CORE_READ(f, f_inode, i_mode);
+	r->file.ino = BPF_CORE_READ(f, f_inode, i_ino);
+	r->file.dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+	r->file.f_flags = BPF_CORE_READ(f, f_flags);
+	__builtin_memcpy(r->file.anon_name, name.s, sizeof(name.s));
+	if (emit(seq, r, true))
+		return;
+
+	if (magic == ANON_INODE_FS_MAGIC || magic == PIPEFS_MAGIC || magic == SOCKFS_MAGIC ||
+	    magic == NSFS_MAGIC || magic == PIDFS_MAGIC)
+		return; /* pseudo files: the reader derives the name */
+
+	struct vfsmount *vm = BPF_CORE_READ(f, f_path.mnt);
+	struct path_walk w = {
+		.seq = seq,
+		.pid = pid,
+		.file_id = id,
+		.d = BPF_CORE_READ(f, f_path.dentry),
+		.mnt = container_of(vm, struct mount, mnt),
+		.mnt_root = BPF_CORE_READ(vm, mnt_root),
+		.name = (const unsigned char *)opaque(0),
+		.len = opaque(0),
+		.off = opaque(0),
+		.comp = opaque(0),
+	};
+	/* unlinked: d_hash.pprev is NULL and the dentry is not a root */
+	struct dentry *d = w.d;
+
+	w.deleted = !BPF_CORE_READ(d, d_hash.pprev) && BPF_CORE_READ(d, d_parent) != d;
+	bpf_loop(MAX_PATH_STEPS, path_step, &w, 0);
+}
+
+/*
+ * The FD record, written in r (the caller's UD_SCR_HDR record: a second
+ * lookup of it here costs the 6.1 verifier a quarter more work): fd of
+ * process pid refers to `file` (a value, not a trusted pointer), whose kind
+ * is returned in *kind.  Returns emit()'s status.
+ */
+static __always_inline int emit_fd(struct seq_file *seq, union ud_any *r, __u32 pid, __u32 fd,
+				   struct file *file, __u32 *kind)
+{
+	struct anon_name name = {};
+	__u32 magic;
+
+	*kind = file_kind(file, &name, &magic);
+	rec_init(r, UD_REC_FD, pid);
+	r->fd.fd = fd;
+	r->fd.kind = *kind;
+	r->fd.file_id = mix((__u64)file);
+	if (*kind == UD_FK_EVENTFD)
+		r->fd.aux_id = mix((__u64)BPF_CORE_READ(file, private_data));
+	return emit(seq, r, false);
+}
+
+/*
+ * The FILE of a target fd whose kind has state of its own (a ring, an epoll,
+ * an eventfd that a ring may register): described right after its FD.
+ */
+static __always_inline void describe_target_file(struct seq_file *seq, __u32 pid, struct file *file,
+						 __u32 kind)
+{
+	if (kind == UD_FK_IO_URING || kind == UD_FK_EPOLL || kind == UD_FK_EVENTFD)
+		describe_file(seq, pid, file);
+}
+
+#endif /* URINGDUMP_LIB_FILE_BPF_H */
