@@ -92,7 +92,7 @@ $(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(BUILD)/vmlinux.h | $(BUILD)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 # The pinned programs serialise their readers with cmpxchg (BPF atomics,
-# -mcpu=v3; bpf/pin_readers.bpf.h).  Only those objects: with v3 the live
+# -mcpu=v3; bpf/lib/pin_readers.bpf.h).  Only those objects: with v3 the live
 # iterator fails to load on Debian's 6.1 and 6.12 kernels (EINVAL), which
 # v2 code does not.
 $(BUILD)/uringdump_pin.bpf.o $(BUILD)/uringdump_native.bpf.o: BPF_CFLAGS += -mcpu=v3

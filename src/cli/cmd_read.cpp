@@ -70,7 +70,7 @@ Result<std::vector<std::uint8_t>> read_once(const std::string& path, int& errno_
 }
 
 // Did another reader of the same pin overtake this one?  Its stream then
-// ends in a lone END that says so (bpf/pin_readers.bpf.h).
+// ends in a lone END that says so (bpf/lib/pin_readers.bpf.h).
 bool overtaken(const std::vector<std::uint8_t>& bytes)
 {
 	auto end = peek_end(bytes);
