@@ -31,7 +31,7 @@ $(BENCH_BUILD)/floor.skel.h: $(BENCH_BUILD)/floor.bpf.o
 
 $(BENCH_BUILD)/udbench: bench/udbench.cpp $(BENCH_BUILD)/floor.skel.h $(BUILD)/uringdump.skel.h \
 		$(LINK_LIBS) $(wildcard src/*/*.hpp) bpf/uringdump.h
-	$(CXX) $(CXXFLAGS) -I$(BENCH_BUILD) -o $@ $< $(LINK_LIBS) $(LDLIBS)
+	$(CXX) $(CXXFLAGS) -I$(BENCH_BUILD) $(JSONCPP_CFLAGS) -o $@ $< $(LINK_LIBS) $(LDLIBS) -ljsoncpp
 
 $(BENCH_BUILD)/workload: bench/workload.c | $(BENCH_BUILD)
 	$(CC) -O2 -g -std=c11 -Wall -Wextra -Werror -Wshadow -D_GNU_SOURCE -o $@ $< -luring

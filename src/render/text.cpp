@@ -235,16 +235,10 @@ private:
 		     << (q->idle_ms ? std::to_string(*q->idle_ms) : "?") << "  thread_pid "
 		     << (q->thread_pid ? std::to_string(q->thread_pid) : "-") << "  group "
 		     << (q->group.empty() ? "-" : q->group) << "  shared_with ";
-		bool none = true;
-		if (q->group_index) {
-			for (FileRef f : s_.groups.at(*q->group_index).rings) {
-				if (f == r.file)
-					continue;
-				out_ << (none ? "" : ",") << file(f).id;
-				none = false;
-			}
-		}
-		if (none)
+		const std::vector<FileRef> others = s_.shared_with(r);
+		for (std::size_t i = 0; i < others.size(); i++)
+			out_ << (i ? "," : "") << file(others[i]).id;
+		if (others.empty())
 			out_ << '-';
 		out_.end_line();
 	}

@@ -7,18 +7,17 @@
 #   UD_UPDATE_GOLDEN=1 make unit   rewrite tests/unit/golden/*
 # Only the pure libraries (PURE_LIBS: no BPF, no ptrace) are compiled in.
 
+# jsoncpp is a test-only dependency (the tests parse what the renderers
+# write); the uringdump binary does not link it.
 JSONCPP_CFLAGS := $(shell pkg-config --cflags jsoncpp 2>/dev/null)
 ifeq ($(strip $(JSONCPP_CFLAGS)),)
 JSONCPP_CFLAGS := -I/usr/include/jsoncpp
-endif
-ifeq ($(findstring $(JSONCPP_CFLAGS),$(CXXFLAGS)),)
-CXXFLAGS += $(JSONCPP_CFLAGS)
 endif
 
 UNIT_LIB_SRCS  := $(foreach l,$(PURE_LIBS),$(call lib_srcs,$(l)))
 UNIT_TEST_SRCS := $(wildcard tests/unit/*.cpp tests/unit/*/*.cpp)
 UNIT_SRCS      := $(UNIT_LIB_SRCS) $(UNIT_TEST_SRCS)
-UNIT_DEFS      := -DUD_SOURCE_DIR='"$(CURDIR)"' -Itests/unit
+UNIT_DEFS      := -DUD_SOURCE_DIR='"$(CURDIR)"' -Itests/unit $(JSONCPP_CFLAGS)
 UNIT_LIBS      := -lgtest -lgtest_main -pthread -ljsoncpp
 SAN_FLAGS      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
