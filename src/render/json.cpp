@@ -40,6 +40,12 @@ void emit_file(JsonWriter& e, const Snapshot& s, FileRef ref)
 	f.has_record ? e.number(f.inode) : e.null();
 	e.key("dev");
 	f.has_record ? e.string(format_dev(f.dev)) : e.null();
+	e.key("mode");
+	f.has_record ? e.number(f.mode) : e.null();
+	e.key("open_flags");
+	f.has_record ? e.number(f.f_flags) : e.null();
+	e.key("open_flag_names");
+	f.has_record ? emit_names(e, open_flag_names(f.f_flags)) : e.null();
 	e.key("path");
 	f.path ? e.string(*f.path) : e.null();
 	e.end_object();

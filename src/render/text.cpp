@@ -138,8 +138,21 @@ std::string tfd_text(const EpollItem& i)
 	return s + " (now " + std::to_string(i.fds.front()) + ")";
 }
 
-// The cells shared by slot and item rows: id type inode dev fds path.
-constexpr std::size_t kFileCells = 6;
+// "0644": the permission bits; "-" without a FILE record.
+std::string mode_text(const File& f)
+{
+	return f.has_record ? format_permissions(f.mode) : "-";
+}
+
+// "O_RDWR|O_NONBLOCK"; "-" without a FILE record.
+std::string open_flags_text(const File& f)
+{
+	return f.has_record ? join_names(open_flag_names(f.f_flags)) : "-";
+}
+
+// The cells shared by slot and item rows: id type inode dev fds mode flags
+// path (last: it may contain spaces).
+constexpr std::size_t kFileCells = 8;
 
 void file_cells(TextTable& t, const File& f, const std::vector<std::uint32_t>& fds)
 {
@@ -148,6 +161,8 @@ void file_cells(TextTable& t, const File& f, const std::vector<std::uint32_t>& f
 	t.cell("inode", f.has_record ? std::to_string(f.inode) : "-");
 	t.cell("dev", f.has_record ? format_dev(f.dev) : "-");
 	t.cell("fds", fd_list(fds));
+	t.cell("mode", mode_text(f));
+	t.cell("flags", open_flags_text(f));
 	t.cell("path", f.path ? printable(*f.path) : "-");
 }
 
@@ -253,8 +268,14 @@ private:
 		}
 		out_ << (e->file ? file(*e->file).id : "-") << "  fds " << fd_list(e->fds)
 		     << "  async " << yes_no(e->async);
-		if (e->file && file(*e->file).path)
-			out_ << "  path " << printable(*file(*e->file).path);
+		if (!e->file) {
+			out_.end_line();
+			return;
+		}
+		const File& f = file(*e->file);
+		out_ << "  mode " << mode_text(f) << "  flags " << open_flags_text(f);
+		if (f.path)
+			out_ << "  path " << printable(*f.path);
 		out_.end_line();
 	}
 
