@@ -20,8 +20,8 @@ DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 CXXFLAGS  ?= -O2 -g
-CXXFLAGS  += -std=c++20 $(WARN) -I. -Isrc -I$(BUILD) -I/usr/include/jsoncpp -D_GNU_SOURCE
-LDLIBS    := -lbpf -lelf -lz -ljsoncpp
+CXXFLAGS  += -std=c++20 $(WARN) -I. -Isrc -I$(BUILD) -D_GNU_SOURCE
+LDLIBS    := -lbpf -lelf -lz
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
 	-I$(BUILD) -Ibpf
 

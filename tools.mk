@@ -25,7 +25,7 @@ format:
 # The loader includes the generated skeleton, so it must exist first.  The
 # flags are the build's, so tidy sees the code the compiler sees.
 tidy: $(SKELS)
-	$(CLANG_TIDY) --quiet $(TIDY_SRCS) -- $(CXXFLAGS)
+	$(CLANG_TIDY) --quiet $(TIDY_SRCS) -- $(CXXFLAGS) $(JSONCPP_CFLAGS)
 
 # The folders of src/ depend on each other one way only (docs/ARCHITECTURE.md).
 layering-check:

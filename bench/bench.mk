@@ -28,13 +28,14 @@ bench-bins: $(BUILD)/uringdump $(BENCH_BUILD)/udbench $(BENCH_BUILD)/workload
 $(BENCH_BUILD):
 	mkdir -p $@
 
+# The bench reads the workloads' truth and writes its report with jsoncpp.
 $(BENCH_BUILD)/obj/%.o: bench/%.cpp
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) -MMD -MP -c $< -o $@
+	$(CXX) $(CXXFLAGS) $(JSONCPP_CFLAGS) -MMD -MP -c $< -o $@
 -include $(wildcard $(BENCH_BUILD)/obj/*.d)
 
 $(BENCH_BUILD)/udbench: $(BENCH_OBJS) $(LINK_LIBS)
-	$(CXX) $(CXXFLAGS) -o $@ $(BENCH_OBJS) $(LINK_LIBS) $(LDLIBS)
+	$(CXX) $(CXXFLAGS) -o $@ $(BENCH_OBJS) $(LINK_LIBS) $(LDLIBS) -ljsoncpp
 
 $(BENCH_BUILD)/workload: bench/workload.c | $(BENCH_BUILD)
 	$(CC) -O2 -g -std=c11 -Wall -Wextra -Werror -Wshadow -D_GNU_SOURCE -o $@ $< -luring

@@ -1,4 +1,4 @@
-// Bit-name tables: IORING_SETUP_* and EPOLL* values from the kernel uapi.
+// Bit-name tables: IORING_SETUP_*, EPOLL* and O_* values from the kernel uapi.
 #include "model/flags.hpp"
 
 #include <array>
@@ -12,7 +12,7 @@ namespace uringdump {
 namespace {
 
 struct BitName {
-	std::uint32_t bit;
+	std::uint32_t bit; // one bit, or the bits named together
 	const char* name;
 };
 
@@ -53,19 +53,51 @@ constexpr std::array kEpollBits{
 	BitName{1u << 31, "EPOLLET"},
 };
 
+// Access mode aside.  A name of several bits (O_SYNC, O_TMPFILE) comes
+// before the name of its lower bit, which it takes when all are set.
+constexpr std::array kOpenBits{
+	BitName{open_flag::CREAT, "O_CREAT"},
+	BitName{open_flag::EXCL, "O_EXCL"},
+	BitName{open_flag::NOCTTY, "O_NOCTTY"},
+	BitName{open_flag::TRUNC, "O_TRUNC"},
+	BitName{open_flag::APPEND, "O_APPEND"},
+	BitName{open_flag::NONBLOCK, "O_NONBLOCK"},
+	BitName{open_flag::SYNC | open_flag::DSYNC, "O_SYNC"},
+	BitName{open_flag::DSYNC, "O_DSYNC"},
+	BitName{open_flag::ASYNC, "O_ASYNC"},
+	BitName{open_flag::DIRECT, "O_DIRECT"},
+	BitName{open_flag::LARGEFILE, "O_LARGEFILE"},
+	BitName{open_flag::TMPFILE | open_flag::DIRECTORY, "O_TMPFILE"},
+	BitName{open_flag::DIRECTORY, "O_DIRECTORY"},
+	BitName{open_flag::NOFOLLOW, "O_NOFOLLOW"},
+	BitName{open_flag::NOATIME, "O_NOATIME"},
+	BitName{open_flag::CLOEXEC, "O_CLOEXEC"},
+	BitName{open_flag::PATH, "O_PATH"},
+};
+
+// Appends the names of value's bits in table order to names: an entry
+// matches when all its bits are set and not taken by an earlier one; the
+// bits no entry takes as one "0x..." entry, last.
 template <std::size_t N>
-std::vector<std::string> bit_names(std::uint32_t value, const std::array<BitName, N>& table)
+void append_bit_names(std::vector<std::string>& names, std::uint32_t value,
+		      const std::array<BitName, N>& table)
 {
-	std::vector<std::string> names;
 	std::uint32_t rest = value;
 	for (const BitName& b : table) {
-		if (value & b.bit) {
+		if ((rest & b.bit) == b.bit) {
 			names.emplace_back(b.name);
 			rest &= ~b.bit;
 		}
 	}
 	if (rest != 0)
 		names.push_back(format_hex(rest));
+}
+
+template <std::size_t N>
+std::vector<std::string> bit_names(std::uint32_t value, const std::array<BitName, N>& table)
+{
+	std::vector<std::string> names;
+	append_bit_names(names, value, table);
 	return names;
 }
 
@@ -79,6 +111,28 @@ std::vector<std::string> setup_flag_names(std::uint32_t flags)
 std::vector<std::string> epoll_event_names(std::uint32_t events)
 {
 	return bit_names(events, kEpollBits);
+}
+
+std::vector<std::string> open_flag_names(std::uint32_t f_flags)
+{
+	std::vector<std::string> names;
+	switch (f_flags & open_flag::ACCMODE) {
+	case open_flag::RDONLY: names.emplace_back("O_RDONLY"); break;
+	case open_flag::WRONLY: names.emplace_back("O_WRONLY"); break;
+	case open_flag::RDWR: names.emplace_back("O_RDWR"); break;
+	default: break; // 3: among the unnamed bits
+	}
+	const std::uint32_t named_mode =
+		(f_flags & open_flag::ACCMODE) == open_flag::ACCMODE ? 0 : open_flag::ACCMODE;
+	append_bit_names(names, f_flags & ~named_mode, kOpenBits);
+	return names;
+}
+
+std::string format_permissions(std::uint32_t mode)
+{
+	char buf[8];
+	std::snprintf(buf, sizeof(buf), "%04o", mode & 07777u);
+	return buf;
 }
 
 std::string join_names(std::span<const std::string> names, std::string_view sep)

@@ -35,6 +35,34 @@ inline constexpr std::uint32_t SQE_MIXED = 1u << 19;
 inline constexpr std::uint32_t SQ_REWIND = 1u << 20; // upstream 5247c034a67f
 } // namespace setup
 
+// Open flags as struct file's f_flags holds them (include/uapi/asm-generic/
+// fcntl.h, the values of x86 and most architectures), defined here for the
+// same reason.  SYNC and TMPFILE are the kernel's __O_SYNC and __O_TMPFILE
+// bits: O_SYNC and O_TMPFILE are them together with DSYNC and DIRECTORY.
+namespace open_flag {
+inline constexpr std::uint32_t ACCMODE = 03;
+inline constexpr std::uint32_t RDONLY = 00;
+inline constexpr std::uint32_t WRONLY = 01;
+inline constexpr std::uint32_t RDWR = 02;
+inline constexpr std::uint32_t CREAT = 0100;
+inline constexpr std::uint32_t EXCL = 0200;
+inline constexpr std::uint32_t NOCTTY = 0400;
+inline constexpr std::uint32_t TRUNC = 01000;
+inline constexpr std::uint32_t APPEND = 02000;
+inline constexpr std::uint32_t NONBLOCK = 04000;
+inline constexpr std::uint32_t DSYNC = 010000;
+inline constexpr std::uint32_t ASYNC = 020000; // FASYNC
+inline constexpr std::uint32_t DIRECT = 040000;
+inline constexpr std::uint32_t LARGEFILE = 0100000;
+inline constexpr std::uint32_t DIRECTORY = 0200000;
+inline constexpr std::uint32_t NOFOLLOW = 0400000;
+inline constexpr std::uint32_t NOATIME = 01000000;
+inline constexpr std::uint32_t CLOEXEC = 02000000;
+inline constexpr std::uint32_t SYNC = 04000000;
+inline constexpr std::uint32_t PATH = 010000000;
+inline constexpr std::uint32_t TMPFILE = 020000000;
+} // namespace open_flag
+
 // One name per set bit, lowest bit first, without the IORING_SETUP_ prefix
 // ("SQPOLL"); the unnamed bits together as one "0x..." entry, last.
 std::vector<std::string> setup_flag_names(std::uint32_t flags);
@@ -42,6 +70,16 @@ std::vector<std::string> setup_flag_names(std::uint32_t flags);
 // One name per set epoll event bit ("EPOLLIN", "EPOLLET", ...), lowest bit
 // first; the unnamed bits together as one "0x..." entry, last.
 std::vector<std::string> epoll_event_names(std::uint32_t events);
+
+// The names of open flags (f_flags): the access mode first ("O_RDONLY",
+// "O_WRONLY" or "O_RDWR"), then one name per other set flag, lowest bit
+// first ("O_SYNC" for __O_SYNC|O_DSYNC, "O_TMPFILE" for
+// __O_TMPFILE|O_DIRECTORY); the unnamed bits together as one "0x..." entry,
+// last (an access mode of 3, which has no name, among them).
+std::vector<std::string> open_flag_names(std::uint32_t f_flags);
+
+// The permission bits of an i_mode (mode & 07777) as 4 octal digits: "0644".
+std::string format_permissions(std::uint32_t mode);
 
 // "a|b|c", or "-" when names is empty.
 std::string join_names(std::span<const std::string> names, std::string_view sep = "|");

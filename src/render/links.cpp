@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "render/json.hpp"
+#include "render/json_writer.hpp"
 
 namespace uringdump {
 namespace {
@@ -44,116 +44,7 @@ void plain_iter(const LinkDesc& l, std::ostream& out)
 
 // ------------------------------------------------------------------- JSON
 
-// A small JSON writer that keeps the keys in the order they are written.
-class Writer {
-public:
-	Writer(std::string& buf, bool pretty) : buf_(buf), pretty_(pretty) {}
-
-	void begin_object() { open('{'); }
-	void end_object() { close('}'); }
-	void begin_array() { open('['); }
-	void end_array() { close(']'); }
-	void key(std::string_view k)
-	{
-		separate();
-		quoted(k);
-		buf_ += pretty_ ? ": " : ":";
-		after_key_ = true;
-	}
-	void number(std::uint64_t v) { raw(std::to_string(v)); }
-	void snumber(std::int64_t v) { raw(std::to_string(v)); }
-	void null() { raw("null"); }
-	void string(std::string_view s)
-	{
-		separate();
-		quoted(s);
-	}
-
-private:
-	void separate()
-	{
-		if (after_key_) {
-			after_key_ = false;
-			return;
-		}
-		if (first_.empty())
-			return;
-		if (!first_.back())
-			buf_ += ',';
-		first_.back() = false;
-		indent();
-	}
-	void indent()
-	{
-		if (!pretty_)
-			return;
-		buf_ += '\n';
-		buf_.append(2 * first_.size(), ' ');
-	}
-	void open(char c)
-	{
-		separate();
-		buf_ += c;
-		first_.push_back(true);
-	}
-	void close(char c)
-	{
-		const bool empty = first_.back();
-		first_.pop_back();
-		if (!empty)
-			indent();
-		buf_ += c;
-	}
-	void raw(std::string_view text)
-	{
-		separate();
-		buf_ += text;
-	}
-	// JSON string; invalid UTF-8 bytes become U+FFFD.
-	void quoted(std::string_view s)
-	{
-		static constexpr char kHex[] = "0123456789abcdef";
-		buf_ += '"';
-		std::size_t i = 0;
-		while (i < s.size()) {
-			const auto c = static_cast<unsigned char>(s[i]);
-			if (c >= 0x80) {
-				const std::size_t n = utf8_sequence_length(s.substr(i));
-				if (n == 0) {
-					buf_ += "\xef\xbf\xbd";
-					i++;
-				} else {
-					buf_.append(s.substr(i, n));
-					i += n;
-				}
-				continue;
-			}
-			if (c == '"' || c == '\\') {
-				buf_ += '\\';
-				buf_ += static_cast<char>(c);
-			} else if (c == '\n') {
-				buf_ += "\\n";
-			} else if (c == '\t') {
-				buf_ += "\\t";
-			} else if (c < 0x20 || c == 0x7f) {
-				buf_ += "\\u00";
-				buf_ += kHex[c >> 4];
-				buf_ += kHex[c & 0xf];
-			} else {
-				buf_ += static_cast<char>(c);
-			}
-			i++;
-		}
-		buf_ += '"';
-	}
-
-	std::string& buf_;
-	const bool pretty_;
-	std::vector<bool> first_; // per open level: nothing written in it yet
-	bool after_key_ = false;
-};
-
-void json_link(Writer& w, const LinkDesc& l)
+void json_link(JsonWriter& w, const LinkDesc& l)
 {
 	w.begin_object();
 	w.key("id");
@@ -205,7 +96,7 @@ void json_link(Writer& w, const LinkDesc& l)
 				w.null();
 			w.key("fd");
 			if (l.uringdump->fd)
-				w.snumber(*l.uringdump->fd);
+				w.number(*l.uringdump->fd);
 			else
 				w.null();
 			w.end_object();
@@ -221,7 +112,7 @@ void json_link(Writer& w, const LinkDesc& l)
 	for (const LinkHolder& h : l.pids) {
 		w.begin_object();
 		w.key("pid");
-		w.snumber(h.pid);
+		w.number(h.pid);
 		w.key("comm");
 		w.string(h.comm);
 		w.end_object();
@@ -260,23 +151,19 @@ void render_links_plain(std::span<const LinkDesc> links, std::ostream& out)
 
 void render_link_json(const LinkDesc& link, std::ostream& out, bool pretty)
 {
-	std::string buf;
-	Writer w(buf, pretty);
+	JsonWriter w(out, pretty);
 	json_link(w, link);
-	buf += '\n';
-	out << buf;
+	w.finish();
 }
 
 void render_links_json(std::span<const LinkDesc> links, std::ostream& out, bool pretty)
 {
-	std::string buf;
-	Writer w(buf, pretty);
+	JsonWriter w(out, pretty);
 	w.begin_array();
 	for (const LinkDesc& l : links)
 		json_link(w, l);
 	w.end_array();
-	buf += '\n';
-	out << buf;
+	w.finish();
 }
 
 } // namespace uringdump

@@ -138,8 +138,21 @@ std::string tfd_text(const EpollItem& i)
 	return s + " (now " + std::to_string(i.fds.front()) + ")";
 }
 
-// The cells shared by slot and item rows: id type inode dev fds path.
-constexpr std::size_t kFileCells = 6;
+// "0644": the permission bits; "-" without a FILE record.
+std::string mode_text(const File& f)
+{
+	return f.has_record ? format_permissions(f.mode) : "-";
+}
+
+// "O_RDWR|O_NONBLOCK"; "-" without a FILE record.
+std::string open_flags_text(const File& f)
+{
+	return f.has_record ? join_names(open_flag_names(f.f_flags)) : "-";
+}
+
+// The cells shared by slot and item rows: id type inode dev fds mode flags
+// path (last: it may contain spaces).
+constexpr std::size_t kFileCells = 8;
 
 void file_cells(TextTable& t, const File& f, const std::vector<std::uint32_t>& fds)
 {
@@ -148,6 +161,8 @@ void file_cells(TextTable& t, const File& f, const std::vector<std::uint32_t>& f
 	t.cell("inode", f.has_record ? std::to_string(f.inode) : "-");
 	t.cell("dev", f.has_record ? format_dev(f.dev) : "-");
 	t.cell("fds", fd_list(fds));
+	t.cell("mode", mode_text(f));
+	t.cell("flags", open_flags_text(f));
 	t.cell("path", f.path ? printable(*f.path) : "-");
 }
 
@@ -235,16 +250,10 @@ private:
 		     << (q->idle_ms ? std::to_string(*q->idle_ms) : "?") << "  thread_pid "
 		     << (q->thread_pid ? std::to_string(q->thread_pid) : "-") << "  group "
 		     << (q->group.empty() ? "-" : q->group) << "  shared_with ";
-		bool none = true;
-		if (q->group_index) {
-			for (FileRef f : s_.groups.at(*q->group_index).rings) {
-				if (f == r.file)
-					continue;
-				out_ << (none ? "" : ",") << file(f).id;
-				none = false;
-			}
-		}
-		if (none)
+		const std::vector<FileRef> others = s_.shared_with(r);
+		for (std::size_t i = 0; i < others.size(); i++)
+			out_ << (i ? "," : "") << file(others[i]).id;
+		if (others.empty())
 			out_ << '-';
 		out_.end_line();
 	}
@@ -259,8 +268,14 @@ private:
 		}
 		out_ << (e->file ? file(*e->file).id : "-") << "  fds " << fd_list(e->fds)
 		     << "  async " << yes_no(e->async);
-		if (e->file && file(*e->file).path)
-			out_ << "  path " << printable(*file(*e->file).path);
+		if (!e->file) {
+			out_.end_line();
+			return;
+		}
+		const File& f = file(*e->file);
+		out_ << "  mode " << mode_text(f) << "  flags " << open_flags_text(f);
+		if (f.path)
+			out_ << "  path " << printable(*f.path);
 		out_.end_line();
 	}
 

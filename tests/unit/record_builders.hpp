@@ -85,6 +85,15 @@ inline RawRecord file(std::uint64_t id, std::uint32_t kind, std::uint64_t ino, s
 	return RawRecord::of(r);
 }
 
+// A FILE record with the inode's i_mode and the open flags set.
+inline RawRecord opened(RawRecord file_rec, std::uint32_t mode, std::uint32_t f_flags)
+{
+	auto r = file_rec.as<ud_rec_file>();
+	r.mode = mode;
+	r.f_flags = f_flags;
+	return RawRecord::of(r);
+}
+
 // PATH records of an absolute path, basename first, chunked by UD_NAME_CHUNK.
 inline std::vector<RawRecord> path(std::uint64_t file_id, std::string_view p, std::uint32_t pid = 0)
 {
@@ -257,19 +266,20 @@ inline std::vector<RawRecord> demo_records()
 	r.push_back(fd(P, 13, UD_FK_SOCK, SOCK));
 	r.push_back(fd(W, 3, UD_FK_IO_URING, RING_B));
 	r.push_back(fd(Q, 0, UD_FK_CHR, 0xd100));
-	r.push_back(file(RING_A, UD_FK_IO_URING, 12345, 15, "[io_uring]"));
-	r.push_back(file(RING_B, UD_FK_IO_URING, 12346, 15, "[io_uring]"));
-	r.push_back(file(RING_C, UD_FK_IO_URING, 12347, 15, "[io_uring]"));
-	r.push_back(file(EPOLL_E, UD_FK_EPOLL, 10, 15, "[eventpoll]"));
-	r.push_back(file(EPOLL_N, UD_FK_EPOLL, 10, 15, "[eventpoll]"));
-	r.push_back(file(EVFD, UD_FK_EVENTFD, 37, 15, "[eventfd]"));
-	r.push_back(file(DATA, UD_FK_REG, 4242, (8u << 20) | 1));
+	// i_mode and f_flags as a 64-bit kernel has them (O_LARGEFILE on open(2)).
+	r.push_back(opened(file(RING_A, UD_FK_IO_URING, 12345, 15, "[io_uring]"), 0600, 02));
+	r.push_back(opened(file(RING_B, UD_FK_IO_URING, 12346, 15, "[io_uring]"), 0600, 02));
+	r.push_back(opened(file(RING_C, UD_FK_IO_URING, 12347, 15, "[io_uring]"), 0600, 02));
+	r.push_back(opened(file(EPOLL_E, UD_FK_EPOLL, 10, 15, "[eventpoll]"), 0600, 02));
+	r.push_back(opened(file(EPOLL_N, UD_FK_EPOLL, 10, 15, "[eventpoll]"), 0600, 02));
+	r.push_back(opened(file(EVFD, UD_FK_EVENTFD, 37, 15, "[eventfd]"), 0600, 02 | 04000 | 02000000));
+	r.push_back(opened(file(DATA, UD_FK_REG, 4242, (8u << 20) | 1), 0100644, 02 | 0100000));
 	append(r, path(DATA, "/tmp/uringdump demo/data.bin"));
-	r.push_back(file(PIPE, UD_FK_FIFO, 555, 14));
-	r.push_back(file(MOVED, UD_FK_REG, 777, (8u << 20) | 1));
+	r.push_back(opened(file(PIPE, UD_FK_FIFO, 555, 14), 010600, 0));
+	r.push_back(opened(file(MOVED, UD_FK_REG, 777, (8u << 20) | 1), 0100640, 01 | 02000 | 0100000));
 	append(r, path(MOVED, "/var/log/a-rather-long-directory-name-that-needs-two-chunks/moved.log"));
-	r.push_back(file(SOCK, UD_FK_SOCK, 888, 8));
-	r.push_back(file(0xd100, UD_FK_CHR, 5, 6));
+	r.push_back(opened(file(SOCK, UD_FK_SOCK, 888, 8), 0140777, 02 | 04000));
+	r.push_back(opened(file(0xd100, UD_FK_CHR, 5, 6), 020666, 02 | 0100000));
 	append(r, path(0xd100, "/dev/null"));
 	r.push_back(ring({.pid = P, .id = RING_A, .setup_flags = st::SQPOLL | st::ATTACH_WQ, .nr_files = 4,
 			  .nr_bufs = 2, .sq_thread_idle = 250, .sq_thread_pid = 1240, .sq_group_id = GROUP,

@@ -11,12 +11,11 @@
 #   UD_UPDATE_GOLDEN=1 make unit   rewrite tests/unit/golden/*
 # Only the pure libraries (PURE_LIBS: no BPF, no ptrace) are compiled in.
 
+# jsoncpp is a test-only dependency (the tests parse what the renderers
+# write); the uringdump binary does not link it.
 JSONCPP_CFLAGS := $(shell pkg-config --cflags jsoncpp 2>/dev/null)
 ifeq ($(strip $(JSONCPP_CFLAGS)),)
 JSONCPP_CFLAGS := -I/usr/include/jsoncpp
-endif
-ifeq ($(findstring $(JSONCPP_CFLAGS),$(CXXFLAGS)),)
-CXXFLAGS += $(JSONCPP_CFLAGS)
 endif
 
 UNIT_LIB_SRCS  := $(foreach l,$(PURE_LIBS),$(call lib_srcs,$(l)))
@@ -24,7 +23,7 @@ UNIT_LIB_SRCS  := $(foreach l,$(PURE_LIBS),$(call lib_srcs,$(l)))
 UNIT_LIB_SRCS  += src/cli/options.cpp src/cli/usage.cpp
 UNIT_TEST_SRCS := $(wildcard tests/unit/*.cpp tests/unit/*/*.cpp) tests/fuzz/targets.cpp
 UNIT_SRCS      := $(UNIT_LIB_SRCS) $(UNIT_TEST_SRCS)
-UNIT_DEFS      := -DUD_SOURCE_DIR='"$(CURDIR)"' -Itests/unit -Itests
+UNIT_DEFS      := -DUD_SOURCE_DIR='"$(CURDIR)"' -Itests/unit -Itests $(JSONCPP_CFLAGS)
 UNIT_LIBS      := -lgtest -lgtest_main -pthread -ljsoncpp
 SAN_FLAGS      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
@@ -76,7 +75,7 @@ $(BUILD)/fuzz/obj/%.o: %.cpp
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/driver.cpp $(FUZZ_OBJS)
 	$(CLANGXX) $(CXXFLAGS) -Itests -fsanitize=fuzzer $(FUZZ_SAN) -DUD_FUZZ_TARGET=$* \
-	  -o $@ $< $(FUZZ_OBJS) -ljsoncpp
+	  -o $@ $< $(FUZZ_OBJS)
 
 # $(call run_fuzz,TARGET,SECONDS,CORPUS_DIRS): libFuzzer adds new inputs to
 # the first folder and only reads the others; crashes land in

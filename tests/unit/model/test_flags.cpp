@@ -1,6 +1,8 @@
 // Flag naming, file kinds, dev_t formatting.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+
 #include "bpf/uringdump.h"
 #include "model/flags.hpp"
 
@@ -44,6 +46,60 @@ TEST(Flags, EpollNames)
 		  (Names{"EPOLLEXCLUSIVE", "EPOLLWAKEUP", "EPOLLONESHOT"}));
 	EXPECT_EQ(epoll_event_names(0x1 | (1u << 22) | (1u << 12)), (Names{"EPOLLIN", "0x401000"}));
 	EXPECT_EQ(epoll_event_names(0x7ff).size(), 11u);
+}
+
+// The table is independent of the installed headers; here it is checked
+// against them (glibc's <fcntl.h>, _GNU_SOURCE).  O_LARGEFILE is left out:
+// glibc defines it as 0 on 64-bit, where the kernel sets it on every open.
+static_assert(open_flag::ACCMODE == O_ACCMODE);
+static_assert(open_flag::RDONLY == O_RDONLY);
+static_assert(open_flag::WRONLY == O_WRONLY);
+static_assert(open_flag::RDWR == O_RDWR);
+static_assert(open_flag::CREAT == O_CREAT);
+static_assert(open_flag::EXCL == O_EXCL);
+static_assert(open_flag::NOCTTY == O_NOCTTY);
+static_assert(open_flag::TRUNC == O_TRUNC);
+static_assert(open_flag::APPEND == O_APPEND);
+static_assert(open_flag::NONBLOCK == O_NONBLOCK);
+static_assert(open_flag::DSYNC == O_DSYNC);
+static_assert(open_flag::ASYNC == O_ASYNC);
+static_assert(open_flag::DIRECT == O_DIRECT);
+static_assert(open_flag::DIRECTORY == O_DIRECTORY);
+static_assert(open_flag::NOFOLLOW == O_NOFOLLOW);
+static_assert(open_flag::NOATIME == O_NOATIME);
+static_assert(open_flag::CLOEXEC == O_CLOEXEC);
+static_assert((open_flag::SYNC | open_flag::DSYNC) == O_SYNC);
+static_assert(open_flag::PATH == O_PATH);
+static_assert((open_flag::TMPFILE | open_flag::DIRECTORY) == O_TMPFILE);
+
+TEST(Flags, OpenFlagNames)
+{
+	EXPECT_EQ(open_flag_names(0), Names{"O_RDONLY"});
+	EXPECT_EQ(open_flag_names(O_WRONLY), Names{"O_WRONLY"});
+	EXPECT_EQ(open_flag_names(O_RDWR | O_NONBLOCK), (Names{"O_RDWR", "O_NONBLOCK"}));
+	EXPECT_EQ(open_flag_names(O_RDWR | O_CLOEXEC | O_NONBLOCK), (Names{"O_RDWR", "O_NONBLOCK", "O_CLOEXEC"}));
+	EXPECT_EQ(open_flag_names(O_WRONLY | O_APPEND | open_flag::LARGEFILE),
+		  (Names{"O_WRONLY", "O_APPEND", "O_LARGEFILE"}));
+	// Names of two bits take both, their lower bit alone has its own name.
+	EXPECT_EQ(open_flag_names(O_RDWR | O_SYNC), (Names{"O_RDWR", "O_SYNC"}));
+	EXPECT_EQ(open_flag_names(O_DSYNC), (Names{"O_RDONLY", "O_DSYNC"}));
+	EXPECT_EQ(open_flag_names(O_RDWR | O_TMPFILE), (Names{"O_RDWR", "O_TMPFILE"}));
+	EXPECT_EQ(open_flag_names(O_DIRECTORY | O_NOFOLLOW), (Names{"O_RDONLY", "O_DIRECTORY", "O_NOFOLLOW"}));
+	EXPECT_EQ(open_flag_names(O_PATH), (Names{"O_RDONLY", "O_PATH"}));
+	// Unnamed bits: one hex entry, last; __O_SYNC without O_DSYNC is one.
+	EXPECT_EQ(open_flag_names(O_RDWR | (1u << 26) | (1u << 30)), (Names{"O_RDWR", "0x44000000"}));
+	EXPECT_EQ(open_flag_names(open_flag::SYNC), (Names{"O_RDONLY", "0x100000"}));
+	// Access mode 3 has no name.
+	EXPECT_EQ(open_flag_names(3 | O_NONBLOCK), (Names{"O_NONBLOCK", "0x3"}));
+}
+
+TEST(Flags, Permissions)
+{
+	EXPECT_EQ(format_permissions(0100644), "0644");
+	EXPECT_EQ(format_permissions(0600), "0600");
+	EXPECT_EQ(format_permissions(041777), "1777");
+	EXPECT_EQ(format_permissions(0104755), "4755");
+	EXPECT_EQ(format_permissions(0), "0000");
 }
 
 TEST(Flags, Join)
