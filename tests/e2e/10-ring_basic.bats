@@ -122,7 +122,7 @@ PY
 }
 
 @test "ring_basic: --btf /sys/kernel/btf/vmlinux gives the same dump" {
-	[[ -r /sys/kernel/btf/vmlinux ]] || skip "no /sys/kernel/btf/vmlinux"
+	[[ -r /sys/kernel/btf/vmlinux ]] || skip_or_fail "no /sys/kernel/btf/vmlinux"
 	ud --json --btf /sys/kernel/btf/vmlinux "$WL_PID"
 	expect_status 0
 	compare_truth "$TRUTH" "$UD_OUT"

@@ -19,14 +19,14 @@ teardown() { common_teardown; }
 @test "errors: a pid that has exited -> 3" {
 	require_root
 	local p
-	"$UD_WORKLOADS/exiter" 0 3>&- &
-	p=$!
-	wait "$p"
-	[[ ! -e /proc/$p ]] || skip "pid $p was reused already"
+	exited_pid
+	p=$DEAD_PID
 	ud --json "$p"
 	expect_status 3
+	expect_stderr_matches "$p"
 	ud "$p"
 	expect_status 3
+	expect_stderr_matches "$p"
 }
 
 @test "errors: processes exiting during the dump -> 0 or 3, never a crash or hang" {
@@ -82,10 +82,11 @@ PY
 	fi
 }
 
-@test "errors: kernel thread (kthreadd, pid 2) -> 3" {
+@test "errors: kernel thread (kthreadd or another) -> 3" {
 	require_root
-	[[ $(cat /proc/2/comm) == kthreadd ]] || skip "pid 2 is not kthreadd here"
-	ud --json 2
+	local k
+	k=$(kthread_pid) || skip_or_fail "no kernel thread is visible in this pid namespace"
+	ud --json "$k"
 	expect_status 3
 	expect_stderr_matches "kernel thread|kthread"
 }
@@ -113,7 +114,7 @@ PY
 
 @test "errors: unprivileged run -> 4 naming the capabilities" {
 	require_root
-	command -v setpriv >/dev/null || skip "setpriv (util-linux) not installed"
+	command -v setpriv >/dev/null || skip_or_fail "setpriv (util-linux) not installed"
 	start_workload ring_basic
 	ud_as_nobody --json "$WL_PID"
 	expect_status 4

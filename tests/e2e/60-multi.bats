@@ -65,7 +65,7 @@ PY
 }
 
 @test "multi: dumps leave no BPF programs, links or pins behind" {
-	command -v bpftool >/dev/null || skip "bpftool not installed"
+	command -v bpftool >/dev/null || skip_or_fail "bpftool not installed"
 	start_workload demo
 	local before after pins_before pins_after
 	before=$(bpftool link list 2>/dev/null | grep -c '^[0-9]' || true)

@@ -29,7 +29,7 @@ teardown_file() {
 
 setup() {
 	common_setup
-	mountpoint -q /sys/fs/bpf || skip "bpffs is not mounted at /sys/fs/bpf and cannot be mounted"
+	mountpoint -q /sys/fs/bpf || skip_or_fail "bpffs is not mounted at /sys/fs/bpf and cannot be mounted"
 	mkdir -p "$PIN_DIR"
 	PINS=()
 }
@@ -160,7 +160,7 @@ for l in json.load(sys.stdin) or []:
 }
 
 need_bpftool() {
-	command -v bpftool >/dev/null || skip "bpftool not installed: cannot list BPF links"
+	command -v bpftool >/dev/null || skip_or_fail "bpftool not installed: cannot list BPF links"
 }
 
 # no_new_links BEFORE: no link exists now that did not exist in BEFORE (an
@@ -450,10 +450,8 @@ sys.exit(0 if pids == [int(sys.argv[2])] else f"old pin now dumps {pids}, expect
 @test "pin: a dead pid fails with 3 and leaves no pin and no link" {
 	need_bpftool
 	local p before="$BATS_TEST_TMPDIR/links.before"
-	"$UD_WORKLOADS/exiter" 0 3>&- &
-	p=$!
-	wait "$p"
-	[[ ! -e /proc/$p ]] || skip "pid $p was reused already"
+	exited_pid
+	p=$DEAD_PID
 	iter_links >"$before"
 	ud pin "$p" "$PIN_DIR/dead"
 	expect_status 3

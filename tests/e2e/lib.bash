@@ -18,9 +18,21 @@ COMPARE="$E2E_DIR/compare.py"
 WL_PIDS=()
 UD_N=0
 
+# skip_or_fail REASON: a skip outside make check; under make check
+# (UD_NO_SKIP=1, set by its targets; CI runs as root) a failure that names
+# what is missing, so that a run that lost root or a tool tests nothing
+# without saying so.
+skip_or_fail() {
+	if [[ ${UD_NO_SKIP:-0} == 1 ]]; then
+		echo "not skipped under make check (UD_NO_SKIP=1), failed instead: $*" >&2
+		return 1
+	fi
+	skip "$*"
+}
+
 require_root() {
 	if [[ $(id -u) != 0 ]]; then
-		skip "needs root: uringdump loads BPF iterators and reads other processes (run as root)"
+		skip_or_fail "needs root: uringdump loads BPF iterators and reads other processes (run as root)"
 	fi
 }
 
@@ -245,6 +257,43 @@ expect_heartbeat_advances() {
 	done
 	echo "heartbeat stuck at $a: the workload does not run any more" >&2
 	return 1
+}
+
+# exited_pid: runs a process that exits at once and reaps it; DEAD_PID is its
+# pid, checked not to be reused yet (tried again when it was).
+exited_pid() {
+	local i p
+	for ((i = 0; i < 20; i++)); do
+		"$UD_WORKLOADS/exiter" 0 3>&- &
+		p=$!
+		wait "$p" || true
+		if [[ ! -e /proc/$p ]]; then
+			DEAD_PID=$p
+			return 0
+		fi
+	done
+	echo "20 exited pids in a row were reused at once" >&2
+	return 1
+}
+
+# kthread_pid: prints the pid of a kernel thread (PF_KTHREAD in
+# /proc/PID/stat), preferring kthreadd (pid 2); fails when none is visible.
+kthread_pid() {
+	"$PY" - <<'PY'
+import os, sys
+PF_KTHREAD = 0x00200000
+pids = sorted((int(p) for p in os.listdir("/proc") if p.isdigit()), key=lambda p: (p != 2, p))
+for p in pids:
+    try:
+        with open(f"/proc/{p}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        continue
+    if int(fields[6]) & PF_KTHREAD:
+        print(p)
+        sys.exit(0)
+sys.exit(1)
+PY
 }
 
 # free_pid: a pid that names no process.
