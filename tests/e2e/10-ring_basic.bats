@@ -64,10 +64,17 @@ if a != b:
 PY
 }
 
-@test "ring_basic: text output names the process, rings and registered paths" {
+@test "ring_basic: the text report, parsed row by row, matches the truth" {
 	ud "$WL_PID"
 	expect_status 0
-	"$PY" "$COMPARE" --text "$TRUTH" "$UD_OUT" >&2
+	compare_truth --text "$TRUTH" "$UD_OUT"
+}
+
+@test "ring_basic: wrong outputs are caught: nr_bvecs forced to 1, tfd_stale flipped, a file row dropped" {
+	dump_json "$WL_PID"
+	ud "$WL_PID"
+	expect_status 0
+	"$PY" "$COMPARE" --mutants "$TRUTH" "$DUMP" "$UD_OUT" >&2
 }
 
 @test "ring_basic: a plain dump leaves the process running and untraced" {

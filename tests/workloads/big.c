@@ -307,6 +307,7 @@ int main(int argc, char **argv)
 			jw_int(&w, "index", b);
 			jw_u64(&w, "addr", (unsigned long long)(uintptr_t)iov[b].iov_base);
 			jw_u64(&w, "len", iov[b].iov_len);
+			jw_bvecs(&w, iov[b].iov_base, iov[b].iov_len);
 			jw_end_obj(&w);
 		}
 		jw_end_arr(&w);

@@ -175,6 +175,7 @@ void jw_ring(struct jw *w, const struct wl_ring *r)
 		jw_int(w, "index", i);
 		jw_u64(w, "addr", (unsigned long long)(uintptr_t)r->buf[i].iov_base);
 		jw_u64(w, "len", r->buf[i].iov_len);
+		jw_bvecs(w, r->buf[i].iov_base, r->buf[i].iov_len);
 		jw_end_obj(w);
 	}
 	jw_end_arr(w);
