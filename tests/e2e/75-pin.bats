@@ -442,7 +442,9 @@ sys.exit(0 if pids == [int(sys.argv[2])] else f"old pin now dumps {pids}, expect
 	# also over a directory: refused, the directory stays
 	mkdir "$PIN_DIR/adir"
 	ud pin "$WL_PID" "$PIN_DIR/adir"
-	[[ $UD_STATUS != 0 ]] || { echo "pin over a directory succeeded" >&2; ud_report; return 1; }
+	expect_status 1
+	one_line_error
+	expect_stderr_matches "$PIN_DIR/adir already exists: not overwriting it"
 	[[ -d $PIN_DIR/adir ]]
 	rmdir "$PIN_DIR/adir"
 }
