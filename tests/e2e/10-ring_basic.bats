@@ -110,20 +110,17 @@ PY
 }
 
 @test "ring_basic: --freeze keeps a stopped process stopped" {
-	kill -STOP "$WL_PID"
-	local i
-	for ((i = 0; i < 50; i++)); do
-		[[ $(awk '/^State:/ {print $2}' "/proc/$WL_PID/status") == T ]] && break
-		sleep 0.05
-	done
+	stop_process "$WL_PID"
+	local hb
+	hb=$(heartbeat)
 	ud --json --freeze "$WL_PID"
 	expect_status 0
 	compare_truth "$TRUTH" "$UD_OUT" --exact
-	sleep 0.2
-	local st
-	st=$(awk '/^State:/ {print $2}' "/proc/$WL_PID/status")
-	[[ $st == T ]] || { echo "the stopped workload is in state $st after --freeze (was T)" >&2; return 1; }
-	[[ $(awk '/^TracerPid:/ {print $2}' "/proc/$WL_PID/status") == 0 ]]
+	# uringdump has exited: it detached; every thread is still stopped
+	wait_for 10 "pid $WL_PID untraced after --freeze" untraced "$WL_PID"
+	user_threads_in T "$WL_PID" ||
+		{ echo "the stopped workload's threads are $(proc_states "$WL_PID")after --freeze (were all T)" >&2; return 1; }
+	[[ $(heartbeat) == "$hb" ]] || { echo "the stopped workload's heartbeat moved during --freeze" >&2; return 1; }
 	kill -CONT "$WL_PID"
 	expect_heartbeat_advances
 }

@@ -220,6 +220,43 @@ proc_states() {
 	done
 }
 
+# wait_for SECONDS WHAT CMD...: polls CMD every 20 ms until it succeeds;
+# fails naming WHAT after SECONDS.  For synchronising on a state (of
+# /proc/PID/stat, a file), never on a fixed sleep.
+wait_for() {
+	local secs=$1 what=$2 i
+	shift 2
+	for ((i = 0; i < secs * 50; i++)); do
+		"$@" && return 0
+		sleep 0.02
+	done
+	echo "not reached after ${secs}s: $what" >&2
+	return 1
+}
+
+# user_threads_in STATE PID: every thread of PID that is not an io_uring
+# kernel-side thread (iou-*) is in STATE (the letter of /proc/PID/task/T/stat).
+user_threads_in() {
+	local want=$1 pid=$2 t st comm
+	for t in /proc/"$pid"/task/*; do
+		comm=$(cat "$t/comm" 2>/dev/null) || continue
+		[[ $comm == iou-* ]] && continue
+		st=$(cut -d')' -f2- "$t/stat" 2>/dev/null | awk '{print $1}')
+		[[ $st == "$want" ]] || return 1
+	done
+}
+
+# stop_process PID: SIGSTOP, then waits until every thread is stopped (T).
+stop_process() {
+	kill -STOP "$1"
+	wait_for 10 "every thread of pid $1 stopped (T) after SIGSTOP" user_threads_in T "$1"
+}
+
+# untraced PID: no tracer attached any more.
+untraced() {
+	[[ $(awk '/^TracerPid:/ {print $2}' "/proc/$1/status" 2>/dev/null) == 0 ]]
+}
+
 # expect_running PID: alive, no thread stopped or traced, no tracer attached.
 expect_running() {
 	local pid=$1 states tracer
@@ -248,7 +285,7 @@ heartbeat() {
 expect_heartbeat_advances() {
 	local a b i
 	a=$(heartbeat)
-	for ((i = 0; i < 50; i++)); do
+	for ((i = 0; i < 200; i++)); do
 		sleep 0.05
 		b=$(heartbeat)
 		if ((b > a)); then

@@ -43,7 +43,7 @@ int main(int argc, char **argv)
 	static struct wl_epoll ep;
 	struct io_uring_params p;
 	int pfd[2], sv[2], known[8], nknown = 0;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int sq_cpu = wl_last_allowed_cpu();
 	const char *truth = wl_init(argc, argv, "ring_basic");
 
 	/* ---- files of several types ---- */
@@ -182,10 +182,10 @@ int main(int argc, char **argv)
 	const char *sqb_slots[2] = {"devnull", NULL};
 	wlr_register_files(&sq_b, 2, sqb_slots);
 
-	/* ---- SQPOLL bound to the last CPU ---- */
+	/* ---- SQPOLL bound to the last CPU this process may run on ---- */
 	memset(&p, 0, sizeof(p));
 	p.flags = IORING_SETUP_SQPOLL | IORING_SETUP_SQ_AFF;
-	p.sq_thread_cpu = (unsigned)(ncpu > 0 ? ncpu - 1 : 0);
+	p.sq_thread_cpu = (unsigned)sq_cpu;
 	p.sq_thread_idle = 1240;
 	wlr_init(&sq_aff, "sq_aff", 4, &p);
 	wlr_find_sq_thread(&sq_aff, known, nknown);

@@ -99,6 +99,10 @@ void wle_add(struct wl_epoll *e, int tfd, uint32_t events, uint64_t data);
 void wle_mod(struct wl_epoll *e, int tfd, uint32_t events, uint64_t data);
 void jw_epoll(struct jw *w, const struct wl_epoll *e);
 
+/* The highest CPU in this process's affinity mask (a cpuset may forbid
+ * others: an SQPOLL thread bound to one fails to start), 0 when unknown. */
+int wl_last_allowed_cpu(void);
+
 /* ---- what the kernel makes of a registered buffer ---- */
 struct wl_bvecs {
 	unsigned long pages; /* pages the buffer spans */

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
@@ -598,6 +599,19 @@ int wl_ready_and_loop(void (*step)(void *), void *arg)
 		step(arg);
 	}
 	return finish();
+}
+
+int wl_last_allowed_cpu(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	if (sched_getaffinity(0, sizeof(set), &set) < 0)
+		return 0;
+	for (int cpu = CPU_SETSIZE - 1; cpu >= 0; cpu--)
+		if (CPU_ISSET(cpu, &set))
+			return cpu;
+	return 0;
 }
 
 /* ---- registered buffers: pages, folios, bio_vecs ---- */
