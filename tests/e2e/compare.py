@@ -223,11 +223,50 @@ def ring_shape(r):
             (ev.get("file") or {}).get("id"), tuple(tabs))
 
 
+# x86_64: every kernel address (direct map, vmalloc, modules, text) is in the
+# upper half; user space ends below 0x0000800000000000.
+KERNEL_SPACE = 0xffff800000000000
+NUMBER_IN_TEXT = re.compile(r"0x[0-9a-fA-F]+|[0-9a-fA-F]{16}|[0-9]{19,}")
+
+
+def kernel_address(v):
+    """v (an int, or a number written in a string) as a kernel address, or None."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return v if KERNEL_SPACE <= v < 1 << 64 else None
+    for tok in NUMBER_IN_TEXT.findall(v):
+        try:
+            n = int(tok, 16) if tok.startswith("0x") or not tok.isdigit() or len(tok) == 16 else int(tok)
+        except ValueError:
+            continue
+        if KERNEL_SPACE <= n < 1 << 64:
+            return n
+    return None
+
+
+def no_kernel_addresses(d, v, where="top"):
+    """Every number and every number-like string of a dump (or a text report)
+    must not be a kernel address: output never carries kernel pointers."""
+    if isinstance(v, dict):
+        for k, x in v.items():
+            if k != "data":  # an epoll item's user data: any value, compared with the truth
+                no_kernel_addresses(d, x, f"{where}.{k}")
+    elif isinstance(v, list):
+        for i, x in enumerate(v):
+            no_kernel_addresses(d, x, f"{where}[{i}]")
+    elif isinstance(v, (int, str)):
+        a = kernel_address(v)
+        if a is not None:
+            d.add(where, f"{fmt(v)} holds {a:#x}, a kernel address")
+
+
 def lint(dump, exact=None):
     d = Diffs()
     if not isinstance(dump, dict):
         d.add("top", "not a JSON object")
         return d
+    no_kernel_addresses(d, dump)
     d.eq("top", "version", 1, dump.get("version"))
     if not isinstance(dump.get("exact"), bool):
         d.add("top", f"exact {fmt(dump.get('exact'))} is not a boolean")
@@ -1210,7 +1249,12 @@ def compare_text(truth, text):
         d = Diffs()
         d.add("text", str(e))
         return d
-    return compare_truth(truth, parsed, None)
+    d = compare_truth(truth, parsed, None)
+    for n, line in enumerate(text.split("\n"), 1):
+        a = kernel_address(re.sub(r"\bdata 0x[0-9a-f]+", "", line))  # user data: any value
+        if a is not None:
+            d.add(f"text line {n}", f"holds {a:#x}, a kernel address: {line!r}")
+    return d
 
 
 def fake_dump(truth):
@@ -1515,6 +1559,15 @@ def selftest(truth, pid):
             for s in r["registered_buffers"]["slots"]:
                 if not s.get("empty"):
                     s["nr_bvecs"] += 1
+                    return
+        return False
+
+    @lie("a kernel address in a buffer's addr")
+    def _(x):
+        for r in proc(x)["io_urings"]:
+            for s in r["registered_buffers"]["slots"]:
+                if not s.get("empty"):
+                    s["addr"] = 0xffff888012345000
                     return
         return False
 
