@@ -11,6 +11,7 @@
                                      list, io_uring and epoll fdinfo, and
                                      kcmp(KCMP_EPOLL_TFD) for epoll targets
   compare.py --text TRUTH TEXT       the text report parsed row by row against the truth
+  compare.py --text-lint TEXT        a text report parses row by row and is consistent
   compare.py --fake TRUTH            print the dump the truth implies (self-tests)
   compare.py --selftest TRUTH PID    lying variants of the fake dump must all be caught
   compare.py --mutants TRUTH DUMP TEXT
@@ -29,6 +30,7 @@ import json
 import os
 import re
 import sys
+import time
 
 MAX_SHOWN = 60
 
@@ -923,20 +925,31 @@ def compare_live(pid, dump, sample, do_lint=True):
         if not r.get("fds"):
             continue
         w = f"ring {r.get('id')} (fd {r['fds'][0]})"
-        try:
-            with open(f"/proc/{pid}/fdinfo/{r['fds'][0]}") as f:
-                info = parse_ring_fdinfo(f.read())
-        except OSError as e:
-            d.add(w, f"fdinfo: {e}")
+        # The kernel leaves out the tables (6.18: the whole body) while the
+        # ring's uring_lock is held: read again, for up to 2 s, until they
+        # are there; never skip the checks silently.
+        info = None
+        for attempt in range(100):
+            try:
+                with open(f"/proc/{pid}/fdinfo/{r['fds'][0]}") as f:
+                    info = parse_ring_fdinfo(f.read())
+            except OSError as e:
+                d.add(w, f"fdinfo: {e}")
+                break
+            if "nr_files" in info and "SqThread" in info:
+                break
+            time.sleep(0.02)
+        if info is None:
+            continue
+        if "nr_files" not in info or "SqThread" not in info:
+            d.add(w, f"/proc/{pid}/fdinfo/{r['fds'][0]} left out the tables or SqThread 100 times "
+                     "in 2 s (uring_lock held): nothing to compare the tables and SQPOLL with")
             continue
         sq = r.get("sqpoll")
-        if "SqThread" in info:
-            d.eq(w, "SQPOLL thread (fdinfo SqThread)", info["SqThread"] if info["SqThread"] > 0 else None,
-                 sq.get("thread_pid") if isinstance(sq, dict) else None)
-            if isinstance(sq, dict) and sq.get("cpu", -1) >= 0:
-                d.eq(w, "SQPOLL cpu (fdinfo SqThreadCpu)", info.get("SqThreadCpu"), sq.get("cpu"))
-        if "nr_files" not in info:
-            continue  # the kernel skips the block while uring_lock is contended
+        d.eq(w, "SQPOLL thread (fdinfo SqThread)", info["SqThread"] if info["SqThread"] > 0 else None,
+             sq.get("thread_pid") if isinstance(sq, dict) else None)
+        if isinstance(sq, dict) and sq.get("cpu", -1) >= 0:
+            d.eq(w, "SQPOLL cpu (fdinfo SqThreadCpu)", info.get("SqThreadCpu"), sq.get("cpu"))
         for tk, nk, sec in (("registered_files", "nr_files", "files"), ("registered_buffers", "nr_bufs", "bufs")):
             t = r.get(tk) or {}
             d.eq(w, f"{tk}.nr (fdinfo)", info[nk], t.get("nr"))
@@ -1783,6 +1796,14 @@ def main(argv):
         return 0
     if mode == "--selftest" and len(args) == 3:
         return selftest(load(args[1]), int(args[2]))
+    if mode == "--text-lint" and len(args) == 2:
+        with open(args[1], errors="replace") as f:
+            try:
+                parsed = parse_text(f.read())
+            except TextError as e:
+                print(f"text {args[1]}: {e}")
+                return 1
+        return lint(parsed).report(f"text {args[1]}")
     if mode == "--mutants" and len(args) == 4:
         with open(args[3], errors="replace") as f:
             return mutants(load(args[1]), load(args[2]), f.read())
