@@ -5,8 +5,10 @@
   counted.py RESULTS NAME -- CMD...   runs CMD (its output passes through
                                       unchanged), counts its tests, writes
                                       RESULTS/NAME; exits with CMD's status
-  counted.py RESULTS --total          prints `N passed, N failed` for every
-                                      RESULTS/* (alone on its line)
+  counted.py RESULTS --total [STATUS] prints `N passed, N failed` for every
+                                      RESULTS/* (alone on its line); a
+                                      non-zero STATUS (of the whole run) with
+                                      no failed test counts one failure
 
 A test is a TAP line (`ok N` / `not ok N`, bats), a GoogleTest result
 (`[       OK ] X (N ms)` / `[  FAILED  ] X (N ms)`), or a PASS/FAIL/SKIP line
@@ -85,7 +87,7 @@ def run(results, name, cmd):
     return status
 
 
-def total(results):
+def total(results, status=0):
     passed = failed = 0
     try:
         names = sorted(os.listdir(results))
@@ -101,6 +103,8 @@ def total(results):
             continue
         passed += p
         failed += fl  # under make check, skips are in fl already
+    if status != 0 and failed == 0:
+        failed = 1  # the run failed outside any counted step
     print(f"{passed} passed, {failed} failed")
     os.makedirs(results, exist_ok=True)
     with open(os.path.join(results, ".total"), "w") as f:
@@ -109,8 +113,8 @@ def total(results):
 
 
 def main(argv):
-    if len(argv) == 3 and argv[2] == "--total":
-        return total(argv[1])
+    if len(argv) in (3, 4) and argv[2] == "--total":
+        return total(argv[1], int(argv[3]) if len(argv) == 4 else 0)
     if len(argv) >= 5 and argv[3] == "--":
         return run(argv[1], argv[2], argv[4:])
     print(__doc__, file=sys.stderr)
