@@ -683,6 +683,9 @@ def find_by_fd(objs, fd):
 
 def compare_truth(truth, dump, exact):
     d = lint(dump, exact)
+    # the workload's process, dumped live or through a CO-RE pin: the
+    # task_file iterator, which knows every fd
+    d.eq("top", "source", "task_file", dump.get("source"))
     labels = Labels(d)
     procs = [p for p in dump.get("processes", []) if p.get("pid") == truth["pid"]]
     if len(procs) != 1:
