@@ -13,7 +13,7 @@ teardown() { common_teardown; }
 	p=$(free_pid)
 	ud --json "$p"
 	expect_status 3
-	expect_stderr_matches "$p"
+	expect_stderr_matches "^uringdump: no such process: $p$"
 }
 
 @test "errors: a pid that has exited -> 3" {
@@ -23,10 +23,10 @@ teardown() { common_teardown; }
 	p=$DEAD_PID
 	ud --json "$p"
 	expect_status 3
-	expect_stderr_matches "$p"
+	expect_stderr_matches "^uringdump: no such process: $p$"
 	ud "$p"
 	expect_status 3
-	expect_stderr_matches "$p"
+	expect_stderr_matches "^uringdump: no such process: $p$"
 }
 
 @test "errors: processes exiting during the dump -> 0 or 3, never a crash or hang" {
@@ -81,7 +81,7 @@ teardown() { common_teardown; }
 	k=$(kthread_pid) || skip_or_fail "no kernel thread is visible in this pid namespace"
 	ud --json "$k"
 	expect_status 3
-	expect_stderr_matches "kernel thread|kthread"
+	expect_stderr_matches "^uringdump: $k is a kernel thread: it has no io_uring or epoll of its own$"
 }
 
 @test "errors: process without rings or epolls -> 0 with a note" {
@@ -106,14 +106,18 @@ teardown() { common_teardown; }
 	require_root
 	command -v setpriv >/dev/null || skip_or_fail "setpriv (util-linux) not installed"
 	start_workload ring_basic
+	local msg='^uringdump: permission denied: uringdump needs root, or CAP_BPF and CAP_PERFMON to load BPF iterators$'
 	ud_as_nobody --json "$WL_PID"
 	expect_status 4
-	expect_stderr_matches "CAP_BPF|CAP_PERFMON|CAP_SYS_PTRACE|root"
+	expect_stderr_matches "$msg"
 	# also for the unprivileged user's own process
 	start_plain setpriv --reuid=65534 --regid=65534 --clear-groups sleep 1000
 	ud_as_nobody --json "$BG_PID"
 	expect_status 4
-	expect_stderr_matches "CAP_BPF|CAP_PERFMON|CAP_SYS_PTRACE|root"
+	expect_stderr_matches "$msg"
+	ud_as_nobody --json --freeze "$BG_PID"
+	expect_status 4
+	expect_stderr_matches '^uringdump: permission denied: uringdump needs root, or CAP_BPF and CAP_PERFMON and CAP_SYS_PTRACE \(for --freeze\) to load BPF iterators$'
 	expect_running "$WL_PID"
 }
 
@@ -122,7 +126,7 @@ teardown() { common_teardown; }
 	start_workload demo
 	ud --json --btf /nonexistent/vmlinux "$WL_PID"
 	expect_status 5
-	expect_stderr_matches "/nonexistent/vmlinux"
+	expect_stderr_matches "^uringdump: BTF file /nonexistent/vmlinux: No such file or directory$"
 }
 
 @test "errors: --btf on a corrupt file -> 5" {
@@ -131,15 +135,17 @@ teardown() { common_teardown; }
 	head -c 65536 /dev/urandom >"$BATS_TEST_TMPDIR/corrupt.btf"
 	ud --json --btf "$BATS_TEST_TMPDIR/corrupt.btf" "$WL_PID"
 	expect_status 5
-	expect_stderr_matches "btf"
+	expect_stderr_matches "^uringdump: BTF file $BATS_TEST_TMPDIR/corrupt.btf is not valid BTF \(raw BTF or an ELF file with .BTF\): "
 	# a BTF header with garbage after it
 	printf '\x9f\xeb\x01\x00\x18\x00\x00\x00' >"$BATS_TEST_TMPDIR/trunc.btf"
 	head -c 1000 /dev/urandom >>"$BATS_TEST_TMPDIR/trunc.btf"
 	ud --json --btf "$BATS_TEST_TMPDIR/trunc.btf" "$WL_PID"
 	expect_status 5
+	expect_stderr_matches "^uringdump: BTF file $BATS_TEST_TMPDIR/trunc.btf is not valid BTF "
 	: >"$BATS_TEST_TMPDIR/empty.btf"
 	ud --json --btf "$BATS_TEST_TMPDIR/empty.btf" "$WL_PID"
 	expect_status 5
+	expect_stderr_matches "^uringdump: BTF file $BATS_TEST_TMPDIR/empty.btf is not valid BTF "
 	expect_running "$WL_PID"
 }
 
@@ -148,6 +154,7 @@ teardown() { common_teardown; }
 	start_workload demo
 	ud --json --freeze --btf /nonexistent/vmlinux "$WL_PID"
 	expect_status 5
+	expect_stderr_matches "^uringdump: BTF file /nonexistent/vmlinux: No such file or directory$"
 	expect_running "$WL_PID"
 	expect_heartbeat_advances
 }
@@ -155,21 +162,26 @@ teardown() { common_teardown; }
 @test "errors: unknown option -> 2 with usage" {
 	ud --no-such-option 1
 	expect_status 2
-	expect_output_matches "usage"
+	expect_stderr_matches "^uringdump: unknown option '--no-such-option'$"
+	expect_stderr_matches "^Usage: uringdump \[dump\] \[OPTIONS\] PID\.\.\."
 	ud -Z 1
 	expect_status 2
+	expect_stderr_matches "^uringdump: unknown option '-Z'$"
 }
 
 @test "errors: missing or malformed PID -> 2" {
 	ud --json
 	expect_status 2
-	expect_stderr_matches "usage|pid"
+	expect_stderr_matches "^uringdump: no PID given \(or use --all\)$"
 	ud --json abc
 	expect_status 2
+	expect_stderr_matches "^uringdump: invalid pid 'abc'$"
 	ud --json 12x
 	expect_status 2
+	expect_stderr_matches "^uringdump: invalid pid '12x'$"
 	ud --json --btf
 	expect_status 2
+	expect_stderr_matches "^uringdump: option '--btf' needs an argument$"
 }
 
 @test "errors: --help -> 0 with usage, --version -> 0" {

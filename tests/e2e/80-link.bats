@@ -304,7 +304,7 @@ EOF
 	fi
 	ud link show id "$id"
 	expect_status 3
-	expect_stderr_matches "no such link.*$id"
+	expect_stderr_matches "^uringdump: no such link: $id$"
 	ud link show id "$id" -j
 	expect_status 3
 	[[ ! -s $UD_OUT ]]
@@ -314,10 +314,10 @@ EOF
 	require_root # to switch to nobody
 	ud_as_nobody link show
 	expect_status 4
-	expect_stderr_matches "CAP_SYS_ADMIN|root"
+	expect_stderr_matches "^uringdump: listing BPF links needs CAP_SYS_ADMIN \(run as root\): "
 	ud_as_nobody link show id 1 -j
 	expect_status 4
-	expect_stderr_matches "CAP_SYS_ADMIN|root"
+	expect_stderr_matches "^uringdump: listing BPF links needs CAP_SYS_ADMIN \(run as root\): "
 }
 
 @test "link: usage errors -> 2, help -> 0" {
