@@ -297,12 +297,8 @@ PY
 	local gen
 	for gen in 1 2 3; do
 		kill -USR1 "$WL_PID"
-		local i
-		for ((i = 0; i < 100; i++)); do
-			[[ $(cat "$TRUTH.gen" 2>/dev/null) == "$gen" ]] && break
-			sleep 0.05
-		done
-		[[ $(cat "$TRUTH.gen") == "$gen" ]] || { echo "grow did not handle SIGUSR1 #$gen" >&2; return 1; }
+		at_gen() { [[ $(cat "$TRUTH.gen" 2>/dev/null) == "$1" ]]; }
+		wait_for 30 "grow handled SIGUSR1 #$gen (its .gen file)" at_gen "$gen"
 		read_ok "$PIN" -j
 		compare_truth "$TRUTH" "$READ"
 	done
