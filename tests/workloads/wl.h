@@ -115,7 +115,8 @@ struct wl_bvecs {
  * per page on 6.1; since 6.4 one for pages that all lie in one folio, and
  * since 6.11 one per folio when the buffer covers equal large folios end to
  * end (io_check_coalesce_buffer).  Folios come from /proc/self/pagemap and
- * /proc/kpageflags (root). */
+ * /proc/kpageflags (root); a kernel without transparent huge pages has only
+ * order-0 folios of anonymous memory (the workloads use no hugetlbfs). */
 void wl_buffer_bvecs(const void *addr, size_t len, struct wl_bvecs *out);
 /* Writes "pages", "nr_bvecs" (null when unknown) and "bvecs_rule". */
 void jw_bvecs(struct jw *w, const void *addr, size_t len);

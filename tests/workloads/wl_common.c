@@ -686,6 +686,12 @@ void wl_buffer_bvecs(const void *addr, size_t len, struct wl_bvecs *out)
 		out->rule = "one per page (no coalescing before 6.4)";
 		return;
 	}
+	if (access("/sys/kernel/mm/transparent_hugepage", F_OK) != 0 && errno == ENOENT) {
+		/* no THP in this kernel: anonymous memory is in order-0 folios */
+		out->nr_bvecs = (long)n;
+		out->rule = "one per page (no transparent huge pages in this kernel)";
+		return;
+	}
 	uint64_t *pm = calloc(n, sizeof(*pm));
 	uint64_t *head = calloc(n, sizeof(*head));
 	uint64_t *nr = calloc(n, sizeof(*nr));
