@@ -26,12 +26,6 @@ teardown() {
 	fi
 }
 
-# in_mount_ns SCRIPT ARGS...: runs `sh -c SCRIPT sh ARGS...` in a new mount
-# namespace (private: nothing it mounts is seen outside).
-in_mount_ns() {
-	unshare -m --propagation private sh -c "$@"
-}
-
 @test "dump: the command word 'dump' is the default command" {
 	start_workload demo
 	ud dump --json "$WL_PID"
@@ -127,13 +121,9 @@ PY
 @test "missing kernel BTF: 5 naming CONFIG_DEBUG_INFO_BTF and --btf" {
 	command -v unshare >/dev/null || skip_or_fail "unshare (util-linux) not installed"
 	start_plain sleep 1000
-	UD_N=$((UD_N + 1))
-	UD_OUT="$BATS_TEST_TMPDIR/ud.$UD_N.out" UD_ERR="$BATS_TEST_TMPDIR/ud.$UD_N.err"
-	UD_CMD="(/sys/kernel/btf hidden) $UD --json $BG_PID"
-	UD_STATUS=0
 	# shellcheck disable=SC2016 # expanded by the inner sh
-	in_mount_ns 'mount -t tmpfs none /sys/kernel/btf && exec "$@"' sh "$UD" --json "$BG_PID" \
-		>"$UD_OUT" 2>"$UD_ERR" || UD_STATUS=$?
+	ud_via unshare -m --propagation private sh -c 'mount -t tmpfs none /sys/kernel/btf && exec "$@"' \
+		sh "$UD" --json "$BG_PID"
 	expect_status 5
 	expect_stderr_matches "^uringdump: kernel BTF is missing \(/sys/kernel/btf/vmlinux\): the kernel needs CONFIG_DEBUG_INFO_BTF, or pass --btf FILE$"
 	[[ ! -s $UD_OUT ]]
@@ -145,13 +135,9 @@ PY
 	local how
 	# shellcheck disable=SC2016 # expanded by the inner sh
 	for how in 'mount -t tmpfs none /sys/fs/bpf' 'umount /sys/fs/bpf 2>/dev/null; ! mountpoint -q /sys/fs/bpf'; do
-		UD_N=$((UD_N + 1))
-		UD_OUT="$BATS_TEST_TMPDIR/ud.$UD_N.out" UD_ERR="$BATS_TEST_TMPDIR/ud.$UD_N.err"
-		UD_CMD="($how) $UD pin $BG_PID /sys/fs/bpf/ud_nobpffs"
-		UD_STATUS=0
 		# shellcheck disable=SC2016
-		in_mount_ns "$how"' && exec "$@"' sh "$UD" pin "$BG_PID" /sys/fs/bpf/ud_nobpffs \
-			>"$UD_OUT" 2>"$UD_ERR" || UD_STATUS=$?
+		ud_via unshare -m --propagation private sh -c "$how"' && exec "$@"' \
+			sh "$UD" pin "$BG_PID" /sys/fs/bpf/ud_nobpffs
 		expect_status 5
 		expect_stderr_matches "^uringdump: /sys/fs/bpf is not in a bpffs mount \(mount -t bpf bpf /sys/fs/bpf\)$"
 		[[ ! -s $UD_OUT ]]
@@ -197,13 +183,8 @@ PY
 run_with_caps() {
 	local caps=$1
 	shift
-	UD_N=$((UD_N + 1))
-	UD_OUT="$BATS_TEST_TMPDIR/ud.$UD_N.out" UD_ERR="$BATS_TEST_TMPDIR/ud.$UD_N.err"
-	UD_CMD="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=$caps --ambient-caps=$caps $UD $*"
-	UD_STATUS=0
-	timeout -k 5 "$UD_TIMEOUT" setpriv --reuid=65534 --regid=65534 --clear-groups \
-		--inh-caps="$caps" --ambient-caps="$caps" "$UD" "$@" >"$UD_OUT" 2>"$UD_ERR" </dev/null ||
-		UD_STATUS=$?
+	ud_via setpriv --reuid=65534 --regid=65534 --clear-groups \
+		--inh-caps="$caps" --ambient-caps="$caps" "$UD" "$@"
 }
 
 # start_nobody_workload NAME: workload NAME running as nobody; WL_PID, TRUTH.

@@ -137,6 +137,20 @@ ud() {
 	fi
 }
 
+# ud_via CMD...: like ud, for a command line that runs uringdump some other
+# way (another user, capabilities, a mount namespace); CMD is complete.
+ud_via() {
+	UD_N=$((UD_N + 1))
+	UD_OUT="$BATS_TEST_TMPDIR/ud.$UD_N.out"
+	UD_ERR="$BATS_TEST_TMPDIR/ud.$UD_N.err"
+	UD_CMD="$*"
+	if timeout -k 5 "$UD_TIMEOUT" "$@" >"$UD_OUT" 2>"$UD_ERR" </dev/null; then
+		UD_STATUS=0
+	else
+		UD_STATUS=$?
+	fi
+}
+
 # ud_as ARGS...: like ud, but as an unprivileged user (nobody).
 ud_as_nobody() {
 	UD_N=$((UD_N + 1))
@@ -305,6 +319,7 @@ exited_pid() {
 		p=$!
 		wait "$p" || true
 		if [[ ! -e /proc/$p ]]; then
+			# shellcheck disable=SC2034 # used by the tests
 			DEAD_PID=$p
 			return 0
 		fi
