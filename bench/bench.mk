@@ -30,8 +30,8 @@ $(BENCH_BUILD)/floor.skel.h: $(BENCH_BUILD)/floor.bpf.o
 	$(BPFTOOL) gen skeleton $< name floor_bpf > $@.tmp && mv $@.tmp $@
 
 $(BENCH_BUILD)/udbench: bench/udbench.cpp $(BENCH_BUILD)/floor.skel.h $(BUILD)/uringdump.skel.h \
-		$(BUILD)/liburingdump.a $(wildcard src/*.hpp) bpf/uringdump.h
-	$(CXX) $(CXXFLAGS) -I$(BENCH_BUILD) -o $@ $< $(BUILD)/liburingdump.a $(LDLIBS)
+		$(LINK_LIBS) $(wildcard src/*/*.hpp) bpf/uringdump.h
+	$(CXX) $(CXXFLAGS) -I$(BENCH_BUILD) -o $@ $< $(LINK_LIBS) $(LDLIBS)
 
 $(BENCH_BUILD)/workload: bench/workload.c | $(BENCH_BUILD)
 	$(CC) -O2 -g -std=c11 -Wall -Wextra -Werror -Wshadow -D_GNU_SOURCE -o $@ $< -luring

@@ -59,12 +59,12 @@
 #include <unordered_map>
 #include <vector>
 
-#include "bpf_ptr.hpp"
+#include "kernel/bpf_ptr.hpp"
 #include "floor.skel.h"
-#include "loader.hpp"
-#include "model.hpp"
-#include "records.hpp"
-#include "render_json.hpp"
+#include "kernel/dumper.hpp"
+#include "model/model.hpp"
+#include "records/records.hpp"
+#include "render/json.hpp"
 #include "uringdump.skel.h"
 
 extern char** environ;

@@ -6,18 +6,13 @@
  * to a ring buffer) and uringdump_pin.bpf.c (pinned, resumable: defines
  * UD_PIN_MODE, never spills, stops a step before the seq buffer is full).
  *
- * Kernel layouts: io_uring tables changed in 6.13 (io_rsrc_node) and
- * io_mapped_ubuf in 6.12; the ___old flavours describe 6.1 - 6.12.
- * Everything is read with BPF_CORE_READ (bpf_probe_read_kernel), which works
- * on every supported kernel: 6.1 has no bpf_rdonly_cast.
+ * Kernel layouts (io_uring tables in 6.13, io_mapped_ubuf in 6.12): behind
+ * the accessors of lib/compat.bpf.h.
  */
 #ifndef URINGDUMP_DUMP_BPF_H
 #define URINGDUMP_DUMP_BPF_H
 
-#include "vmlinux.h"
-#include <bpf/bpf_core_read.h>
-#include <bpf/bpf_helpers.h>
-
+#include "lib/compat.bpf.h"
 #include "uringdump.h"
 
 #define ANON_INODE_FS_MAGIC 0x09041934
@@ -36,7 +31,6 @@
 #define S_IFIFO 0010000
 
 #define IORING_SETUP_SQ_AFF (1U << 2)
-#define FILE_PTR_FLAGS 7UL  /* low bits of file_ptr: FFS_NOWAIT|FFS_ISREG(|FFS_SCM) */
 #define MAX_LOOP (1U << 23) /* bpf_loop's own limit */
 #ifdef UD_PIN_MODE
 /* a path must fit one step with room to spare: about 6 KiB of PATH records */
@@ -56,28 +50,6 @@ const volatile __u32 hz = 0;           /* CONFIG_HZ, when the loader knows it */
 #ifndef container_of
 #define container_of(ptr, type, member) ((type *)((void *)(ptr) - __builtin_offsetof(type, member)))
 #endif
-
-/* ---- layouts of kernels before 6.13 (CO-RE flavours) ------------------- */
-struct io_file_table___old {
-	void *files; /* struct io_fixed_file { unsigned long file_ptr; } [] */
-} __attribute__((preserve_access_index));
-
-struct io_fixed_file___old {
-	unsigned long file_ptr;
-} __attribute__((preserve_access_index));
-
-struct io_ring_ctx___old {
-	struct io_file_table___old file_table;
-	unsigned int nr_user_files;
-	unsigned int nr_user_bufs;
-	struct io_mapped_ubuf **user_bufs;
-} __attribute__((preserve_access_index));
-
-/* before 6.12: the buffer's end instead of its length */
-struct io_mapped_ubuf___old {
-	__u64 ubuf;
-	__u64 ubuf_end;
-} __attribute__((preserve_access_index));
 
 /* ---- output state (one stream at a time per loaded program) ----------- */
 struct {
@@ -477,7 +449,7 @@ struct table_walk {
 static __always_inline int emit_rfile(struct seq_file *seq, __u32 pid, __u64 ring_id, __u32 i,
 				      unsigned long fp)
 {
-	struct file *f = (struct file *)(fp & ~FILE_PTR_FLAGS);
+	struct file *f = ud_file_ptr_file(fp);
 	union ud_any *r = scratch(UD_SCR_ITEM);
 
 	if (!r)
@@ -488,7 +460,7 @@ static __always_inline int emit_rfile(struct seq_file *seq, __u32 pid, __u64 rin
 	rec_init(r, UD_REC_RFILE, pid);
 	r->rfile.ring_id = ring_id;
 	r->rfile.index = i;
-	r->rfile.ptr_flags = fp & FILE_PTR_FLAGS;
+	r->rfile.ptr_flags = fp & UD_FILE_PTR_FLAGS;
 	if (f)
 		r->rfile.file_id = mix((__u64)f);
 	else
@@ -500,22 +472,10 @@ static long rfile_step(__u32 step, void *data)
 {
 	struct table_walk *t = data;
 	__u32 i = t->first + step;
-	unsigned long fp = 0;
 
 	if (!room_for_unit(t->seq))
 		return 1;
-	if (!bpf_core_field_exists(struct io_file_table, data)) {
-		__u32 sz = bpf_core_type_size(struct io_fixed_file___old);
-
-		bpf_probe_read_kernel(&fp, sizeof(fp), t->base + (__u64)i * sz);
-	} else {
-		struct io_rsrc_node *node = NULL;
-
-		bpf_probe_read_kernel(&node, sizeof(node), t->base + (__u64)i * sizeof(void *));
-		if (node)
-			fp = BPF_CORE_READ(node, file_ptr);
-	}
-	if (emit_rfile(t->seq, t->pid, t->ring_id, i, fp))
+	if (emit_rfile(t->seq, t->pid, t->ring_id, i, ud_file_slot(t->base, i)))
 		return 1;
 	t->count++;
 	return 0;
@@ -540,15 +500,9 @@ static __always_inline int emit_rbuf(struct seq_file *seq, __u32 pid, __u64 ring
 		r->h.flags |= UD_SLOT_EMPTY;
 		r->rbuf.addr = 0;
 	} else {
-		if (bpf_core_field_exists(imu->len)) {
-			r->rbuf.len = BPF_CORE_READ(imu, len);
-		} else {
-			struct io_mapped_ubuf___old *o = (void *)imu;
-
-			r->rbuf.len = BPF_CORE_READ(o, ubuf_end) - r->rbuf.addr;
-		}
+		r->rbuf.len = ud_imu_len(imu, r->rbuf.addr);
 		r->rbuf.nr_bvecs = BPF_CORE_READ(imu, nr_bvecs);
-		r->rbuf.acct_pages = BPF_CORE_READ(imu, acct_pages);
+		r->rbuf.acct_pages = ud_imu_acct_pages(imu);
 	}
 	return emit(seq, r, true);
 }
@@ -557,20 +511,10 @@ static long rbuf_step(__u32 step, void *data)
 {
 	struct table_walk *t = data;
 	__u32 i = t->first + step;
-	struct io_mapped_ubuf *imu = NULL;
 
 	if (!room_for_unit(t->seq))
 		return 1;
-	if (!bpf_core_field_exists(struct io_file_table, data)) {
-		bpf_probe_read_kernel(&imu, sizeof(imu), t->base + (__u64)i * sizeof(void *));
-	} else {
-		struct io_rsrc_node *node = NULL;
-
-		bpf_probe_read_kernel(&node, sizeof(node), t->base + (__u64)i * sizeof(void *));
-		if (node)
-			imu = BPF_CORE_READ(node, buf);
-	}
-	if (emit_rbuf(t->seq, t->pid, t->ring_id, i, imu))
+	if (emit_rbuf(t->seq, t->pid, t->ring_id, i, ud_buf_slot(t->base, i)))
 		return 1;
 	t->count++;
 	return 0;
@@ -606,19 +550,8 @@ static __always_inline int emit_ring(struct seq_file *seq, __u32 pid, struct fil
 	if (!r)
 		return -1;
 
-	if (bpf_core_field_exists(ctx->file_table.data)) {
-		*nr_files = BPF_CORE_READ(ctx, file_table.data.nr);
-		*files = BPF_CORE_READ(ctx, file_table.data.nodes);
-		*nr_bufs = BPF_CORE_READ(ctx, buf_table.nr);
-		*bufs = BPF_CORE_READ(ctx, buf_table.nodes);
-	} else {
-		struct io_ring_ctx___old *o = (void *)ctx;
-
-		*nr_files = BPF_CORE_READ(o, nr_user_files);
-		*files = BPF_CORE_READ(o, file_table.files);
-		*nr_bufs = BPF_CORE_READ(o, nr_user_bufs);
-		*bufs = BPF_CORE_READ(o, user_bufs);
-	}
+	*files = ud_ring_files(ctx, nr_files);
+	*bufs = ud_ring_bufs(ctx, nr_bufs);
 	if (!*files)
 		*nr_files = 0;
 	if (!*bufs)
@@ -941,8 +874,7 @@ static __always_inline void emit_stream(struct seq_file *seq)
 	r->stream.magic = UD_MAGIC;
 	r->stream.version = UD_VERSION;
 	r->stream.rec_size = UD_REC_SIZE;
-	r->stream.layout = bpf_core_field_exists(struct io_file_table, data) ? UD_LAYOUT_RSRC_NODE
-									     : UD_LAYOUT_FIXED_FILE;
+	r->stream.layout = ud_has_rsrc_nodes() ? UD_LAYOUT_RSRC_NODE : UD_LAYOUT_FIXED_FILE;
 	r->stream.source = UD_STREAM_SOURCE;
 	r->stream.run_id = run_id;
 	r->stream.hz = hz;

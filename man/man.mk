@@ -22,12 +22,14 @@ $(MAN_PAGE): $(MAN_RST) | $(BUILD)
 install: man
 
 # Options come from the built binary's --help (the source of truth), not from
-# src/main.cpp.  The man page is searched with rst escapes ("\-\-") removed;
-# the completion is run, without the bash-completion package, on "uringdump -".
+# src/cli/: its option lines ("  -j, --json", "      --btf FILE"), not the
+# synopsis, which also shows the other commands' options.  The man page is
+# searched with rst escapes ("\-\-") removed; the completion is run, without
+# the bash-completion package, on "uringdump -".
 man-check: $(MAN_PAGE) $(BUILD)/uringdump
 	@help=$$($(BUILD)/uringdump --help 2>&1) || { \
 	  echo "man-check: '$(BUILD)/uringdump --help' failed" >&2; exit 1; }; \
-	long=$$(printf '%s\n' "$$help" | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u); \
+	long=$$(printf '%s\n' "$$help" | grep -E -- '^ +-' | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u); \
 	short=$$(printf '%s\n' "$$help" | grep -oE -- '^ +-[a-zA-Z],' | tr -d ' ,' | sort -u); \
 	if [ -z "$$long" ]; then echo "man-check: no long option in --help" >&2; exit 1; fi; \
 	offered=$$(bash --norc --noprofile -c '. "$$1" && COMP_WORDS=(uringdump -) && COMP_CWORD=1 && \

@@ -22,6 +22,10 @@ selftest() {
 	selftest epoll_basic
 }
 
+@test "workload ring_flags: truth matches /proc and lies are caught" {
+	selftest ring_flags
+}
+
 @test "workload demo: truth matches /proc and lies are caught" {
 	selftest demo
 }

@@ -41,6 +41,7 @@ SETUP_FLAGS = [
     (1 << 11, "CQE32"), (1 << 12, "SINGLE_ISSUER"), (1 << 13, "DEFER_TASKRUN"),
     (1 << 14, "NO_MMAP"), (1 << 15, "REGISTERED_FD_ONLY"), (1 << 16, "NO_SQARRAY"),
     (1 << 17, "HYBRID_IOPOLL"), (1 << 18, "CQE_MIXED"), (1 << 19, "SQE_MIXED"),
+    (1 << 20, "SQ_REWIND"),
 ]
 EPOLL_EVENTS = [
     (0x1, "EPOLLIN"), (0x2, "EPOLLPRI"), (0x4, "EPOLLOUT"), (0x8, "EPOLLERR"),

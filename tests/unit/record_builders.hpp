@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "flags.hpp"
-#include "records.hpp"
+#include "model/flags.hpp"
+#include "records/records.hpp"
 
 namespace udtest {
 

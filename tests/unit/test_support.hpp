@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "model.hpp"
-#include "records.hpp"
-#include "render_json.hpp"
-#include "render_text.hpp"
+#include "model/model.hpp"
+#include "records/records.hpp"
+#include "render/json.hpp"
+#include "render/text.hpp"
 
 #ifndef UD_SOURCE_DIR
 #define UD_SOURCE_DIR "."

@@ -1,13 +1,17 @@
 # Unit tests (GoogleTest), their sanitizer build, and the record fuzzer.
 #   make unit                      build and run $(BUILD)/unit_tests
 #   make unit-asan                 the same with ASan+UBSan, in $(BUILD)/asan/
-#   make fuzz [FUZZ_SECONDS=60]    libFuzzer over decode_stream + build_snapshot
-#   make fuzz-smoke                the fuzzer for 10 s (part of make check)
-#   make fuzz-corpus               rewrite the seeds in tests/fuzz/corpus/
+#   make fuzz [FUZZ_SECONDS=60]    libFuzzer over every parser of untrusted input
+#                                  (tests/fuzz/targets.hpp), FUZZ_SECONDS each;
+#                                  new inputs go into tests/fuzz/corpus/TARGET/
+#                                  (commit the good ones)
+#   make fuzz-smoke                each target for 5 s, new inputs under build/
+#                                  (part of make check)
+#   make fuzz-corpus               rewrite the record seeds in tests/fuzz/corpus/records/
 #   make golden                    rewrite tests/unit/golden/* from the renderers,
 #                                  showing the diff (by hand, for review; no test
 #                                  and no other target runs it)
-# Only the pure-logic sources are compiled in: no loader, no BPF skeleton.
+# Only the pure libraries (PURE_LIBS: no BPF, no ptrace) are compiled in.
 
 JSONCPP_CFLAGS := $(shell pkg-config --cflags jsoncpp 2>/dev/null)
 ifeq ($(strip $(JSONCPP_CFLAGS)),)
@@ -17,12 +21,13 @@ ifeq ($(findstring $(JSONCPP_CFLAGS),$(CXXFLAGS)),)
 CXXFLAGS += $(JSONCPP_CFLAGS)
 endif
 
-UNIT_LIB_SRCS  := src/records.cpp src/flags.cpp src/model.cpp src/render_text.cpp src/render_json.cpp \
-		  src/links.cpp src/render_links.cpp src/iter_args.cpp
-UNIT_TEST_SRCS := $(wildcard tests/unit/*.cpp)
+UNIT_LIB_SRCS  := $(foreach l,$(PURE_LIBS),$(call lib_srcs,$(l)))
+# From cli/, only the pure parts: the option parser and the usage texts.
+UNIT_LIB_SRCS  += src/cli/options.cpp src/cli/usage.cpp
+UNIT_TEST_SRCS := $(wildcard tests/unit/*.cpp tests/unit/*/*.cpp) tests/fuzz/targets.cpp
 UNIT_SRCS      := $(UNIT_LIB_SRCS) $(UNIT_TEST_SRCS)
-UNIT_DEFS      := -DUD_SOURCE_DIR='"$(CURDIR)"'
-UNIT_LIBS      := -lgtest -lgtest_main -pthread -ljsoncpp -lbpf -lelf -lz
+UNIT_DEFS      := -DUD_SOURCE_DIR='"$(CURDIR)"' -Itests/unit -Itests
+UNIT_LIBS      := -lgtest -lgtest_main -pthread -ljsoncpp
 SAN_FLAGS      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 UNIT_OBJS := $(patsubst %.cpp,$(BUILD)/unit/obj/%.o,$(UNIT_SRCS))
@@ -63,30 +68,43 @@ $(BUILD)/asan/unit_tests: $(ASAN_OBJS)
 -include $(UNIT_OBJS:.o=.d) $(ASAN_OBJS:.o=.d)
 
 # ---- fuzzing (clang: libFuzzer comes with libclang-rt-14-dev)
-CLANGXX      ?= clang++
-FUZZ_SECONDS ?= 60
-FUZZ_FLAGS   := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_BIN     := $(BUILD)/fuzz/fuzz_records
-FUZZ_SRCS    := tests/fuzz/fuzz_records.cpp $(UNIT_LIB_SRCS)
+# One binary per target of tests/fuzz/targets.hpp, sharing one instrumented
+# build of the pure libraries.
+CLANGXX       ?= clang++
+FUZZ_SECONDS  ?= 60
+FUZZ_SMOKE    ?= 5
+FUZZ_TARGETS  := records link_info mountinfo fdinfo proc_stat iter_args
+FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_LIB_SRCS := $(UNIT_LIB_SRCS) tests/fuzz/targets.cpp
+FUZZ_OBJS     := $(patsubst %.cpp,$(BUILD)/fuzz/obj/%.o,$(FUZZ_LIB_SRCS))
+FUZZ_BINS     := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
+.SECONDARY: $(FUZZ_OBJS)
 
-$(FUZZ_BIN): $(FUZZ_SRCS) $(wildcard src/*.hpp) bpf/uringdump.h
+$(BUILD)/fuzz/obj/%.o: %.cpp
 	@mkdir -p $(@D)
-	$(CLANGXX) $(CXXFLAGS) $(FUZZ_FLAGS) -o $@ $(FUZZ_SRCS) -ljsoncpp -lbpf -lelf -lz
+	$(CLANGXX) $(CXXFLAGS) -Itests -fsanitize=fuzzer-no-link $(FUZZ_SAN) -MMD -MP -c $< -o $@
+-include $(FUZZ_OBJS:.o=.d)
 
-# $(call run_fuzz,SECONDS): new inputs go to $(BUILD)/fuzz/corpus, the
-# checked-in seeds are only read; crashes land in $(BUILD)/fuzz/artifacts/.
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/driver.cpp $(FUZZ_OBJS)
+	$(CLANGXX) $(CXXFLAGS) -Itests -fsanitize=fuzzer $(FUZZ_SAN) -DUD_FUZZ_TARGET=$* \
+	  -o $@ $< $(FUZZ_OBJS) -ljsoncpp
+
+# $(call run_fuzz,TARGET,SECONDS,CORPUS_DIRS): libFuzzer adds new inputs to
+# the first folder and only reads the others; crashes land in
+# $(BUILD)/fuzz/artifacts/.
 define run_fuzz
-	@mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/artifacts
-	$(FUZZ_BIN) -max_total_time=$(1) -max_len=16384 -timeout=20 -print_final_stats=1 \
-	  -artifact_prefix=$(BUILD)/fuzz/artifacts/ $(BUILD)/fuzz/corpus tests/fuzz/corpus
+	@mkdir -p $(3) $(BUILD)/fuzz/artifacts
+	$(BUILD)/fuzz/fuzz_$(1) -max_total_time=$(2) -max_len=16384 -timeout=20 -print_final_stats=1 \
+	  -artifact_prefix=$(BUILD)/fuzz/artifacts/$(1)- $(3)
+
 endef
 
-fuzz: $(FUZZ_BIN)
-	$(call run_fuzz,$(FUZZ_SECONDS))
+fuzz: $(FUZZ_BINS)
+	$(foreach t,$(FUZZ_TARGETS),$(call run_fuzz,$(t),$(FUZZ_SECONDS),tests/fuzz/corpus/$(t)))
 
-fuzz-smoke: $(FUZZ_BIN)
-	$(call run_fuzz,10)
+fuzz-smoke: $(FUZZ_BINS)
+	$(foreach t,$(FUZZ_TARGETS),$(call run_fuzz,$(t),$(FUZZ_SMOKE),$(BUILD)/fuzz/corpus/$(t) tests/fuzz/corpus/$(t)))
 
 fuzz-corpus: $(BUILD)/unit_tests
-	@mkdir -p tests/fuzz/corpus
-	UD_WRITE_CORPUS=$(CURDIR)/tests/fuzz/corpus $(BUILD)/unit_tests --gtest_filter='Corpus.*'
+	@mkdir -p tests/fuzz/corpus/records
+	UD_WRITE_CORPUS=$(CURDIR)/tests/fuzz/corpus/records $(BUILD)/unit_tests --gtest_filter='Corpus.*'

@@ -3,10 +3,13 @@
 # this tree (the vmtest kernels, the bpftool and kernel series' source), and
 # print "PACKAGE VERSION DEB".  Nothing is installed.
 #
-# usage: debfetch.sh SUITE PACKAGE
-#        debfetch.sh SUITE --newest REGEX   the newest package whose name
-#                                           matches REGEX (linux-image ABIs);
-#                                           for one name, -unsigned wins
+# usage: debfetch.sh SUITE PACKAGE [--prune REGEX]
+#        debfetch.sh SUITE --newest REGEX [--list]
+# --newest: the newest package whose name matches REGEX (linux-image ABIs);
+#           for one name, -unsigned wins.  With --list, only print
+#           "PACKAGE VERSION" (nothing is downloaded).
+# --prune:  also remove the cached packages whose names match REGEX (the
+#           other ABIs of a package picked by name, e.g. linux-binary-7.3.*).
 # SUITE: "system" (the machine's own apt sources and lists) or a Debian suite
 # such as "trixie", reached through a private apt state under
 # DEB_CACHE/apt-SUITE whose sources list mirror-sources.py makes from the
@@ -24,16 +27,19 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-suite=${1:?usage: debfetch.sh SUITE PACKAGE | SUITE --newest REGEX}
+suite=${1:?usage: debfetch.sh SUITE PACKAGE [--prune REGEX] | SUITE --newest REGEX [--list]}
 shift
+list='' prune=''
 if [[ ${1:-} == --newest ]]; then
-  regex=${2:?usage: debfetch.sh SUITE --newest REGEX}
+  regex=${2:?usage: debfetch.sh SUITE --newest REGEX [--list]}
   key=newest-$(printf '%s' "$regex" | md5sum | cut -c1-12)
   want=
+  [[ ${3:-} == --list ]] && list=1
 else
-  want=${1:?usage: debfetch.sh SUITE PACKAGE}
+  want=${1:?usage: debfetch.sh SUITE PACKAGE [--prune REGEX]}
   regex=
   key=$want
+  [[ ${2:-} == --prune ]] && prune=${3:?usage: debfetch.sh SUITE PACKAGE --prune REGEX}
 fi
 cache=${DEB_CACHE:-/var/cache/uringdump-debs}
 max_age=${DEB_APT_MAX_AGE:-1440}
@@ -90,7 +96,7 @@ picked=$cache/picked/$suite-$key
 if [[ -s $picked ]]; then
   read -r old_stamp old_pkg old_version old_deb < "$picked" || true
   if [[ $old_stamp == "$stamp" && -s ${old_deb:-/nonexistent} ]]; then
-    echo "$old_pkg $old_version $old_deb"
+    if [[ -n $list ]]; then echo "$old_pkg $old_version"; else echo "$old_pkg $old_version $old_deb"; fi
     exit 0
   fi
 fi
@@ -111,8 +117,15 @@ pick() {   # sets pkg, version, arch
 }
 
 if ! pick; then
+  # A private state's lists are refreshed by age above: a --list miss is an
+  # answer (the suite has no such package), not a reason to refresh again.
+  [[ -n $list && $suite != system ]] && die "not in the $suite lists"
   refresh_lists || die "apt-get update failed"
   pick || die "not in the $suite lists"
+fi
+if [[ -n $list ]]; then
+  echo "$pkg $version"
+  exit 0
 fi
 deb=$cache/debs/${pkg}_${version}_${arch}.deb
 
@@ -144,7 +157,7 @@ for f in "$cache"/debs/*.deb; do
   [[ -e $f && $f != "$deb" ]] || continue
   base=$(basename "$f")
   name=${base%%_*}
-  if [[ $name == "$pkg" ]] || { [[ -n $regex ]] && grep -qE "$regex" <<<"$name"; }; then
+  if [[ $name == "$pkg" ]] || { [[ -n ${regex}${prune} ]] && grep -qE "${regex:-$prune}" <<<"$name"; }; then
     log "removing the superseded $base"
     rm -f "$f"
   fi

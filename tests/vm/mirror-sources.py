@@ -10,10 +10,18 @@ machine's codename (from /etc/os-release) or codename-updates /
 codename-security, and prints them with the codename replaced by
 TARGET_CODENAME, component main only.  Nothing on the system is changed: the
 output is meant for apt's -o Dir::Etc::SourceList=FILE.
+
+Only a stable release has -updates and -security suites: for a derived suite
+(trixie-backports, bookworm-proposed-updates...) and for sid, unstable,
+experimental, only the machine's main suite entries are kept (the security
+archive carries none of these), as TARGET_CODENAME alone.
 """
 import glob
 import os
 import sys
+
+# Suites that never have -updates or -security companions.
+NO_UPDATES = {"sid", "unstable", "experimental", "rc-buggy"}
 
 
 def host_codename():
@@ -94,6 +102,8 @@ def main(argv):
         entries += deb822_entries(path)
     suffixes = {"": "", "-updates": "-updates", "-security": "-security",
                 "/updates": "-security"}
+    if "-" in target or target in NO_UPDATES:
+        suffixes = {"": ""}
     out = []
     for uri, suite, signed_by in entries:
         for old, new in suffixes.items():

@@ -3,9 +3,12 @@
 #
 # usage: vmtest.sh [--fetch-only]
 # Environment (vm.mk sets these):
-#   KERNELS       kernel lines to test (default "6.1 6.12")
+#   KERNELS       kernel lines to test (default "6.1 6.12 newest"): X.Y, or
+#                 "newest" (the newest line of trixie-backports, and of sid
+#                 when that is another line), or a major such as 7 (the same
+#                 among 7.x); fetch-kernel.sh --lines says which
 #   VM_CACHE      download cache, outside the clone (default /var/cache/uringdump-vm)
-#   VM_TIMEOUT    seconds one guest may run before it is killed (default 240)
+#   VM_TIMEOUT    seconds one guest may run before it is killed (default 600)
 #   VM_JOBS       guests run side by side (default 2)
 #   VM_OUT        results: VM_OUT/<kernel>/{console.log,files...} (default build/vm)
 #   VM_URINGDUMP  the uringdump binary to test (default build/uringdump)
@@ -16,9 +19,9 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-kernels=${KERNELS:-6.1 6.12}
+kernels=${KERNELS:-6.1 6.12 newest}
 cache=${VM_CACHE:-/var/cache/uringdump-vm}
-timeout=${VM_TIMEOUT:-240}
+timeout=${VM_TIMEOUT:-600}
 jobs=${VM_JOBS:-2}
 out=${VM_OUT:-build/vm}
 uringdump=${VM_URINGDUMP:-build/uringdump}
@@ -29,8 +32,15 @@ compare=${VM_COMPARE:-tests/e2e/compare.py}
 say() { echo "vmtest: $*"; }
 die() { echo "vmtest: error: $*" >&2; exit 1; }
 
-# shellcheck disable=SC2086  # split the list
-kernels=$(printf '%s\n' $kernels | awk '!seen[$0]++' | tr '\n' ' ')
+# Tokens such as "newest" name the lines Debian publishes now.
+lines=()
+for t in $kernels; do
+  l=$("$here/fetch-kernel.sh" --lines "$t") || die "cannot tell which kernels '$t' means"
+  [[ $t == "$l" ]] || say "$t: $l"
+  # shellcheck disable=SC2206  # split the list
+  lines+=($l)
+done
+kernels=$(printf '%s\n' "${lines[@]}" | awk 'NF && !seen[$0]++' | tr '\n' ' ')
 [[ $kernels =~ [^[:space:]] ]] || die "KERNELS is empty"
 mkdir -p "$cache" "$out" || die "cannot create $cache (VM_CACHE) or $out"
 
@@ -101,6 +111,7 @@ boot_one() {   # boot_one KERNEL
     "ud_budget=$budget" 2> "$d/qemu.err" || rc=$?
   echo "$rc" > "$d/boot.rc"
   python3 "$here/collect.py" "$d/console.log" "$d/files"
+  echo "$((SECONDS - t0))" > "$d/boot.secs"
   say "guest $k finished in $((SECONDS - t0)) s (qemu exit status $rc)"
 }
 budget=$((timeout > 60 ? timeout - 30 : timeout / 2))
@@ -128,14 +139,19 @@ done
 
 total_p=0 total_f=0
 echo
-printf '%-7s %-26s %-12s %7s %7s\n' kernel release debian passed failed
+printf '%-7s %-26s %-18s %-17s %7s %7s %7s\n' kernel release debian suite guest_s passed failed
 for k in $kernels; do
   label=$k release='?' p=0 f=1
   if [[ -s $out/$k/files/_summary.tsv ]]; then
     IFS=$'\t' read -r label release p f < "$out/$k/files/_summary.tsv"
   fi
-  pkg=$(basename "$(dirname "${vmlinux[$k]}")")
-  printf '%-7s %-26s %-12s %7s %7s\n' "$label" "$release" "${pkg##*_}" "$p" "$f"
+  kdir=$(dirname "${vmlinux[$k]}")
+  pkg=$(basename "$kdir")
+  suite=$(cat "$kdir/suite" 2>/dev/null || true)
+  case $k in 6.1) suite=system ;; 6.12) suite=trixie ;; esac
+  [[ $suite == system ]] && suite=$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release)
+  printf '%-7s %-26s %-18s %-17s %7s %7s %7s\n' "$label" "$release" "${pkg##*_}" "${suite:-?}" \
+    "$(cat "$out/$k/boot.secs" 2>/dev/null || echo '?')" "$p" "$f"
   total_p=$((total_p + p)) total_f=$((total_f + f))
 done
 say "consoles and result files are in $out/<kernel>/"

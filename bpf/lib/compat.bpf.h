@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Kernel layouts.  Every difference between the supported kernels in the
+ * structures uringdump reads sits here, behind one accessor per changed
+ * field; nothing outside this header names a ___flavour struct or tests for
+ * a field.  CO-RE picks the layout at load time: bpf_core_field_exists()
+ * and bpf_core_type_size() become constants, and the verifier drops the
+ * other layouts' branches, so an accessor costs nothing at run time.
+ *
+ * A new layout: describe only the fields read, in a ___suffix flavour
+ * struct (preserve_access_index), test for it in the accessor of that
+ * field, and cite the upstream commit that changed it and the first release
+ * that has it.
+ *
+ * Everything is read with BPF_CORE_READ / bpf_probe_read_kernel, which work
+ * on every supported kernel: 6.1 has no bpf_rdonly_cast.
+ *
+ * Needs from the including program: nothing (no maps, no globals).
+ */
+#ifndef URINGDUMP_LIB_COMPAT_BPF_H
+#define URINGDUMP_LIB_COMPAT_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+
+/* ---- registered file and buffer tables ---------------------------------- */
+
+/*
+ * Upstream commit 3597f2786b68 ("io_uring/rsrc: unify file and buffer
+ * resource tables"), first in v6.13, moved both tables to arrays of
+ * struct io_rsrc_node pointers (NULL: an empty slot):
+ * ctx->file_table.data.{nodes,nr} and ctx->buf_table.{nodes,nr}, the slot's
+ * file_ptr or io_mapped_ubuf in the node.  Before it (6.1 - 6.12), the
+ * layouts below: files[] is an array of struct io_fixed_file, nr_user_files
+ * long; user_bufs[] an array of io_mapped_ubuf pointers, nr_user_bufs long,
+ * whose empty slots point to the ring's dummy buffer (ubuf == -1).
+ */
+struct io_file_table___old {
+	void *files; /* struct io_fixed_file { unsigned long file_ptr; } [] */
+} __attribute__((preserve_access_index));
+
+struct io_fixed_file___old {
+	unsigned long file_ptr;
+} __attribute__((preserve_access_index));
+
+struct io_ring_ctx___old {
+	struct io_file_table___old file_table;
+	unsigned int nr_user_files;
+	unsigned int nr_user_bufs;
+	struct io_mapped_ubuf **user_bufs;
+} __attribute__((preserve_access_index));
+
+/* Are the tables io_rsrc_node arrays (6.13+)?  The one test of that layout. */
+static __always_inline bool ud_has_rsrc_nodes(void)
+{
+	return bpf_core_field_exists(struct io_file_table, data);
+}
+
+/* The ring's registered file table: its slots (NULL: none) and their number. */
+static __always_inline void *ud_ring_files(struct io_ring_ctx *ctx, __u32 *nr)
+{
+	if (ud_has_rsrc_nodes()) {
+		*nr = BPF_CORE_READ(ctx, file_table.data.nr);
+		return BPF_CORE_READ(ctx, file_table.data.nodes);
+	}
+	struct io_ring_ctx___old *o = (void *)ctx;
+
+	*nr = BPF_CORE_READ(o, nr_user_files);
+	return BPF_CORE_READ(o, file_table.files);
+}
+
+/* The ring's registered buffer table: its slots (NULL: none) and their number. */
+static __always_inline void *ud_ring_bufs(struct io_ring_ctx *ctx, __u32 *nr)
+{
+	if (ud_has_rsrc_nodes()) {
+		*nr = BPF_CORE_READ(ctx, buf_table.nr);
+		return BPF_CORE_READ(ctx, buf_table.nodes);
+	}
+	struct io_ring_ctx___old *o = (void *)ctx;
+
+	*nr = BPF_CORE_READ(o, nr_user_bufs);
+	return BPF_CORE_READ(o, user_bufs);
+}
+
+/*
+ * The file_ptr of slot i of a file table from ud_ring_files() (0: empty).
+ * The slots are read as numbers: the verifier does not follow a pointer
+ * loaded from an array of pointers.
+ */
+static __always_inline unsigned long ud_file_slot(void *files, __u32 i)
+{
+	unsigned long fp = 0;
+
+	if (!ud_has_rsrc_nodes()) {
+		__u32 sz = bpf_core_type_size(struct io_fixed_file___old);
+
+		bpf_probe_read_kernel(&fp, sizeof(fp), files + (__u64)i * sz);
+	} else {
+		struct io_rsrc_node *node = NULL;
+
+		bpf_probe_read_kernel(&node, sizeof(node), files + (__u64)i * sizeof(void *));
+		if (node)
+			fp = BPF_CORE_READ(node, file_ptr);
+	}
+	return fp;
+}
+
+/*
+ * The io_mapped_ubuf of slot i of a buffer table from ud_ring_bufs() (NULL:
+ * empty; before 6.13 an empty slot is the dummy buffer, whose ubuf is -1).
+ */
+static __always_inline struct io_mapped_ubuf *ud_buf_slot(void *bufs, __u32 i)
+{
+	struct io_mapped_ubuf *imu = NULL;
+
+	if (!ud_has_rsrc_nodes()) {
+		bpf_probe_read_kernel(&imu, sizeof(imu), bufs + (__u64)i * sizeof(void *));
+	} else {
+		struct io_rsrc_node *node = NULL;
+
+		bpf_probe_read_kernel(&node, sizeof(node), bufs + (__u64)i * sizeof(void *));
+		if (node)
+			imu = BPF_CORE_READ(node, buf);
+	}
+	return imu;
+}
+
+/*
+ * file_ptr keeps flags in its low bits: FFS_NOWAIT 1, FFS_ISREG 2, and,
+ * until upstream commit 38eddb2c75fb ("io_uring: remove FFS_SCM"), first in
+ * v6.2 and backported to later 6.1.y, FFS_SCM 4.  A struct file is at least
+ * 8-byte aligned, so clearing three bits is right on every version.
+ */
+#define UD_FILE_PTR_FLAGS 7UL
+
+static __always_inline struct file *ud_file_ptr_file(unsigned long fp)
+{
+	return (struct file *)(fp & ~UD_FILE_PTR_FLAGS);
+}
+
+/* ---- registered buffers -------------------------------------------------- */
+
+/*
+ * Upstream commit 9753c642a53b ("io_uring/rsrc: change ubuf->ubuf_end to
+ * length tracking"), first in v6.12, replaced the buffer's end address by
+ * its length (len, an unsigned int).
+ */
+struct io_mapped_ubuf___old {
+	__u64 ubuf;
+	__u64 ubuf_end;
+} __attribute__((preserve_access_index));
+
+/*
+ * Upstream commit ca76b56a2a2a ("io_uring/rsrc: bump struct io_mapped_ubuf
+ * length field to size_t"), first in v7.2, made len a size_t, and
+ * b4e41050b212 ("io_uring/rsrc: raise registered buffer 1GB limit"), also
+ * v7.2, lets it exceed 4 GiB.  CO-RE relocates a field's offset, not the
+ * size of the read, so the 8-byte len is read through this flavour.
+ */
+struct io_mapped_ubuf___len64 {
+	__u64 len;
+} __attribute__((preserve_access_index));
+
+/* Length of the buffer imu, which starts at user address addr (imu->ubuf). */
+static __always_inline __u64 ud_imu_len(struct io_mapped_ubuf *imu, __u64 addr)
+{
+	if (!bpf_core_field_exists(imu->len)) {
+		struct io_mapped_ubuf___old *o = (void *)imu;
+
+		return BPF_CORE_READ(o, ubuf_end) - addr;
+	}
+	if (bpf_core_field_size(imu->len) == sizeof(__u64)) {
+		struct io_mapped_ubuf___len64 *n = (void *)imu;
+
+		return BPF_CORE_READ(n, len);
+	}
+	return BPF_CORE_READ(imu, len);
+}
+
+/*
+ * Pages charged to RLIMIT_MEMLOCK for the buffer (0 for kernel buffers and
+ * root).  Upstream commit df0a52537c0f ("io_uring/rsrc: add huge page
+ * accounting for registered buffers"), first in v7.2, moved the accounting
+ * to a per-ring xarray of huge pages and removed acct_pages: 0 from then on.
+ */
+static __always_inline __u64 ud_imu_acct_pages(struct io_mapped_ubuf *imu)
+{
+	if (!bpf_core_field_exists(imu->acct_pages))
+		return 0;
+	return BPF_CORE_READ(imu, acct_pages);
+}
+
+/* ---- changes that need no accessor ----------------------------------------
+ *
+ * Checked against the BTF of Debian's 7.0.4, 7.1.3, 7.2.13 and 7.3.4 kernels
+ * (the 7.x fields of every structure read here), these changed but are read
+ * as they are:
+ *  - epitem.ffd: upstream commit 463aba809073 ("eventpoll: rename struct
+ *    epoll_filefd to epoll_key"), first in v7.2, renamed its type only; CO-RE
+ *    matches the members (file, fd) by name in either struct.
+ *  - inode.i_ino: unsigned long before v7.1, u64 from v7.1; the same 8 bytes
+ *    on x86-64, the only architecture uringdump builds for.
+ * These changed and are not read: io_ring_ctx's bit fields (restricted,
+ * has_evfd...) became int_flags (v7.1), io_mapped_ubuf.is_kbuf became
+ * flags (by v7.0; 6.19 not checked), epitem.dying (gone in v7.1) and
+ * io_sq_data.exited (gone in v7.3).
+ */
+
+#endif /* URINGDUMP_LIB_COMPAT_BPF_H */

@@ -1,0 +1,110 @@
+// Reading the few procfs facts uringdump checks before it dumps or pins.
+#include "base/procfs.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "base/errors.hpp"
+
+namespace uringdump {
+namespace {
+
+constexpr unsigned long kPfKthread = 0x00200000; // PF_KTHREAD
+
+} // namespace
+
+std::optional<ProcStat> parse_proc_stat(const std::string& line)
+{
+	auto close = line.rfind(')');
+	if (close == std::string::npos)
+		return std::nullopt;
+	// after "comm)": state(3) ppid(4) pgrp session tty_nr tpgid flags(9)
+	// minflt cminflt majflt cmajflt utime stime cutime cstime priority nice
+	// num_threads itrealvalue starttime(22)
+	ProcStat st;
+	unsigned ppid = 0;
+	unsigned long long start = 0;
+	int n = std::sscanf(line.c_str() + close + 1,
+			    " %c %u %*d %*d %*d %*d %lu %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+			    "%*d %*d %llu",
+			    &st.state, &ppid, &st.flags, &start);
+	if (n < 1)
+		return std::nullopt;
+	st.ppid = ppid;
+	st.start_time = n == 4 ? start : 0;
+	return st;
+}
+
+std::optional<ProcStat> read_proc_stat(pid_t pid)
+{
+	std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+	std::string line;
+	if (!in || !std::getline(in, line))
+		return std::nullopt;
+	return parse_proc_stat(line);
+}
+
+std::optional<std::string> read_text_file(const std::string& path)
+{
+	std::ifstream in(path, std::ios::binary);
+	if (!in)
+		return std::nullopt;
+	std::ostringstream s;
+	s << in.rdbuf();
+	if (in.bad())
+		return std::nullopt;
+	return s.str();
+}
+
+Status check_target(pid_t pid)
+{
+	auto st = read_proc_stat(pid);
+	if (!st)
+		return make_error(Exit::Target, "no such process: " + std::to_string(pid));
+	if (st->state == 'Z' || st->state == 'X')
+		return make_error(Exit::Target,
+				  "process " + std::to_string(pid) +
+					  " has exited (a zombie): nothing left to dump");
+	if (st->flags & kPfKthread)
+		return make_error(
+			Exit::Target,
+			std::to_string(pid) +
+				" is a kernel thread: it has no io_uring or epoll of its own");
+	return {};
+}
+
+std::uint64_t proc_start_time(pid_t pid)
+{
+	auto st = read_proc_stat(pid);
+	return st ? st->start_time : 0;
+}
+
+Result<FdKind> ring_or_epoll_fd(pid_t pid, int fd)
+{
+	std::string link = "/proc/" + std::to_string(pid) + "/fd/" + std::to_string(fd);
+	char buf[256];
+	ssize_t n = ::readlink(link.c_str(), buf, sizeof(buf) - 1);
+	if (n < 0) {
+		if (errno == ENOENT)
+			return make_error(Exit::Target, "process " + std::to_string(pid) +
+								" has no fd " + std::to_string(fd));
+		return make_error(errno == EACCES || errno == EPERM ? Exit::Permission
+								    : Exit::Target,
+				  link + ": " + errno_text(errno));
+	}
+	std::string target(buf, static_cast<std::size_t>(n));
+	if (target == "anon_inode:[io_uring]")
+		return FdKind::IoUring;
+	if (target == "anon_inode:[eventpoll]")
+		return FdKind::Epoll;
+	return make_error(Exit::Target, "fd " + std::to_string(fd) + " of " + std::to_string(pid) +
+						" is not an io_uring or epoll (it is " + target +
+						")");
+}
+
+} // namespace uringdump

@@ -1,0 +1,202 @@
+// The usage texts.  A synopsis line changes here, in README.md ("##
+// Commands"), in man/uringdump.8.rst (SYNOPSIS) and in
+// bash-completion/uringdump together; the unit tests compare the first two.
+#include "cli/usage.hpp"
+
+namespace uringdump {
+namespace {
+
+constexpr std::string_view kIterGrammar = "       MAP := { id MAP_ID | pinned FILE | name NAME }\n"
+					  "       FD  := { FD_NUM | PID:FD_NUM }\n";
+
+constexpr std::string_view kDumpHelp =
+	"Dump every io_uring and epoll instance of the given processes: ring setup,\n"
+	"registered files (with the fds that hold the same file), registered buffers,\n"
+	"registered eventfd, SQPOLL details, and each epoll's watched targets with the\n"
+	"fds that hold them now.  Reads kernel state through a BPF task_file iterator.\n"
+	"\n"
+	"Options:\n"
+	"  -j, --json        JSON output\n"
+	"  -p, --pretty      pretty-printed JSON (implies --json)\n"
+	"  -a, --all         dump every process (kernel threads and processes that\n"
+	"                    exit meanwhile are skipped)\n"
+	"  -f, --freeze      stop the target's threads (ptrace) during the dump for an\n"
+	"                    exact snapshot; they are always released\n"
+	"      --btf FILE    load against the BTF in FILE instead of\n"
+	"                    /sys/kernel/btf/vmlinux\n"
+	"  -v, --verbose     print libbpf diagnostics to stderr\n"
+	"  -h, --help        show this help\n"
+	"  -V, --version     show the version\n"
+	"\n"
+	"Without --freeze the dump is best effort: a live process may change while it\n"
+	"is read.  Needs root, or CAP_BPF and CAP_PERFMON (and CAP_SYS_PTRACE for\n"
+	"--freeze).\n"
+	"\n"
+	"Environment:\n"
+	"  URINGDUMP_SPILL_BYTES=N\n"
+	"                    initial size in bytes of the BPF ring buffer that carries\n"
+	"                    the records of large tables: a power of two from the page\n"
+	"                    size to 1 GiB (0 or unset: 16 MiB); a dump that overflows\n"
+	"                    it is retried with a larger one\n"
+	"\n"
+	"Commands: `pin` pins an iterator for PID (or one ring/epoll fd) in bpffs;\n"
+	"every later read of PATH (`cat`, `uringdump read`) is a fresh dump.  `read`\n"
+	"renders a pinned iterator or a file saved from one.  `link show` lists BPF\n"
+	"iterator links like bpftool, with their pins and holders.  `iter pin` is\n"
+	"bpftool's iter pin with the io_uring/epoll iterator series.\n"
+	"`uringdump COMMAND --help` describes each.\n"
+	"\n"
+	"Exit status: 0 ok (also when nothing is found), 1 failure, 2 usage,\n"
+	"3 bad target (no such process, exited, kernel thread), 4 permission,\n"
+	"5 environment (BTF missing or unreadable).\n";
+
+constexpr std::string_view kPinHelp =
+	"Pin an iterator that dumps process PID (or only its io_uring or epoll fd FD)\n"
+	"at PATH, which must be in a bpffs mount and must not exist.  Every later read\n"
+	"of PATH (cat PATH, uringdump read PATH) is a fresh dump, whatever its size.\n"
+	"Remove the pin with rm PATH.\n"
+	"\n"
+	"Options:\n"
+	"      --native      use the native iterators for PID:FD (kernels with the\n"
+	"                    proposal's targets only; default: when available).  An\n"
+	"                    epoll gets one epoll iterator at PATH; a ring gets a\n"
+	"                    directory PATH with the pins PATH/files (io_uring_file)\n"
+	"                    and PATH/buffers (io_uring_buf): uringdump read PATH\n"
+	"                    joins them; remove it with rm -r PATH\n"
+	"      --core        always use the CO-RE iterator\n"
+	"      --btf FILE    load against the BTF in FILE instead of\n"
+	"                    /sys/kernel/btf/vmlinux\n"
+	"  -v, --verbose     print libbpf diagnostics to stderr\n"
+	"  -h, --help        show this help\n";
+
+constexpr std::string_view kReadHelp =
+	"Render the dump that a pinned iterator produces when read (a fresh dump\n"
+	"at each read), or a file saved from one with cat PATH > FILE.  PATH may be\n"
+	"the directory of a native ring pin (PATH/files and PATH/buffers): both are\n"
+	"read and shown as one ring.  A pin is read again from the start, for up to\n"
+	"3 seconds, while a newer reader of it overtakes this one, or while a\n"
+	"native ring iterator cannot run because the ring's uring_lock is held\n"
+	"(EDEADLK).\n"
+	"\n"
+	"Options:\n"
+	"  -j, --json        JSON output\n"
+	"  -p, --pretty      pretty-printed JSON (implies --json)\n"
+	"  -h, --help        show this help\n";
+
+constexpr std::string_view kLinkHelp =
+	"List the BPF iterator links like `bpftool link show`: id, type, prog,\n"
+	"target_name and the target's parameters (map_id, pid or tid, cgroup_id and\n"
+	"order, io_uring_inode, epoll_inode), then every bpffs path that pins the\n"
+	"link (pinned) and the processes holding an fd of it (pids).  Iterators\n"
+	"created by `uringdump pin` also show the process and fd they dump.\n"
+	"`id ID` shows that one link, of any type.\n"
+	"\n"
+	"Options:\n"
+	"  -j, --json        JSON output (bpftool's field names)\n"
+	"  -p, --pretty      pretty-printed JSON (implies --json)\n"
+	"  -h, --help        show this help\n"
+	"\n"
+	"Needs CAP_SYS_ADMIN (root).  Exit status: 0 ok, 1 failure, 2 usage,\n"
+	"3 no such link, 4 permission.\n";
+
+constexpr std::string_view kIterHelp =
+	"Load the BPF object OBJ, attach its first iterator program (section\n"
+	"iter/TARGET) with the parameter given, and pin the link at PATH, like\n"
+	"`bpftool iter pin` with the io_uring/epoll iterator series.  PATH must be\n"
+	"in a bpffs mount and must not exist.  map: bpf_map_elem-style targets;\n"
+	"io_uring_fd: io_uring_buf and io_uring_file; epoll_fd: epoll; pid, tid:\n"
+	"task, task_file and task_vma.  FD_NUM is an fd open in uringdump;\n"
+	"PID:FD_NUM an fd of process PID, copied with pidfd_getfd(2).  Keywords\n"
+	"may be abbreviated.  Prints nothing on success; `cat PATH` reads the\n"
+	"iterator, `rm PATH` removes it.\n"
+	"\n"
+	"Options:\n"
+	"  -v, --verbose     print libbpf diagnostics to stderr\n"
+	"  -h, --help        show this help\n";
+
+constexpr Command kCommands[] = {Command::Dump, Command::Pin, Command::Read, Command::Link,
+				 Command::Iter};
+
+// "Usage: " before the first line, its width in blanks before the others.
+void append_lines(std::string& out, const std::vector<std::string_view>& lines, bool& first)
+{
+	for (std::string_view l : lines) {
+		out += first ? "Usage: " : "       ";
+		out += l;
+		out += '\n';
+		first = false;
+	}
+}
+
+} // namespace
+
+std::vector<std::string_view> command_synopsis(Command cmd)
+{
+	switch (cmd) {
+	case Command::Dump:
+		return {"uringdump [dump] [-j|-p] [-f] [--btf FILE] [-v] PID...",
+			"uringdump [dump] [-j|-p] [--btf FILE] [-v] --all"};
+	case Command::Pin:
+		return {"uringdump pin PID[:FD] PATH [--native|--core] [--btf FILE] [-v]"};
+	case Command::Read: return {"uringdump read PATH [-j|-p]"};
+	case Command::Link: return {"uringdump link show [id ID] [-j|-p]"};
+	case Command::Iter:
+		return {"uringdump iter pin OBJ PATH [map MAP | io_uring_fd FD | epoll_fd FD | "
+			"pid PID | tid TID] [-v]"};
+	}
+	return {};
+}
+
+std::string usage_synopsis()
+{
+	std::string out;
+	bool first = true;
+	for (Command c : kCommands)
+		append_lines(out, command_synopsis(c), first);
+	return out;
+}
+
+std::string help_text(Command cmd)
+{
+	std::string out;
+	bool first = true;
+	switch (cmd) {
+	case Command::Dump:
+		out = usage_synopsis();
+		out += '\n';
+		out += kDumpHelp;
+		break;
+	case Command::Pin:
+		append_lines(out, command_synopsis(cmd), first);
+		out += '\n';
+		out += kPinHelp;
+		break;
+	case Command::Read:
+		append_lines(out, command_synopsis(cmd), first);
+		out += '\n';
+		out += kReadHelp;
+		break;
+	case Command::Link:
+		append_lines(out, command_synopsis(cmd), first);
+		append_lines(out, {"uringdump link help"}, first);
+		out += '\n';
+		out += kLinkHelp;
+		break;
+	case Command::Iter:
+		append_lines(out, command_synopsis(cmd), first);
+		append_lines(out, {"uringdump iter help"}, first);
+		out += '\n';
+		out += kIterGrammar;
+		out += '\n';
+		out += kIterHelp;
+		break;
+	}
+	return out;
+}
+
+std::string usage_hint()
+{
+	return usage_synopsis() + "Try 'uringdump --help' for more information.\n";
+}
+
+} // namespace uringdump

@@ -1,0 +1,231 @@
+// The live dump: load the CO-RE iterator once, then per dump attach one
+// iterator link per pid, read its stream and drain the spill ring buffer.
+#include "kernel/dumper.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <utility>
+
+#include "base/errors.hpp"
+#include "base/unique_fd.hpp"
+#include "kernel/bpf_ptr.hpp"
+#include "uringdump.skel.h"
+
+namespace uringdump {
+namespace {
+
+constexpr std::size_t kMaxSpillBytes = std::size_t{1} << 30;
+constexpr std::size_t kReadChunk = 1u << 16;
+
+using Skel = BpfPtr<uringdump_bpf, uringdump_bpf__destroy>;
+
+int on_spill(void* ctx, void* data, std::size_t size)
+{
+	auto* out = static_cast<std::vector<std::uint8_t>*>(ctx);
+	const auto* p = static_cast<const std::uint8_t*>(data);
+	out->insert(out->end(), p, p + size);
+	return 0;
+}
+
+Result<Skel> open_skeleton(const LoadOptions& opts, std::size_t spill_bytes)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo);
+	if (opts.btf_path)
+		oo.btf_custom_path = opts.btf_path->c_str();
+	Skel skel(uringdump_bpf__open_opts(&oo));
+	if (!skel)
+		return make_error(Exit::Failure,
+				  "cannot open the BPF object: " + errno_text(errno));
+	auto* ro = skel->rodata;
+	seed_rodata(ro);
+	ro->target_fd = opts.target_fd;
+	if (int err = bpf_map__set_max_entries(skel->maps.spill, static_cast<__u32>(spill_bytes)))
+		return make_error(Exit::Failure, "cannot size the ring buffer: " + errno_text(err));
+	if (int err = uringdump_bpf__load(skel.get()))
+		return load_error(opts, "the BPF iterator", err);
+	return skel;
+}
+
+} // namespace
+
+struct Dumper::Impl {
+	LoadOptions opts;
+	std::size_t spill_bytes = 0;
+	Skel skel;
+
+	Status walk(pid_t pid, std::vector<std::uint8_t>& stream, std::vector<std::uint8_t>& spill);
+	// One walk of every pid with the loaded program; `dropped` counts the
+	// records the ring buffer lost (the stream's END says so).
+	Result<DumpRecords> dump_once(std::span<const pid_t> pids, std::uint64_t& dropped);
+};
+
+Dumper::Dumper(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Dumper::Dumper(Dumper&&) noexcept = default;
+Dumper& Dumper::operator=(Dumper&&) noexcept = default;
+Dumper::~Dumper() = default;
+
+Result<Dumper> Dumper::load(const LoadOptions& opts)
+{
+	setup_libbpf(opts.verbose);
+	auto skel = open_skeleton(opts, opts.spill_bytes);
+	if (!skel)
+		return skel.error();
+	auto impl = std::make_unique<Impl>();
+	impl->opts = opts;
+	impl->spill_bytes = opts.spill_bytes;
+	impl->skel = std::move(*skel);
+	return Dumper(std::move(impl));
+}
+
+std::size_t Dumper::spill_bytes() const
+{
+	return impl_->spill_bytes;
+}
+
+Status Dumper::walk(pid_t pid, std::vector<std::uint8_t>& stream, std::vector<std::uint8_t>& spill)
+{
+	return impl_->walk(pid, stream, spill);
+}
+
+Status Dumper::Impl::walk(pid_t pid, std::vector<std::uint8_t>& stream,
+			  std::vector<std::uint8_t>& spill)
+{
+	union bpf_iter_link_info info;
+	std::memset(&info, 0, sizeof(info));
+	LIBBPF_OPTS(bpf_iter_attach_opts, ao);
+	if (pid > 0) {
+		// Bound to the thread-group leader only: threads share its fd
+		// table, and 6.1's pid-bound task_file walk across threads ends
+		// its stream in the middle (a final call after the first thread).
+		info.task.tid = static_cast<__u32>(pid);
+		ao.link_info = &info;
+		ao.link_info_len = sizeof(info);
+	}
+	LinkPtr link(bpf_program__attach_iter(skel->progs.dump_task_file, &ao));
+	if (!link) {
+		int err = errno;
+		if (pid > 0 && (err == ESRCH || err == ENOENT))
+			return make_error(Exit::Target, "no such process: " + std::to_string(pid));
+		return make_error(Exit::Failure,
+				  "cannot attach the task_file iterator: " + errno_text(err));
+	}
+	UniqueFd iter(bpf_iter_create(bpf_link__fd(link.get())));
+	if (!iter)
+		return make_error(Exit::Failure,
+				  "cannot create the iterator: " + errno_text(errno));
+
+	RingBufferPtr ring(
+		ring_buffer__new(bpf_map__fd(skel->maps.spill), on_spill, &spill, nullptr));
+	if (!ring)
+		return make_error(Exit::Failure,
+				  "cannot open the ring buffer: " + errno_text(errno));
+
+	std::vector<std::uint8_t> buf(kReadChunk);
+	for (;;) {
+		ssize_t n = ::read(iter.get(), buf.data(), buf.size());
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return make_error(Exit::Failure,
+					  "reading the iterator failed: " + errno_text(errno));
+		}
+		// Drain between reads: one read covers a few steps only.
+		ring_buffer__consume(ring.get());
+		if (n == 0)
+			break;
+		stream.insert(stream.end(), buf.begin(), buf.begin() + n);
+	}
+	ring_buffer__consume(ring.get());
+	return {};
+}
+
+Result<DumpRecords> Dumper::Impl::dump_once(std::span<const pid_t> pids, std::uint64_t& dropped)
+{
+	DumpRecords out;
+	out.spill_bytes = spill_bytes;
+	std::vector<std::uint8_t> spill;
+	static constexpr pid_t kEveryTask[] = {0};
+	if (pids.empty())
+		pids = kEveryTask;
+	dropped = 0;
+	for (pid_t pid : pids) {
+		std::vector<std::uint8_t> stream;
+		if (auto st = walk(pid, stream, spill); !st)
+			return st.error();
+		auto end = peek_end(stream);
+		if (std::uint64_t d = end ? end->dropped : 0) {
+			dropped += d;
+			continue; // the caller reloads with a larger ring buffer
+		}
+		auto recs = decode_stream(stream);
+		if (!recs)
+			return make_error(Exit::Failure, "iterator output for pid " +
+								 std::to_string(pid) + ": " +
+								 recs.error().message);
+		out.records.insert(out.records.end(), recs->begin(), recs->end());
+		out.streams++;
+	}
+	if (dropped)
+		return out;
+	auto spilled = decode_spill(spill);
+	if (!spilled)
+		return make_error(Exit::Failure, "ring buffer records: " + spilled.error().message);
+	out.records.insert(out.records.end(), spilled->begin(), spilled->end());
+	return out;
+}
+
+Result<DumpRecords> Dumper::dump(std::span<const pid_t> pids)
+{
+	for (;;) {
+		std::uint64_t dropped = 0;
+		Result<DumpRecords> out = make_error(Exit::Failure, "");
+		for (int walks = 1;; walks++) {
+			out = impl_->dump_once(pids, dropped);
+			if (out)
+				out->walks = walks;
+			if (!out || dropped != 0 || !has_incomplete_table(out->records) ||
+			    walks > kRaceRetries)
+				break;
+			if (impl_->opts.verbose)
+				std::fprintf(stderr,
+					     "uringdump: a table changed while it was read, "
+					     "dumping again\n");
+		}
+		if (!out || dropped == 0)
+			return out;
+		// The ring buffer's size is fixed at load: a larger one needs a
+		// new load.
+		if (impl_->spill_bytes >= kMaxSpillBytes)
+			return make_error(Exit::Failure,
+					  "dump incomplete: " + std::to_string(dropped) +
+						  " records did not fit a ring buffer of " +
+						  std::to_string(impl_->spill_bytes >> 20) +
+						  " MiB");
+		std::size_t bigger = impl_->spill_bytes * 4;
+		if (impl_->opts.verbose)
+			std::fprintf(stderr,
+				     "uringdump: %llu records dropped, retrying with a %zu MiB "
+				     "ring buffer\n",
+				     static_cast<unsigned long long>(dropped), bigger >> 20);
+		auto skel = open_skeleton(impl_->opts, bigger);
+		if (!skel)
+			return skel.error();
+		impl_->skel = std::move(*skel);
+		impl_->spill_bytes = bigger;
+	}
+}
+
+Result<DumpRecords> dump_records(std::span<const pid_t> pids, const LoadOptions& opts)
+{
+	auto dumper = Dumper::load(opts);
+	if (!dumper)
+		return dumper.error();
+	return dumper->dump(pids);
+}
+
+} // namespace uringdump

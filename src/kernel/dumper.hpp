@@ -1,0 +1,68 @@
+// The live dump: the CO-RE task_file iterator (bpf/uringdump.bpf.c), loaded
+// and verified once, run as often as wanted.  Each run turns the kernel
+// state of processes into records: the seq stream of each iterator plus the
+// records spilled into the BPF ring buffer.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "base/result.hpp"
+#include "kernel/environment.hpp"
+#include "records/records.hpp"
+
+namespace uringdump {
+
+// What one dump produced: every record of every stream, then the spilled
+// ones.
+struct DumpRecords {
+	std::vector<RawRecord> records;
+	std::size_t streams = 0;     // iterator streams read
+	std::size_t spill_bytes = 0; // ring buffer size that was enough
+	int walks = 0;               // iterator runs per pid (1 + race repeats)
+};
+
+// Load once, dump many: Dumper::load() pays for BTF parsing and the
+// verifier; dump() costs one iterator walk per pid.  Not thread-safe.
+class Dumper {
+public:
+	// Opens and loads the program with a ring buffer of opts.spill_bytes.
+	// Errors: Exit::Permission without the privileges, Exit::Failure when
+	// the kernel refuses the program (the message suggests -v).
+	static Result<Dumper> load(const LoadOptions& opts);
+
+	Dumper(Dumper&&) noexcept;
+	Dumper& operator=(Dumper&&) noexcept;
+	~Dumper();
+
+	// Dumps the processes `pids` (every process when empty) into complete,
+	// decoded record streams.  A lockless walk that met a table changing
+	// under it (TABLE_END incomplete) is walked again, up to kRaceRetries
+	// times.  Records dropped because the ring buffer was full make the
+	// Dumper reload itself with a buffer four times larger (kept for later
+	// dumps) and dump again, up to 1 GiB.
+	Result<DumpRecords> dump(std::span<const pid_t> pids);
+
+	// One iterator walk over `pid` (0: every task), undecoded: its seq
+	// stream and the spilled records are appended to the vectors.  For
+	// measuring the walk alone (make bench).
+	Status walk(pid_t pid, std::vector<std::uint8_t>& stream, std::vector<std::uint8_t>& spill);
+
+	// The ring buffer size of the loaded program.
+	std::size_t spill_bytes() const;
+
+private:
+	struct Impl;
+	explicit Dumper(std::unique_ptr<Impl> impl);
+	std::unique_ptr<Impl> impl_;
+};
+
+// One-shot: Dumper::load(opts) and dump(pids).
+Result<DumpRecords> dump_records(std::span<const pid_t> pids, const LoadOptions& opts);
+
+} // namespace uringdump

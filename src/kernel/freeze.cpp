@@ -1,0 +1,124 @@
+// Freezing a process with ptrace: seize and interrupt each thread, wait for
+// the stop, repeat until no new thread appears, detach at the end.
+#include "kernel/freeze.hpp"
+
+#include <dirent.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "base/errors.hpp"
+#include "base/procfs.hpp"
+
+namespace uringdump {
+namespace {
+
+std::vector<pid_t> list_threads(pid_t pid)
+{
+	std::vector<pid_t> out;
+	std::string dir = "/proc/" + std::to_string(pid) + "/task";
+	DIR* d = opendir(dir.c_str());
+	if (!d)
+		return out;
+	while (dirent* e = readdir(d)) {
+		char* end = nullptr;
+		long tid = std::strtol(e->d_name, &end, 10);
+		if (tid > 0 && end && *end == '\0')
+			out.push_back(static_cast<pid_t>(tid));
+	}
+	closedir(d);
+	return out;
+}
+
+// Waits until `tid` reports a ptrace stop.  When the stop is the delivery of
+// a signal rather than our interrupt, the signal is returned in `*sig` so that
+// PTRACE_DETACH hands it back.  Returns false when the thread is gone.
+bool wait_stop(pid_t tid, int* sig)
+{
+	for (;;) {
+		int status = 0;
+		pid_t r = waitpid(tid, &status, __WALL);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return false;
+		}
+		if (WIFEXITED(status) || WIFSIGNALED(status))
+			return false;
+		if (WIFSTOPPED(status)) {
+			bool event_stop = (status >> 16) == PTRACE_EVENT_STOP;
+			*sig = event_stop ? 0 : WSTOPSIG(status);
+			return true;
+		}
+	}
+}
+
+// A thread that is a zombie or being reaped cannot be seized (EPERM).
+bool exiting(pid_t tid)
+{
+	auto st = read_proc_stat(tid);
+	return !st || st->state == 'Z' || st->state == 'X';
+}
+
+} // namespace
+
+Result<Freezer> Freezer::freeze(pid_t pid)
+{
+	Freezer f;
+	f.pid_ = pid;
+	// Threads may be created while we seize: repeat until a pass adds none.
+	for (int pass = 0; pass < 100; pass++) {
+		bool added = false;
+		for (pid_t tid : list_threads(pid)) {
+			if (std::find(f.tids_.begin(), f.tids_.end(), tid) != f.tids_.end())
+				continue;
+			if (ptrace(PTRACE_SEIZE, tid, nullptr, nullptr) != 0) {
+				if (errno == ESRCH || exiting(tid))
+					continue; // exited meanwhile
+				int err = errno;
+				return make_error(err == EPERM ? Exit::Permission : Exit::Failure,
+						  "cannot freeze thread " + std::to_string(tid) +
+							  " of " + std::to_string(pid) +
+							  ": ptrace: " + errno_text(err));
+			}
+			f.tids_.push_back(tid);
+			f.sigs_.push_back(0);
+			added = true;
+			if (ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr) == 0)
+				wait_stop(tid, &f.sigs_.back());
+		}
+		if (!added)
+			break;
+	}
+	if (f.tids_.empty())
+		return make_error(Exit::Target, "process " + std::to_string(pid) +
+							" has exited: nothing to freeze");
+	return f;
+}
+
+Freezer::Freezer(Freezer&& o) noexcept
+    : pid_(o.pid_), tids_(std::move(o.tids_)), sigs_(std::move(o.sigs_))
+{
+	o.tids_.clear();
+	o.sigs_.clear();
+}
+
+void Freezer::release()
+{
+	for (std::size_t i = 0; i < tids_.size(); i++)
+		ptrace(PTRACE_DETACH, tids_[i], nullptr,
+		       reinterpret_cast<void*>(static_cast<long>(sigs_[i])));
+	tids_.clear();
+	sigs_.clear();
+}
+
+Freezer::~Freezer()
+{
+	release();
+}
+
+} // namespace uringdump

@@ -1,0 +1,171 @@
+// Collecting records: keyed, deduplicated, tables in output order.
+#include "model/collect.hpp"
+
+#include <array>
+#include <cstring>
+#include <tuple>
+
+namespace uringdump {
+namespace {
+
+// Keeps the first record of every key (key(a) == key(b)), sorted by key.
+template <class Rec, class Key>
+void dedupe_by(std::vector<Rec>& v, Key key)
+{
+	std::stable_sort(v.begin(), v.end(),
+			 [&](const Rec& a, const Rec& b) { return key(a) < key(b); });
+	v.erase(std::unique(v.begin(), v.end(),
+			    [&](const Rec& a, const Rec& b) { return key(a) == key(b); }),
+		v.end());
+}
+
+} // namespace
+
+std::string bounded_string(const char* s, std::size_t max)
+{
+	return std::string(s, strnlen(s, max));
+}
+
+void Collected::add_stream(const ud_rec_stream& s)
+{
+	if (!have_stream) {
+		have_stream = true;
+		layout = s.layout;
+		source = s.source;
+		run_id = s.run_id;
+	}
+	if (hz == 0)
+		hz = s.hz;
+}
+
+// One TASK per process; the group leader's comm wins over a thread's.
+void Collected::add_task(const ud_rec_task& t)
+{
+	auto [it, inserted] = tasks.try_emplace(t.h.pid, t);
+	if (!inserted && it->second.tid != t.h.pid && t.tid == t.h.pid)
+		it->second = t;
+}
+
+// Repeated TABLE_ENDs (a re-run step) merge to the most demanding.
+void Collected::add_table_end(const ud_rec_table_end& t)
+{
+	if (t.owner_id == 0 || t.table < UD_TABLE_RFILE || t.table > UD_TABLE_EPITEM)
+		return;
+	auto [it, inserted] = table_ends.try_emplace(TableKey{t.owner_id, t.table}, t);
+	if (inserted)
+		return;
+	ud_rec_table_end& have = it->second;
+	have.h.flags |= t.h.flags;
+	have.count = std::max(have.count, t.count);
+	have.dropped = std::max(have.dropped, t.dropped);
+}
+
+// Sizes the maps from a count of record types: no rehash while adding.
+void Collected::reserve(std::span<const RawRecord> records)
+{
+	std::array<std::size_t, UD_REC_MAX> n{};
+	for (const RawRecord& r : records)
+		if (r.type() < UD_REC_MAX)
+			n[r.type()]++;
+	tasks.reserve(n[UD_REC_TASK]);
+	fds.reserve(n[UD_REC_FD]);
+	files.reserve(n[UD_REC_FILE]);
+	rings.reserve(n[UD_REC_RING]);
+	epolls.reserve(n[UD_REC_EPOLL]);
+	table_ends.reserve(n[UD_REC_TABLE_END]);
+}
+
+void Collected::add(const RawRecord& r)
+{
+	switch (r.type()) {
+	case UD_REC_STREAM: add_stream(r.as<ud_rec_stream>()); break;
+	case UD_REC_TASK: add_task(r.as<ud_rec_task>()); break;
+	case UD_REC_FD: {
+		const auto fd = r.as<ud_rec_fd>();
+		if (fd.file_id != 0)
+			fds.try_emplace(std::uint64_t{fd.h.pid} << 32 | fd.fd, fd);
+		break;
+	}
+	case UD_REC_FILE: {
+		const auto f = r.as<ud_rec_file>();
+		if (f.file_id != 0)
+			files.try_emplace(f.file_id, f);
+		break;
+	}
+	case UD_REC_PATH: {
+		const auto p = r.as<ud_rec_path>();
+		if (p.file_id != 0)
+			paths[p.file_id].push_back(p);
+		break;
+	}
+	case UD_REC_RING: add_owned(rings, r.as<ud_rec_ring>()); break;
+	case UD_REC_EPOLL: add_owned(epolls, r.as<ud_rec_epoll>()); break;
+	case UD_REC_RFILE: {
+		const auto s = r.as<ud_rec_rfile>();
+		if (s.ring_id != 0)
+			rfiles[s.ring_id].push_back(s);
+		break;
+	}
+	case UD_REC_RBUF: {
+		const auto s = r.as<ud_rec_rbuf>();
+		if (s.ring_id != 0)
+			rbufs[s.ring_id].push_back(s);
+		break;
+	}
+	case UD_REC_EPITEM: {
+		const auto s = r.as<ud_rec_epitem>();
+		if (s.ep_id != 0)
+			epitems[s.ep_id].push_back(s);
+		break;
+	}
+	case UD_REC_TABLE_END: add_table_end(r.as<ud_rec_table_end>()); break;
+	default: break; // END and unknown types carry nothing for the model
+	}
+}
+
+// Dedupes the tables: RFILE/RBUF by index, EPITEM by (file_id, tfd);
+// sorts them in output order.
+void Collected::finish()
+{
+	for (auto& [id, v] : rfiles)
+		dedupe_by(v, [](const ud_rec_rfile& s) { return s.index; });
+	for (auto& [id, v] : rbufs)
+		dedupe_by(v, [](const ud_rec_rbuf& s) { return s.index; });
+	for (auto& [id, v] : epitems) {
+		dedupe_by(v, [](const ud_rec_epitem& s) { return std::pair{s.file_id, s.tfd}; });
+		// Output order: by tfd, then walk position.
+		std::sort(v.begin(), v.end(), [](const ud_rec_epitem& a, const ud_rec_epitem& b) {
+			return std::tuple{a.tfd, a.index, a.file_id} <
+			       std::tuple{b.tfd, b.index, b.file_id};
+		});
+	}
+	for (auto& [id, r] : rings)
+		sort_unique(r.pids);
+	for (auto& [id, e] : epolls)
+		sort_unique(e.pids);
+}
+
+Collected Collected::from(std::span<const RawRecord> records)
+{
+	Collected c;
+	c.reserve(records);
+	for (const RawRecord& r : records)
+		c.add(r);
+	c.finish();
+	return c;
+}
+
+std::size_t Collected::received(const TableKey& key) const
+{
+	auto size_of = [&](const auto& map) -> std::size_t {
+		auto it = map.find(key.owner);
+		return it == map.end() ? 0 : it->second.size();
+	};
+	switch (key.table) {
+	case UD_TABLE_RFILE: return size_of(rfiles);
+	case UD_TABLE_RBUF: return size_of(rbufs);
+	default: return size_of(epitems);
+	}
+}
+
+} // namespace uringdump

@@ -1,0 +1,91 @@
+// Step 1 of build_snapshot: every record keyed by the kernel object it
+// describes, duplicates collapsed (a stream may repeat records: re-run
+// walk steps, a ring seen from two processes, spilled copies).
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "bpf/uringdump.h"
+#include "records/records.hpp"
+
+namespace uringdump {
+
+// An instance record and every pid whose stream carried it.
+template <class Rec>
+struct Owned {
+	Rec rec;
+	std::vector<std::uint32_t> pids;
+};
+
+// A table of an instance: (ring or epoll file id, enum ud_table).
+struct TableKey {
+	std::uint64_t owner;
+	std::uint32_t table;
+	bool operator==(const TableKey&) const = default;
+};
+
+struct TableKeyHash {
+	std::size_t operator()(const TableKey& k) const noexcept
+	{
+		return std::hash<std::uint64_t>{}(k.owner * 31u + k.table);
+	}
+};
+
+template <class T>
+void sort_unique(std::vector<T>& v)
+{
+	std::sort(v.begin(), v.end());
+	v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+
+// A NUL-padded char array as a string (at most max bytes).
+std::string bounded_string(const char* s, std::size_t max);
+
+struct Collected {
+	bool have_stream = false;
+	std::uint32_t hz = 0;
+	std::uint32_t layout = 0;
+	std::uint32_t source = 0;
+	std::uint64_t run_id = 0;
+	std::unordered_map<std::uint32_t, ud_rec_task> tasks;
+	std::unordered_map<std::uint64_t, ud_rec_fd> fds; // pid << 32 | fd
+	std::unordered_map<std::uint64_t, ud_rec_file> files;
+	std::unordered_map<std::uint64_t, std::vector<ud_rec_path>> paths;
+	std::unordered_map<std::uint64_t, Owned<ud_rec_ring>> rings;
+	std::unordered_map<std::uint64_t, Owned<ud_rec_epoll>> epolls;
+	std::unordered_map<std::uint64_t, std::vector<ud_rec_rfile>> rfiles;
+	std::unordered_map<std::uint64_t, std::vector<ud_rec_rbuf>> rbufs;
+	std::unordered_map<std::uint64_t, std::vector<ud_rec_epitem>> epitems;
+	std::unordered_map<TableKey, ud_rec_table_end, TableKeyHash> table_ends;
+
+	// Collects records (in any order) and finishes: tables deduped and in
+	// output order.
+	static Collected from(std::span<const RawRecord> records);
+
+	// Distinct records received of a table.
+	std::size_t received(const TableKey& key) const;
+
+private:
+	void reserve(std::span<const RawRecord> records);
+	void add(const RawRecord& r);
+	void finish();
+	void add_stream(const ud_rec_stream& s);
+	void add_task(const ud_rec_task& t);
+	void add_table_end(const ud_rec_table_end& t);
+	template <class Rec>
+	static void add_owned(std::unordered_map<std::uint64_t, Owned<Rec>>& map, const Rec& rec)
+	{
+		if (rec.file_id == 0)
+			return;
+		auto [it, inserted] = map.try_emplace(rec.file_id, Owned<Rec>{rec, {}});
+		it->second.pids.push_back(rec.h.pid);
+	}
+};
+
+} // namespace uringdump

@@ -1,0 +1,127 @@
+// Bit-name tables: IORING_SETUP_* and EPOLL* values from the kernel uapi.
+#include "model/flags.hpp"
+
+#include <array>
+#include <cinttypes>
+#include <cstdio>
+
+#include "bpf/uringdump.h"
+
+namespace uringdump {
+
+namespace {
+
+struct BitName {
+	std::uint32_t bit;
+	const char* name;
+};
+
+constexpr std::array kSetupBits{
+	BitName{setup::IOPOLL, "IOPOLL"},
+	BitName{setup::SQPOLL, "SQPOLL"},
+	BitName{setup::SQ_AFF, "SQ_AFF"},
+	BitName{setup::CQSIZE, "CQSIZE"},
+	BitName{setup::CLAMP, "CLAMP"},
+	BitName{setup::ATTACH_WQ, "ATTACH_WQ"},
+	BitName{setup::R_DISABLED, "R_DISABLED"},
+	BitName{setup::SUBMIT_ALL, "SUBMIT_ALL"},
+	BitName{setup::COOP_TASKRUN, "COOP_TASKRUN"},
+	BitName{setup::TASKRUN_FLAG, "TASKRUN_FLAG"},
+	BitName{setup::SQE128, "SQE128"},
+	BitName{setup::CQE32, "CQE32"},
+	BitName{setup::SINGLE_ISSUER, "SINGLE_ISSUER"},
+	BitName{setup::DEFER_TASKRUN, "DEFER_TASKRUN"},
+	BitName{setup::NO_MMAP, "NO_MMAP"},
+	BitName{setup::REGISTERED_FD_ONLY, "REGISTERED_FD_ONLY"},
+	BitName{setup::NO_SQARRAY, "NO_SQARRAY"},
+	BitName{setup::HYBRID_IOPOLL, "HYBRID_IOPOLL"},
+	BitName{setup::CQE_MIXED, "CQE_MIXED"},
+	BitName{setup::SQE_MIXED, "SQE_MIXED"},
+	BitName{setup::SQ_REWIND, "SQ_REWIND"},
+};
+
+// include/uapi/linux/eventpoll.h and include/uapi/asm-generic/poll.h.
+constexpr std::array kEpollBits{
+	BitName{0x00000001u, "EPOLLIN"},       BitName{0x00000002u, "EPOLLPRI"},
+	BitName{0x00000004u, "EPOLLOUT"},      BitName{0x00000008u, "EPOLLERR"},
+	BitName{0x00000010u, "EPOLLHUP"},      BitName{0x00000020u, "EPOLLNVAL"},
+	BitName{0x00000040u, "EPOLLRDNORM"},   BitName{0x00000080u, "EPOLLRDBAND"},
+	BitName{0x00000100u, "EPOLLWRNORM"},   BitName{0x00000200u, "EPOLLWRBAND"},
+	BitName{0x00000400u, "EPOLLMSG"},      BitName{0x00002000u, "EPOLLRDHUP"},
+	BitName{1u << 27, "EPOLL_URING_WAKE"}, BitName{1u << 28, "EPOLLEXCLUSIVE"},
+	BitName{1u << 29, "EPOLLWAKEUP"},      BitName{1u << 30, "EPOLLONESHOT"},
+	BitName{1u << 31, "EPOLLET"},
+};
+
+template <std::size_t N>
+std::vector<std::string> bit_names(std::uint32_t value, const std::array<BitName, N>& table)
+{
+	std::vector<std::string> names;
+	std::uint32_t rest = value;
+	for (const BitName& b : table) {
+		if (value & b.bit) {
+			names.emplace_back(b.name);
+			rest &= ~b.bit;
+		}
+	}
+	if (rest != 0)
+		names.push_back(format_hex(rest));
+	return names;
+}
+
+} // namespace
+
+std::vector<std::string> setup_flag_names(std::uint32_t flags)
+{
+	return bit_names(flags, kSetupBits);
+}
+
+std::vector<std::string> epoll_event_names(std::uint32_t events)
+{
+	return bit_names(events, kEpollBits);
+}
+
+std::string join_names(std::span<const std::string> names, std::string_view sep)
+{
+	if (names.empty())
+		return "-";
+	std::string out;
+	for (const std::string& n : names) {
+		if (!out.empty())
+			out += sep;
+		out += n;
+	}
+	return out;
+}
+
+std::string_view file_kind_name(std::uint32_t kind)
+{
+	switch (kind) {
+	case UD_FK_REG: return "regular";
+	case UD_FK_DIR: return "directory";
+	case UD_FK_CHR: return "chardev";
+	case UD_FK_BLK: return "blockdev";
+	case UD_FK_FIFO: return "fifo";
+	case UD_FK_SOCK: return "socket";
+	case UD_FK_LNK: return "symlink";
+	case UD_FK_IO_URING: return "io_uring";
+	case UD_FK_EPOLL: return "epoll";
+	case UD_FK_EVENTFD: return "eventfd";
+	case UD_FK_ANON: return "anon";
+	default: return "other";
+	}
+}
+
+std::string format_dev(std::uint32_t dev)
+{
+	return std::to_string(dev >> 20) + ":" + std::to_string(dev & 0xfffffu);
+}
+
+std::string format_hex(std::uint64_t value)
+{
+	char buf[24];
+	std::snprintf(buf, sizeof(buf), "0x%" PRIx64, value);
+	return buf;
+}
+
+} // namespace uringdump

@@ -1,0 +1,184 @@
+// The snapshot model: processes with their io_uring and epoll instances,
+// resolved from records that may arrive in any order and more than once.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.hpp"
+#include "records/records.hpp"
+
+namespace uringdump {
+
+// Index into Snapshot::files.
+using FileRef = std::uint32_t;
+
+// A struct file, identified by its opaque id; labelled "f1", "f2", ... in
+// order of first appearance in the output.
+struct File {
+	std::uint64_t raw_id = 0;         // opaque record id (meaningful within one run)
+	std::uint32_t label = 0;          // N of "fN"
+	std::string id;                   // "fN"
+	std::uint32_t kind = UD_FK_OTHER; // enum ud_file_kind
+	bool has_record = false;          // a FILE record was received: the fields below are valid
+	std::uint64_t inode = 0;
+	std::uint32_t dev = 0;     // kernel dev_t encoding
+	std::uint32_t mode = 0;    // inode i_mode: type and permission bits
+	std::uint32_t f_flags = 0; // open flags (O_*), as a checkpoint restores them
+	std::string anon_name;
+	std::optional<std::string> path; // as readlink(/proc/PID/fd/N) shows it
+};
+
+struct Fd {
+	std::uint32_t fd = 0;
+	FileRef file = 0;
+	std::uint64_t aux_id = 0; // eventfd: id of its eventfd_ctx
+};
+
+struct Sqpoll {
+	std::int32_t cpu = -1;
+	std::uint32_t idle_jiffies = 0;
+	std::optional<std::uint64_t> idle_ms;   // unknown without STREAM.hz
+	std::uint32_t thread_pid = 0;           // 0: no thread
+	std::uint64_t group_raw = 0;            // opaque io_sq_data id, 0: none
+	std::string group;                      // "gN", "" when group_raw is 0
+	std::optional<std::size_t> group_index; // into Snapshot::groups
+};
+
+// Rings that share one SQPOLL thread (io_sq_data, IORING_SETUP_ATTACH_WQ).
+// Stored once, not per ring: a ring's "shared_with" is rings minus itself.
+struct SqpollGroup {
+	std::string id; // "gN"
+	std::uint64_t raw_id = 0;
+	std::vector<FileRef> rings; // every ring of the group, by label
+};
+
+struct RingEventfd {
+	std::vector<std::uint32_t> fds; // the process's fds of the eventfd file
+	bool async = false;
+	std::optional<FileRef> file; // unknown when no fd anywhere refers to it
+};
+
+struct RegisteredFile {
+	std::uint32_t index = 0;
+	bool empty = true;
+	FileRef file = 0; // valid unless empty
+	std::vector<std::uint32_t> fds;
+};
+
+struct RegisteredBuffer {
+	std::uint32_t index = 0;
+	bool empty = true;
+	std::uint64_t addr = 0;
+	std::uint64_t len = 0;
+	std::uint32_t nr_bvecs = 0;
+};
+
+// A table of a ring (registered files or buffers).  slots holds every slot
+// received, empty ones included, sorted by index.
+template <class Slot>
+struct Table {
+	std::uint32_t nr = 0;   // size of the table in the kernel
+	std::uint32_t used = 0; // non-empty slots received
+	bool complete = false;  // false when the kernel walk stopped early
+	// false when the stream did not cover this table: a native io_uring_file
+	// or io_uring_buf stream has one table of the ring (bpftool pins one
+	// target); nr is known, slots are not.  complete is then false too.
+	bool dumped = true;
+	std::vector<Slot> slots;
+};
+
+struct Ring {
+	FileRef file = 0;
+	std::vector<std::uint32_t> fds; // the process's fds of the ring, sorted
+	std::uint32_t setup_flags = 0;
+	std::uint32_t sq_entries = 0;
+	std::uint32_t cq_entries = 0;
+	std::optional<Sqpoll> sqpoll;       // only with IORING_SETUP_SQPOLL
+	std::optional<RingEventfd> eventfd; // only with a registered eventfd
+	Table<RegisteredFile> files;
+	Table<RegisteredBuffer> buffers;
+};
+
+enum class TargetKind { Other, IoUring, Epoll };
+
+struct EpollItem {
+	std::uint32_t tfd = 0;
+	std::uint32_t events = 0;
+	std::uint64_t data = 0;
+	std::uint32_t index = 0; // position in the kernel walk
+	FileRef file = 0;
+	std::vector<std::uint32_t> fds; // the process's fds of the target, sorted
+	bool tfd_stale = false;         // tfd is not among fds (false when fds are unknown)
+	TargetKind target = TargetKind::Other;
+};
+
+struct Epoll {
+	FileRef file = 0;
+	std::vector<std::uint32_t> fds;
+	bool complete = false;
+	std::vector<EpollItem> items; // sorted by tfd, then walk position
+};
+
+struct Process {
+	std::uint32_t pid = 0; // 0: unknown (a native pin made without uringdump)
+	std::uint32_t ppid = 0;
+	std::string comm;
+	// false for a dump of the native iterators, which see an instance, not
+	// a process: every fds list is then empty because nothing is known.
+	bool fds_known = true;
+	std::vector<Fd> fds;       // sorted by fd
+	std::vector<Ring> rings;   // by lowest fd; rings without fd last
+	std::vector<Epoll> epolls; // likewise
+
+	bool has_instances() const { return !rings.empty() || !epolls.empty(); }
+	const Fd* find_fd(std::uint32_t fd) const;
+	const Ring* find_ring(FileRef file) const;
+	const Epoll* find_epoll(FileRef file) const;
+	const Ring* ring_by_fd(std::uint32_t fd) const;
+	const Epoll* epoll_by_fd(std::uint32_t fd) const;
+};
+
+struct Totals {
+	std::size_t processes = 0; // with at least one ring or epoll
+	std::size_t rings = 0;
+	std::size_t epolls = 0;
+	std::size_t registered_files = 0;   // slots, empty included
+	std::size_t registered_buffers = 0; // slots, empty included
+	std::size_t epoll_items = 0;
+};
+
+struct Snapshot {
+	int version = 1;
+	bool exact = false;
+	std::uint32_t hz = 0;     // from STREAM, 0 when unknown
+	std::uint32_t layout = 0; // enum ud_layout
+	std::uint32_t source = 0; // enum ud_source
+	std::uint64_t run_id = 0;
+	std::vector<File> files;         // every file; FileRef indexes it
+	std::vector<FileRef> by_label;   // by_label[N-1] is "fN"
+	std::vector<Process> processes;  // every process seen, sorted by pid
+	std::vector<SqpollGroup> groups; // groups[N-1] is "gN"
+
+	const File& file(FileRef ref) const { return files.at(ref); }
+	const File* find_file(std::string_view id) const; // "f4"
+	const File* find_file_raw(std::uint64_t raw_id) const;
+	const Process* find_process(std::uint32_t pid) const;
+	bool has_instances() const; // any ring or epoll in any process
+	Totals totals() const;
+	// The other rings of ring's SQPOLL group, by label (empty without one).
+	std::vector<FileRef> shared_with(const Ring& ring) const;
+};
+
+// Builds the model (src/model/snapshot.cpp: collect -> resolve -> label ->
+// check completeness).  records: the concatenation of every stream's records
+// and the spilled ones, in any order, possibly with duplicates.  Errors:
+// Exit::Failure "dump incomplete: ..." when a table has fewer distinct
+// records than its TABLE_END counts.
+Result<Snapshot> build_snapshot(std::span<const RawRecord> records, bool exact);
+
+} // namespace uringdump

@@ -1,0 +1,368 @@
+// Plain-text rendering: a header line per process, a block per instance,
+// slot and item tables aligned column by column.
+#include "render/text.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "model/flags.hpp"
+
+namespace uringdump {
+
+namespace {
+
+constexpr std::size_t kChunk = 1u << 16;
+constexpr std::size_t kKeyWidth = 20; // "registered_buffers" + 2
+
+// Collects output and hands it to the stream in large chunks.
+class Sink {
+public:
+	explicit Sink(std::ostream& out) : out_(out) { buf_.reserve(2 * kChunk); }
+	Sink(const Sink&) = delete;
+	Sink& operator=(const Sink&) = delete;
+	~Sink() { flush(); }
+
+	Sink& operator<<(std::string_view s)
+	{
+		buf_ += s;
+		return *this;
+	}
+	Sink& operator<<(char c)
+	{
+		buf_ += c;
+		return *this;
+	}
+	void pad(std::size_t n) { buf_.append(n, ' '); }
+	void end_line()
+	{
+		buf_ += '\n';
+		if (buf_.size() >= kChunk)
+			flush();
+	}
+	void flush()
+	{
+		out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+		buf_.clear();
+	}
+
+private:
+	std::ostream& out_;
+	std::string buf_;
+};
+
+// Rows of "key value" cells, aligned column by column; a row's last cell
+// is not padded.  Cells live in one arena: no allocation per cell.
+class TextTable {
+public:
+	explicit TextTable(std::size_t columns) : widths_(columns, 0) {}
+
+	void reserve(std::size_t rows)
+	{
+		row_starts_.reserve(rows);
+		ends_.reserve(rows * widths_.size());
+	}
+	void begin_row() { row_starts_.push_back(ends_.size()); }
+	void cell(std::string_view text) { cell({}, text); }
+	// "key value" as one cell ("value" when key is empty).
+	void cell(std::string_view key, std::string_view value)
+	{
+		const std::size_t col = ends_.size() - row_starts_.back();
+		if (col >= widths_.size())
+			return;
+		const std::size_t begin = arena_.size();
+		if (!key.empty())
+			arena_.append(key).append(1, ' ');
+		arena_.append(value);
+		ends_.push_back(arena_.size());
+		widths_[col] = std::max(widths_[col], arena_.size() - begin);
+	}
+
+	void write(Sink& out, std::string_view indent) const
+	{
+		for (std::size_t r = 0; r < row_starts_.size(); r++) {
+			const std::size_t first = row_starts_[r];
+			const std::size_t last =
+				r + 1 < row_starts_.size() ? row_starts_[r + 1] : ends_.size();
+			out << indent;
+			for (std::size_t i = first; i < last; i++) {
+				const std::string_view text = cell_text(i);
+				if (i > first)
+					out << "  ";
+				out << text;
+				if (i + 1 < last)
+					out.pad(widths_[i - first] - text.size());
+			}
+			out.end_line();
+		}
+	}
+
+private:
+	std::string_view cell_text(std::size_t i) const
+	{
+		const std::size_t begin = i == 0 ? 0 : ends_[i - 1];
+		return std::string_view(arena_).substr(begin, ends_[i] - begin);
+	}
+
+	std::vector<std::size_t> widths_;
+	std::string arena_;
+	std::vector<std::size_t> ends_;       // end offset of every cell in arena_
+	std::vector<std::size_t> row_starts_; // index of every row's first cell in ends_
+};
+
+std::string fd_list(const std::vector<std::uint32_t>& fds)
+{
+	if (fds.empty())
+		return "-";
+	std::string s;
+	for (std::uint32_t fd : fds) {
+		if (!s.empty())
+			s += ',';
+		s += std::to_string(fd);
+	}
+	return s;
+}
+
+std::string yes_no(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+// "tfd N", "tfd N (now M)" when moved by dup2, "tfd N (closed)".
+std::string tfd_text(const EpollItem& i)
+{
+	std::string s = "tfd " + std::to_string(i.tfd);
+	if (!i.tfd_stale)
+		return s;
+	if (i.fds.empty())
+		return s + " (closed)";
+	return s + " (now " + std::to_string(i.fds.front()) + ")";
+}
+
+// The cells shared by slot and item rows: id type inode dev fds path.
+constexpr std::size_t kFileCells = 6;
+
+void file_cells(TextTable& t, const File& f, const std::vector<std::uint32_t>& fds)
+{
+	t.cell(f.id);
+	t.cell(file_kind_name(f.kind));
+	t.cell("inode", f.has_record ? std::to_string(f.inode) : "-");
+	t.cell("dev", f.has_record ? format_dev(f.dev) : "-");
+	t.cell("fds", fd_list(fds));
+	t.cell("path", f.path ? printable(*f.path) : "-");
+}
+
+void key(Sink& out, std::string_view name)
+{
+	out << "    " << name;
+	out.pad(kKeyWidth > name.size() ? kKeyWidth - name.size() : 1);
+}
+
+class TextRenderer {
+public:
+	TextRenderer(const Snapshot& s, std::ostream& out) : s_(s), out_(out) {}
+
+	void run()
+	{
+		bool first = true;
+		for (const Process& p : s_.processes) {
+			if (!p.has_instances())
+				continue;
+			if (!first)
+				out_.end_line();
+			first = false;
+			process(p);
+		}
+		if (first) {
+			out_ << "no io_uring or epoll instances found";
+			out_.end_line();
+		}
+	}
+
+private:
+	const File& file(FileRef f) const { return s_.file(f); }
+
+	void process(const Process& p)
+	{
+		out_ << "pid " << (p.pid ? std::to_string(p.pid) : "unknown");
+		if (!p.comm.empty())
+			out_ << " (" << printable(p.comm) << ')';
+		if (!p.fds_known)
+			out_ << "  fds unknown (native iterator)";
+		out_.end_line();
+		for (const Ring& r : p.rings)
+			ring(r);
+		for (const Epoll& e : p.epolls)
+			epoll(e);
+	}
+
+	void instance_head(std::string_view what, FileRef f, const std::vector<std::uint32_t>& fds)
+	{
+		const File& fi = file(f);
+		out_ << "  " << what << ' ' << fi.id << "  fds " << fd_list(fds) << "  inode "
+		     << (fi.has_record ? std::to_string(fi.inode) : "-");
+	}
+
+	void ring(const Ring& r)
+	{
+		instance_head("io_uring", r.file, r.fds);
+		out_.end_line();
+		key(out_, "setup_flags");
+		const auto names = setup_flag_names(r.setup_flags);
+		out_ << format_hex(r.setup_flags) << ' ' << join_names(names);
+		out_.end_line();
+		key(out_, "sq_entries");
+		out_ << std::to_string(r.sq_entries);
+		out_.end_line();
+		key(out_, "cq_entries");
+		out_ << std::to_string(r.cq_entries);
+		out_.end_line();
+		sqpoll(r);
+		eventfd(r.eventfd);
+		reg_files(r.files);
+		reg_buffers(r.buffers);
+	}
+
+	void sqpoll(const Ring& r)
+	{
+		const std::optional<Sqpoll>& q = r.sqpoll;
+		key(out_, "sqpoll");
+		if (!q) {
+			out_ << '-';
+			out_.end_line();
+			return;
+		}
+		out_ << "cpu " << std::to_string(q->cpu) << "  idle_ms "
+		     << (q->idle_ms ? std::to_string(*q->idle_ms) : "?") << "  thread_pid "
+		     << (q->thread_pid ? std::to_string(q->thread_pid) : "-") << "  group "
+		     << (q->group.empty() ? "-" : q->group) << "  shared_with ";
+		bool none = true;
+		if (q->group_index) {
+			for (FileRef f : s_.groups.at(*q->group_index).rings) {
+				if (f == r.file)
+					continue;
+				out_ << (none ? "" : ",") << file(f).id;
+				none = false;
+			}
+		}
+		if (none)
+			out_ << '-';
+		out_.end_line();
+	}
+
+	void eventfd(const std::optional<RingEventfd>& e)
+	{
+		key(out_, "eventfd");
+		if (!e) {
+			out_ << '-';
+			out_.end_line();
+			return;
+		}
+		out_ << (e->file ? file(*e->file).id : "-") << "  fds " << fd_list(e->fds)
+		     << "  async " << yes_no(e->async);
+		if (e->file && file(*e->file).path)
+			out_ << "  path " << printable(*file(*e->file).path);
+		out_.end_line();
+	}
+
+	template <class Slot>
+	void table_head(std::string_view name, const Table<Slot>& t)
+	{
+		key(out_, name);
+		out_ << "nr " << std::to_string(t.nr);
+		if (t.dumped)
+			out_ << "  used " << std::to_string(t.used) << "  complete "
+			     << yes_no(t.complete);
+		else
+			out_ << "  not in this dump";
+		out_.end_line();
+	}
+
+	void reg_files(const Table<RegisteredFile>& t)
+	{
+		table_head("registered_files", t);
+		if (t.slots.empty())
+			return;
+		TextTable tt(1 + kFileCells);
+		tt.reserve(t.slots.size());
+		for (const RegisteredFile& slot : t.slots) {
+			tt.begin_row();
+			tt.cell("slot", std::to_string(slot.index));
+			if (slot.empty)
+				tt.cell("empty");
+			else
+				file_cells(tt, file(slot.file), slot.fds);
+		}
+		tt.write(out_, "      ");
+	}
+
+	void reg_buffers(const Table<RegisteredBuffer>& t)
+	{
+		table_head("registered_buffers", t);
+		if (t.slots.empty())
+			return;
+		TextTable tt(4);
+		tt.reserve(t.slots.size());
+		for (const RegisteredBuffer& slot : t.slots) {
+			tt.begin_row();
+			tt.cell("slot", std::to_string(slot.index));
+			if (slot.empty) {
+				tt.cell("empty");
+				continue;
+			}
+			tt.cell("addr", format_hex(slot.addr));
+			tt.cell("len", std::to_string(slot.len));
+			tt.cell("nr_bvecs", std::to_string(slot.nr_bvecs));
+		}
+		tt.write(out_, "      ");
+	}
+
+	void epoll(const Epoll& e)
+	{
+		instance_head("epoll", e.file, e.fds);
+		out_ << "  items " << std::to_string(e.items.size()) << "  complete "
+		     << yes_no(e.complete);
+		out_.end_line();
+		if (e.items.empty())
+			return;
+		TextTable tt(3 + kFileCells);
+		tt.reserve(e.items.size());
+		for (const EpollItem& i : e.items) {
+			tt.begin_row();
+			tt.cell(tfd_text(i));
+			tt.cell("events", join_names(epoll_event_names(i.events)));
+			tt.cell("data", format_hex(i.data));
+			file_cells(tt, file(i.file), i.fds);
+		}
+		tt.write(out_, "    ");
+	}
+
+	const Snapshot& s_;
+	Sink out_;
+};
+
+} // namespace
+
+std::string printable(std::string_view s)
+{
+	static constexpr char kHex[] = "0123456789abcdef";
+	std::string out;
+	out.reserve(s.size());
+	for (char ch : s) {
+		const auto c = static_cast<unsigned char>(ch);
+		if (c >= 0x20 && c != 0x7f) {
+			out += ch;
+			continue;
+		}
+		out += "\\x";
+		out += kHex[c >> 4];
+		out += kHex[c & 0xf];
+	}
+	return out;
+}
+
+void render_text(const Snapshot& snapshot, std::ostream& out)
+{
+	TextRenderer(snapshot, out).run();
+}
+
+} // namespace uringdump
