@@ -164,18 +164,22 @@ PY
 	[[ ! -e $PIN_DIR/bad ]] || { echo "a failed pin left $PIN_DIR/bad" >&2; return 1; }
 }
 
-# LEAD: needs URINGDUMP_SPILL_BYTES=N (the dump command's initial ring buffer
-# size, instead of 16 MiB), which src/ does not read yet: until it does, this
-# test fails at "no retry".  The final exit 1 ("dump incomplete: N records
-# did not fit a ring buffer of M MiB") needs a cap below 1 GiB to be
-# reachable in a test (e.g. URINGDUMP_SPILL_MAX_BYTES): not tested.
+# URINGDUMP_SPILL_BYTES=N: the dump command's initial ring buffer size.  The
+# final exit 1 ("dump incomplete: N records did not fit a ring buffer of M
+# MiB") needs more than 1 GiB of records: not tested.
 @test "ring buffer overflow: a dump with a 4 KiB initial ring buffer retries larger and is whole" {
 	start_workload big files=3000 ring_max=1000 bufs=2000 items=5000
 	URINGDUMP_SPILL_BYTES=4096 ud --json -v "$WL_PID"
 	expect_status 0
-	expect_stderr_matches "records dropped, retrying with a [0-9]+ MiB ring buffer" ||
-		{ echo "no retry with URINGDUMP_SPILL_BYTES=4096: does the dump command read it? (lead's knob)" >&2; return 1; }
+	expect_stderr_matches "records dropped, retrying with a [0-9]+ MiB ring buffer"
 	compare_truth "$TRUTH" "$UD_OUT"
+	# not a power of two from the page size to 1 GiB: a usage error
+	local bad
+	for bad in 3000 4095 6000 abc 2147483648; do
+		URINGDUMP_SPILL_BYTES=$bad ud --json "$WL_PID"
+		expect_status 2
+		expect_stderr_matches "^uringdump: URINGDUMP_SPILL_BYTES='$bad' is not a power of two between the page size and 1 GiB$"
+	done
 }
 
 # run_with_caps CAPS ARGS...: uringdump as user nobody with exactly CAPS
