@@ -53,25 +53,47 @@ all: $(BUILD)/uringdump $(NATIVE_OBJS)
 .SECONDARY: $(BUILD)/uringdump.bpf.o $(BUILD)/uringdump_pin.bpf.o $(BUILD)/uringdump_native.bpf.o $(BUILD)/floor.bpf.o
 
 # Every test: units (plain and under ASan+UBSan), a bounded fuzz run, the
-# man page/completion/--help consistency check, the real-kernel end-to-end
-# tests on this machine's kernel, the patched bpftool's tests, the same dumps
-# on Debian's 6.1, 6.12 and newest (7.x) kernels under qemu, then the native iterators on
-# a 6.12 kernel built with kernel-patch/ (cached outside the clone), and the
+# man page/completion/--help consistency check, the patched bpftool's tests
+# (first: the end-to-end tests compare with that bpftool), the real-kernel
+# end-to-end tests on this machine's kernel, the same dumps on Debian's 6.1,
+# 6.12 and newest (7.x) kernels under qemu, then the native iterators on a
+# 6.12 kernel built with kernel-patch/ (cached outside the clone), and the
 # kernel series' checkpatch --strict and W=1 checks.
-# Installs its Debian packages first.
+# Installs its Debian packages first.  Under check and check-host a test
+# that would skip fails instead, naming what it misses (UD_NO_SKIP=1); each
+# step writes its counts to $(RESULTS)/ (tests/counted.py) and the last line
+# is `N passed, N failed` for the whole run, also when a step failed.
+RESULTS := $(BUILD)/results
+# Corpus.WriteWhenAsked is `make fuzz-corpus`'s writer, not a test: it skips
+# itself, which under check would count as a failure.
+UNIT_CHECK_FILTER := -Corpus.WriteWhenAsked
+COUNTED := python3 tests/counted.py $(RESULTS)
+
+check check-host check-host-steps: export UD_NO_SKIP := 1
+
 check: deps
-	$(MAKE) check-host
-	$(MAKE) vmtest
-	$(MAKE) uapi-check
-	$(MAKE) vmtest-native
-	$(MAKE) kernel-check
+	@rm -rf $(RESULTS)
+	@st=0; { $(MAKE) --no-print-directory check-host-steps && \
+	  $(COUNTED) vmtest -- $(MAKE) vmtest && \
+	  $(COUNTED) uapi-check -- $(MAKE) uapi-check && \
+	  $(COUNTED) vmtest-native -- $(MAKE) vmtest-native && \
+	  $(COUNTED) kernel-check -- $(MAKE) kernel-check; } || st=$$?; \
+	$(COUNTED) --total $$st; exit $$st
 
 check-host:
-	$(MAKE) all workloads
-	$(MAKE) man-check format-check layering-check tidy
-	$(MAKE) unit unit-asan fuzz-smoke
-	$(MAKE) e2e
-	$(MAKE) bpftool-check
+	@rm -rf $(RESULTS)
+	@st=0; $(MAKE) --no-print-directory check-host-steps || st=$$?; \
+	$(COUNTED) --total $$st; exit $$st
+
+.PHONY: check-host-steps
+check-host-steps:
+	$(COUNTED) build -- $(MAKE) all workloads
+	$(COUNTED) lint -- $(MAKE) man-check format-check layering-check tidy
+	$(COUNTED) unit -- env GTEST_FILTER=$(UNIT_CHECK_FILTER) $(MAKE) unit
+	$(COUNTED) unit-asan -- env GTEST_FILTER=$(UNIT_CHECK_FILTER) $(MAKE) unit-asan
+	$(COUNTED) fuzz-smoke -- $(MAKE) fuzz-smoke
+	$(COUNTED) bpftool-check -- $(MAKE) bpftool-check
+	$(COUNTED) e2e -- $(MAKE) e2e
 
 # `make deps` installs what is missing; it is a no-op when all is present.
 deps:

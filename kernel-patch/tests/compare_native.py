@@ -5,7 +5,13 @@ Used by judge-native.py for the COMPARE and LINKS lines of the
 20-uringdump suite; runnable by hand on saved files:
 
   compare_native.py ring|epoll NATIVE.json CORE.json PID FD
+  compare_native.py --truth ring|epoll NATIVE.json TRUTH.json FD
   compare_native.py --links LINKS.json PIN INODE
+
+--truth judges the native dump against the workload's truth file with
+tests/e2e/compare.py's field comparisons: everything the native dump has,
+and for what needs the fd table, the values a native dump must give
+(every fds list empty, no tfd stale, shared_with empty: it holds one ring).
 
 A native ring pin sees one ring (its io_ring_ctx), not a process: it has no
 fd table, so fds (of the ring, its eventfd, registered files, epoll
@@ -17,8 +23,13 @@ inode, dev, path), every registered buffer slot, every epoll item (tfd,
 events, data, target file), table sizes, completeness and "dumped".
 Exit status 0 when equal, 1 with the differences listed.
 """
+import copy
 import json
+import os
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "e2e"))
+import compare as e2e  # noqa: E402  (tests/e2e/compare.py)
 
 # keys that need the process's fd table, or label files per dump
 NOT_COMPARED = {"id", "fds", "tfd_stale", "group", "shared_with"}
@@ -86,6 +97,40 @@ def compare(kind, native, core, pid, fd):
     return diff(normalize(kind, n[0]), normalize(kind, c[0]))
 
 
+def no_fds(v):
+    """The truth as a native dump must show it: no fd table, every fds []."""
+    if isinstance(v, dict):
+        return {k: ([] if k == "fds" else no_fds(x)) for k, x in v.items()}
+    if isinstance(v, list):
+        return [no_fds(x) for x in v]
+    return v
+
+
+def compare_truth(kind, native, truth, fd):
+    """Differences between a native dump of one instance and the truth of
+    the workload's instance that fd held."""
+    n = instance(native, None, None, kind)
+    if len(n) != 1:
+        return [f"the native dump has {len(n)} {kind}s, expected 1"]
+    d = e2e.lint(native, False)
+    if native.get("source") != "native":
+        d.add("top", f"source {native.get('source')!r}, expected native")
+    objs = truth["rings"] if kind == "ring" else truth["epolls"]
+    t = [o for o in objs if fd in o["fds"]]
+    if len(t) != 1:
+        return [f"the truth has {len(t)} {kind}s held by fd {fd}, expected 1"]
+    t = no_fds(copy.deepcopy(t[0]))
+    labels = e2e.Labels(d)
+    if kind == "ring":
+        e2e.cmp_ring(d, labels, t, n[0], False)
+        sq = n[0].get("sqpoll")
+        if isinstance(sq, dict) and sq.get("shared_with") != []:
+            d.add(f"ring {t['name']}", f"sqpoll.shared_with {sq.get('shared_with')} in a one-ring dump")
+    else:
+        e2e.cmp_epoll(d, labels, t, n[0], no_fds(truth.get("files", {})), fds_known=False)
+    return d.items
+
+
 def check_links(links, pin, inode):
     """None when the link pinned at pin reports inode, else why not."""
     for link in links:
@@ -103,6 +148,14 @@ def main(argv):
             why = check_links(json.load(f), argv[2], int(argv[3]))
         print(why or "ok")
         return 1 if why else 0
+    if len(argv) == 5 and argv[0] == "--truth" and argv[1] in ("ring", "epoll"):
+        with open(argv[2]) as f:
+            native = json.load(f)
+        with open(argv[3]) as f:
+            truth = json.load(f)
+        out = compare_truth(argv[1], native, truth, int(argv[4]))
+        print("\n".join(out) if out else "equal")
+        return 1 if out else 0
     if len(argv) != 5 or argv[0] not in ("ring", "epoll"):
         print(__doc__, file=sys.stderr)
         return 2

@@ -27,6 +27,8 @@ def judge_host_check(res, unit, d, words):
     """A check the guest leaves to the host (it has no JSON tools):
     COMPARE KIND NATIVE CORE PID FD  the native pin's dump against the CO-RE
                                      dump (compare_native.compare)
+    TRUTH KIND NATIVE TRUTH FD       the native pin's dump against the
+                                     workload's truth (compare_native.compare_truth)
     LINKS LINKS PIN INODE            link show -j reports INODE for PIN"""
     try:
         if words[0] == "COMPARE" and len(words) == 6:
@@ -37,6 +39,15 @@ def judge_host_check(res, unit, d, words):
             with open(os.path.join(d, core)) as f:
                 c = json.load(f)
             out = compare_native.compare(kind, n, c, int(pid), int(fd))
+            res(not out, name, "\n".join(out))
+        elif words[0] == "TRUTH" and len(words) == 5:
+            kind, native, truth, fd = words[1:]
+            name = f"{unit}: native read of {native} matches the workload's truth ({kind} fd {fd})"
+            with open(os.path.join(d, native)) as f:
+                n = json.load(f)
+            with open(os.path.join(d, truth)) as f:
+                t = json.load(f)
+            out = compare_native.compare_truth(kind, n, t, int(fd))
             res(not out, name, "\n".join(out))
         elif words[0] == "LINKS" and len(words) == 4:
             links, pin, inode = words[1:]
@@ -107,7 +118,7 @@ def main():
             line = lines[i]
             m = re.match(r"(PASS|FAIL|SKIP) (.*)", line)
             i += 1
-            if line.startswith(("COMPARE ", "LINKS ")):
+            if line.startswith(("COMPARE ", "TRUTH ", "LINKS ")):
                 seen += 1
                 judge_host_check(res, unit, d, line.split())
                 continue

@@ -104,7 +104,7 @@ pinned_pids() {
 @test "pid given to a program of another target is refused before anything is pinned" {
 	run "$BPFTOOL" iter pin "$IO_URING_FILE_OBJ" "$PIN_DIR/wrong" pid "$TARGET_PID"
 	echo "$output"
-	[ "$status" -ne 0 ]
+	[ "$status" -eq 255 ]
 	[[ $output == *"Error: 'pid' applies to task, task_file or task_vma iterators only, program dump_io_uring_file has target io_uring_file"* ]]
 	[[ $output != *Usage:* ]]
 	[ ! -e "$PIN_DIR/wrong" ]

@@ -35,7 +35,7 @@ in_holder_env() {
 @test "io_uring_fd is refused for a task_file program: a ring is no task" {
 	run "$BPFTOOL" iter pin "$TASK_FILE_OBJ" "$PIN_DIR/ring_task" io_uring_fd "$HOLDER_PID:$RING_FD"
 	echo "$output"
-	[ "$status" -ne 0 ]
+	[ "$status" -eq 255 ]
 	[[ $output == *"Error: 'io_uring_fd' applies to io_uring_buf or io_uring_file iterators only, program dump_task_file has target task_file"* ]]
 	[[ $output != *Usage:* ]]
 	[ ! -e "$PIN_DIR/ring_task" ]
@@ -45,7 +45,7 @@ in_holder_env() {
 	run in_holder_env sh -c '"$0" iter pin "$1" "$2" epoll_fd "$EPOLL_FD"' \
 		"$BPFTOOL" "$TASK_FILE_OBJ" "$PIN_DIR/ep_task"
 	echo "$output"
-	[ "$status" -ne 0 ]
+	[ "$status" -eq 255 ]
 	[[ $output == *"Error: 'epoll_fd' applies to epoll iterators only, program dump_task_file has target task_file"* ]]
 	[ ! -e "$PIN_DIR/ep_task" ]
 }
@@ -61,7 +61,7 @@ in_holder_env() {
 		run "$BPFTOOL" link show pinned "$PIN_DIR/ring"
 		[[ $output =~ target_name\ io_uring_file\ +io_uring_inode\ $RING_INO ]]
 	else
-		[ "$status" -ne 0 ]
+		[ "$status" -eq 253 ]
 		[[ $output == *"Error: can't load objfile $IO_URING_FILE_OBJ: this kernel has no io_uring_file iterator"* ]]
 		[ ! -e "$PIN_DIR/ring" ]
 	fi
@@ -77,7 +77,7 @@ in_holder_env() {
 		run "$BPFTOOL" -j link show pinned "$PIN_DIR/ring_inherited"
 		[ "$(json_field "$output" io_uring_inode)" = "$ino" ]
 	else
-		[ "$status" -ne 0 ]
+		[ "$status" -eq 253 ]
 		[[ $output == *"this kernel has no io_uring_file iterator"* ]]
 	fi
 }
@@ -93,7 +93,7 @@ in_holder_env() {
 		run "$BPFTOOL" link show pinned "$PIN_DIR/ep"
 		[[ $output =~ target_name\ epoll\ +epoll_inode\ $EPOLL_INO ]]
 	else
-		[ "$status" -ne 0 ]
+		[ "$status" -eq 253 ]
 		[[ $output == *"Error: can't load objfile $EPOLL_OBJ: this kernel has no epoll iterator"* ]]
 		[ ! -e "$PIN_DIR/ep" ]
 	fi
@@ -110,7 +110,7 @@ in_holder_env() {
 @test "an FD not open in bpftool is an error that suggests PID:FD" {
 	run "$BPFTOOL" iter pin "$IO_URING_FILE_OBJ" "$PIN_DIR/x" io_uring_fd 1000
 	echo "$output"
-	[ "$status" -ne 0 ]
+	[ "$status" -eq 255 ]
 	[[ $output == *"Error: io_uring_fd 1000 is not open in bpftool (use PID:FD for a file descriptor of another process): Bad file descriptor"* ]]
 	[ ! -e "$PIN_DIR/x" ]
 }
@@ -118,14 +118,14 @@ in_holder_env() {
 @test "PID:FD of a process that does not exist is an error" {
 	run "$BPFTOOL" iter pin "$EPOLL_OBJ" "$PIN_DIR/x" epoll_fd 2147483647:3
 	echo "$output"
-	[ "$status" -ne 0 ]
+	[ "$status" -eq 255 ]
 	[[ $output == *"Error: can't open process 2147483647: No such process"* ]]
 }
 
 @test "PID:FD of an fd the process does not have is an error" {
 	run "$BPFTOOL" iter pin "$EPOLL_OBJ" "$PIN_DIR/x" epoll_fd "$HOLDER_PID:1000"
 	echo "$output"
-	[ "$status" -ne 0 ]
+	[ "$status" -eq 255 ]
 	[[ $output == *"Error: can't get file descriptor 1000 of process $HOLDER_PID: Bad file descriptor"* ]]
 }
 

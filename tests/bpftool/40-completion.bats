@@ -16,7 +16,7 @@ setup() {
 	COMP="$BT_TOOL_DIR/bash-completion/bpftool"
 	[ -f "$COMP" ] || { echo "$COMP missing: run 'make bpftool'" >&2; return 1; }
 	[ -f /usr/share/bash-completion/bash_completion ] ||
-		skip "bash-completion is not installed"
+		skip_or_fail "bash-completion is not installed"
 	cd "$BATS_TEST_TMPDIR"
 	touch prog.bpf.o
 }

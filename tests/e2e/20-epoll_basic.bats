@@ -22,7 +22,7 @@ teardown() { common_teardown; }
 	compare_live "$WL_PID" "$DUMP"
 }
 
-@test "epoll_basic: text output" {
+@test "epoll_basic: the text report, parsed row by row, matches the truth" {
 	ud "$WL_PID"
 	expect_status 0
 	"$PY" "$COMPARE" --text "$TRUTH" "$UD_OUT" >&2

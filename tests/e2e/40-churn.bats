@@ -36,8 +36,7 @@ teardown() { common_teardown; }
 }
 
 @test "churn: a frozen-and-stopped churner matches its fdinfo exactly" {
-	kill -STOP "$WL_PID"
-	sleep 0.2
+	stop_process "$WL_PID"
 	UD_TIMEOUT=30 ud --json --freeze "$WL_PID"
 	expect_status 0
 	compare_truth "$TRUTH" "$UD_OUT" --exact

@@ -65,9 +65,14 @@ PY
 }
 
 @test "multi: dumps leave no BPF programs, links or pins behind" {
-	command -v bpftool >/dev/null || skip "bpftool not installed"
+	command -v bpftool >/dev/null || skip_or_fail "bpftool not installed"
 	start_workload demo
-	local before after pins_before pins_after
+	local before after pins_before pins_after names progs_before progs_after
+	# uringdump's programs, by the name bpftool shows (15 characters at most)
+	names=$(readelf -sW "$(dirname "$UD")/uringdump.bpf.o" "$(dirname "$UD")/uringdump_pin.bpf.o" |
+		awk '$4 == "FUNC" && $5 == "GLOBAL" {print substr($8, 1, 15)}' | sort -u)
+	[[ -n $names ]] || { echo "no program names in $(dirname "$UD")/uringdump*.bpf.o" >&2; return 1; }
+	progs_before=$(bpftool -j prog show | jq -r --arg n "$names" '.[] | select(.name as $x | $n | split("\n") | index($x)) | .id' | sort)
 	before=$(bpftool link list 2>/dev/null | grep -c '^[0-9]' || true)
 	pins_before=$(find /sys/fs/bpf -mindepth 1 2>/dev/null | sort | md5sum)
 	ud --json "$WL_PID"
@@ -77,6 +82,9 @@ PY
 	ud --json --btf /nonexistent "$WL_PID"
 	after=$(bpftool link list 2>/dev/null | grep -c '^[0-9]' || true)
 	pins_after=$(find /sys/fs/bpf -mindepth 1 2>/dev/null | sort | md5sum)
+	progs_after=$(bpftool -j prog show | jq -r --arg n "$names" '.[] | select(.name as $x | $n | split("\n") | index($x)) | .id' | sort)
+	[[ $progs_after == "$progs_before" ]] ||
+		{ echo "uringdump programs ($names) loaded before: [$progs_before], after: [$progs_after]" >&2; return 1; }
 	[[ $pins_before == "$pins_after" ]] || { echo "bpffs pins changed" >&2; return 1; }
 	# other tools may load programs meanwhile: only flag a growth
 	((after <= before)) || { echo "BPF links: $before before, $after after" >&2; bpftool link list >&2; return 1; }

@@ -29,7 +29,7 @@ teardown_file() {
 
 setup() {
 	common_setup
-	mountpoint -q /sys/fs/bpf || skip "bpffs is not mounted at /sys/fs/bpf and cannot be mounted"
+	mountpoint -q /sys/fs/bpf || skip_or_fail "bpffs is not mounted at /sys/fs/bpf and cannot be mounted"
 	mkdir -p "$PIN_DIR"
 	PINS=()
 }
@@ -160,7 +160,7 @@ for l in json.load(sys.stdin) or []:
 }
 
 need_bpftool() {
-	command -v bpftool >/dev/null || skip "bpftool not installed: cannot list BPF links"
+	command -v bpftool >/dev/null || skip_or_fail "bpftool not installed: cannot list BPF links"
 }
 
 # no_new_links BEFORE: no link exists now that did not exist in BEFORE (an
@@ -297,12 +297,8 @@ PY
 	local gen
 	for gen in 1 2 3; do
 		kill -USR1 "$WL_PID"
-		local i
-		for ((i = 0; i < 100; i++)); do
-			[[ $(cat "$TRUTH.gen" 2>/dev/null) == "$gen" ]] && break
-			sleep 0.05
-		done
-		[[ $(cat "$TRUTH.gen") == "$gen" ]] || { echo "grow did not handle SIGUSR1 #$gen" >&2; return 1; }
+		at_gen() { [[ $(cat "$TRUTH.gen" 2>/dev/null) == "$1" ]]; }
+		wait_for 30 "grow handled SIGUSR1 #$gen (its .gen file)" at_gen "$gen"
 		read_ok "$PIN" -j
 		compare_truth "$TRUTH" "$READ"
 	done
@@ -442,7 +438,9 @@ sys.exit(0 if pids == [int(sys.argv[2])] else f"old pin now dumps {pids}, expect
 	# also over a directory: refused, the directory stays
 	mkdir "$PIN_DIR/adir"
 	ud pin "$WL_PID" "$PIN_DIR/adir"
-	[[ $UD_STATUS != 0 ]] || { echo "pin over a directory succeeded" >&2; ud_report; return 1; }
+	expect_status 1
+	one_line_error
+	expect_stderr_matches "$PIN_DIR/adir already exists: not overwriting it"
 	[[ -d $PIN_DIR/adir ]]
 	rmdir "$PIN_DIR/adir"
 }
@@ -450,10 +448,8 @@ sys.exit(0 if pids == [int(sys.argv[2])] else f"old pin now dumps {pids}, expect
 @test "pin: a dead pid fails with 3 and leaves no pin and no link" {
 	need_bpftool
 	local p before="$BATS_TEST_TMPDIR/links.before"
-	"$UD_WORKLOADS/exiter" 0 3>&- &
-	p=$!
-	wait "$p"
-	[[ ! -e /proc/$p ]] || skip "pid $p was reused already"
+	exited_pid
+	p=$DEAD_PID
 	iter_links >"$before"
 	ud pin "$p" "$PIN_DIR/dead"
 	expect_status 3

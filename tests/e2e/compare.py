@@ -10,9 +10,15 @@
                                      links and inodes, kcmp(KCMP_FILE) for every fd
                                      list, io_uring and epoll fdinfo, and
                                      kcmp(KCMP_EPOLL_TFD) for epoll targets
-  compare.py --text TRUTH TEXT       sanity of the text output
+  compare.py --text TRUTH TEXT       the text report parsed row by row against the truth
+  compare.py --text-lint TEXT        a text report parses row by row and is consistent
   compare.py --fake TRUTH            print the dump the truth implies (self-tests)
   compare.py --selftest TRUTH PID    lying variants of the fake dump must all be caught
+  compare.py --mutants TRUTH DUMP TEXT
+                                     each output mutant (MUTANTS) of a real dump and
+                                     text report must be caught
+  compare.py --mutate-output KIND    stdin to stdout, a dump (JSON or text) mutated
+                                     (tests/e2e/mutant-ud.sh)
   compare.py --summary DUMP          one line of counts (for logs)
 
 Exit status: 0 = match, 1 = differences (listed, readable), 2 = bad usage/input.
@@ -24,6 +30,7 @@ import json
 import os
 import re
 import sys
+import time
 
 MAX_SHOWN = 60
 
@@ -40,7 +47,7 @@ EPOLL_EVENTS = [
     (0x1, "EPOLLIN"), (0x2, "EPOLLPRI"), (0x4, "EPOLLOUT"), (0x8, "EPOLLERR"),
     (0x10, "EPOLLHUP"), (0x20, "EPOLLNVAL"), (0x40, "EPOLLRDNORM"), (0x80, "EPOLLRDBAND"),
     (0x100, "EPOLLWRNORM"), (0x200, "EPOLLWRBAND"), (0x400, "EPOLLMSG"),
-    (0x2000, "EPOLLRDHUP"), (1 << 28, "EPOLLEXCLUSIVE"), (1 << 29, "EPOLLWAKEUP"),
+    (0x2000, "EPOLLRDHUP"), (1 << 27, "EPOLL_URING_WAKE"), (1 << 28, "EPOLLEXCLUSIVE"), (1 << 29, "EPOLLWAKEUP"),
     (1 << 30, "EPOLLONESHOT"), (1 << 31, "EPOLLET"),
 ]
 FILE_TYPES = {"regular", "directory", "chardev", "blockdev", "fifo", "socket", "symlink",
@@ -156,7 +163,7 @@ def lint_file(d, where, f):
     if not isinstance(f, dict):
         d.add(where, f"file is not an object: {fmt(f)}")
         return False
-    for k in ("id", "type", "inode", "dev", "path"):
+    for k in ("id", "type", "path") if f.get("_partial") else ("id", "type", "inode", "dev", "path"):
         if k not in f:
             d.add(where, f"file has no {k!r}: {fmt(f)}")
             return False
@@ -164,6 +171,8 @@ def lint_file(d, where, f):
         d.add(where, f"file id {fmt(f['id'])} is not f<N>")
     if f["type"] not in FILE_TYPES:
         d.add(where, f"unknown file type {fmt(f['type'])}")
+    if f.get("_partial"):
+        return True  # a text report's eventfd shown nowhere else: id and path only
     if not is_u64(f["inode"]):
         d.add(where, f"inode {fmt(f['inode'])} is not a number")
     if not isinstance(f["dev"], str) or not DEV_RE.match(f["dev"]):
@@ -217,11 +226,50 @@ def ring_shape(r):
             (ev.get("file") or {}).get("id"), tuple(tabs))
 
 
+# x86_64: every kernel address (direct map, vmalloc, modules, text) is in the
+# upper half; user space ends below 0x0000800000000000.
+KERNEL_SPACE = 0xffff800000000000
+NUMBER_IN_TEXT = re.compile(r"0x[0-9a-fA-F]+|[0-9a-fA-F]{16}|[0-9]{19,}")
+
+
+def kernel_address(v):
+    """v (an int, or a number written in a string) as a kernel address, or None."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return v if KERNEL_SPACE <= v < 1 << 64 else None
+    for tok in NUMBER_IN_TEXT.findall(v):
+        try:
+            n = int(tok, 16) if tok.startswith("0x") or not tok.isdigit() or len(tok) == 16 else int(tok)
+        except ValueError:
+            continue
+        if KERNEL_SPACE <= n < 1 << 64:
+            return n
+    return None
+
+
+def no_kernel_addresses(d, v, where="top"):
+    """Every number and every number-like string of a dump (or a text report)
+    must not be a kernel address: output never carries kernel pointers."""
+    if isinstance(v, dict):
+        for k, x in v.items():
+            if k != "data":  # an epoll item's user data: any value, compared with the truth
+                no_kernel_addresses(d, x, f"{where}.{k}")
+    elif isinstance(v, list):
+        for i, x in enumerate(v):
+            no_kernel_addresses(d, x, f"{where}[{i}]")
+    elif isinstance(v, (int, str)):
+        a = kernel_address(v)
+        if a is not None:
+            d.add(where, f"{fmt(v)} holds {a:#x}, a kernel address")
+
+
 def lint(dump, exact=None):
     d = Diffs()
     if not isinstance(dump, dict):
         d.add("top", "not a JSON object")
         return d
+    no_kernel_addresses(d, dump)
     d.eq("top", "version", 1, dump.get("version"))
     if not isinstance(dump.get("exact"), bool):
         d.add("top", f"exact {fmt(dump.get('exact'))} is not a boolean")
@@ -260,10 +308,13 @@ def lint(dump, exact=None):
         lint_fds(d, where, fds)
         fid = f["id"]
         all_ids.add(fid)
-        canon = {k: f[k] for k in ("type", "inode", "dev", "path")}
-        if fid in files_by_id and files_by_id[fid][1] != canon:
+        canon = {k: f.get(k) for k in ("type", "inode", "dev", "path")}
+        if f.get("_partial"):
+            pass  # a text report's eventfd: id and path only
+        elif fid in files_by_id and files_by_id[fid][1] != canon:
             d.add(where, f"file {fid} is {canon} here but {files_by_id[fid][1]} at {files_by_id[fid][0]}")
-        files_by_id.setdefault(fid, (where, canon))
+        if not f.get("_partial"):
+            files_by_id.setdefault(fid, (where, canon))
         pk = (cur["pid"], fid)
         if pk in fds_by_id and fds_by_id[pk][1] != fds:
             d.add(where, f"file {fid} has fds {fds} here but {fds_by_id[pk][1]} at {fds_by_id[pk][0]}")
@@ -406,7 +457,9 @@ def lint(dump, exact=None):
                     d.add(iw, f"two items with the same (file, tfd) {key}: the kernel keys items by it")
                 keys.add(key)
                 if isinstance(it.get("fds"), list):
-                    d.eq(iw, "tfd_stale (tfd not among fds)", it.get("tfd") not in it["fds"],
+                    # a native dump has no fd table: nothing is stale there
+                    d.eq(iw, "tfd_stale (tfd not among fds)",
+                         dump.get("source") != "native" and it.get("tfd") not in it["fds"],
                          it.get("tfd_stale"))
                 t = (it.get("file") or {}).get("type")
                 if (t == "io_uring") != ("io_uring" in it):
@@ -501,6 +554,10 @@ def cmp_file(d, labels, where, tf, df, dfds, files_table=None):
         return
     ok = d.eq(where, "file type", tf["type"], df.get("type"))
     ok &= d.eq(where, "file path", tf["path"], df.get("path"))
+    if df.get("_partial"):  # a text report shows this eventfd by id and path only
+        d.eq(where, "fds holding the file", sorted(tf["fds"]), dfds)
+        labels.bind(where, tf.get("file"), df.get("id"))
+        return
     ok &= d.eq(where, "file inode", tf["inode"], df.get("inode"))
     if "dev" in tf:
         ok &= d.eq(where, "file dev", tf["dev"], df.get("dev"))
@@ -568,9 +625,21 @@ def cmp_ring(d, labels, tr, dr, exact):
             else:
                 d.eq(sw, "addr", ts["addr"], ds.get("addr"))
                 d.eq(sw, "len", ts["len"], ds.get("len"))
+                cmp_bvecs(d, sw, ts, ds.get("nr_bvecs"))
 
 
-def cmp_epoll(d, labels, te, de, files_table):
+def cmp_bvecs(d, where, ts, got):
+    """nr_bvecs against the workload's count (tests/workloads: wl_buffer_bvecs):
+    one bio_vec per page the buffer spans, fewer where the kernel coalesced
+    pages of large folios; the workload read the folios and the rule of the
+    running kernel."""
+    if ts.get("nr_bvecs") is None:
+        d.add(where, f"the truth has no nr_bvecs to compare with ({ts.get('bvecs_rule', 'an old workload')})")
+        return
+    d.eq(where, f"nr_bvecs ({ts['pages']} pages, {ts.get('bvecs_rule')})", ts["nr_bvecs"], got)
+
+
+def cmp_epoll(d, labels, te, de, files_table, fds_known=True):
     w = f"epoll {te['name']} (fd {te['fd']})"
     labels.bind(w, te.get("file", te["name"]), de.get("id"))
     d.eq(w, "fds", sorted(te["fds"]), de.get("fds"))
@@ -596,7 +665,8 @@ def cmp_epoll(d, labels, te, de, files_table):
         tfile = files_table[ti["ref"]] if "ref" in ti else ti
         d.eq(iw, "events", ti["events"], di.get("events"))
         cmp_file(d, labels, iw, tfile, di.get("file"), di.get("fds"))
-        d.eq(iw, "tfd_stale", ti["tfd"] not in tfile["fds"], di.get("tfd_stale"))
+        # a native dump has no fd table: no tfd is stale there
+        d.eq(iw, "tfd_stale", fds_known and ti["tfd"] not in tfile["fds"], di.get("tfd_stale"))
         for k2 in ("io_uring", "epoll"):
             if k2 in ti:
                 labels.bind(iw + " " + k2, ti[k2], di.get(k2))
@@ -614,6 +684,9 @@ def find_by_fd(objs, fd):
 
 def compare_truth(truth, dump, exact):
     d = lint(dump, exact)
+    # the workload's process, dumped live or through a CO-RE pin: the
+    # task_file iterator, which knows every fd
+    d.eq("top", "source", "task_file", dump.get("source"))
     labels = Labels(d)
     procs = [p for p in dump.get("processes", []) if p.get("pid") == truth["pid"]]
     if len(procs) != 1:
@@ -856,20 +929,31 @@ def compare_live(pid, dump, sample, do_lint=True):
         if not r.get("fds"):
             continue
         w = f"ring {r.get('id')} (fd {r['fds'][0]})"
-        try:
-            with open(f"/proc/{pid}/fdinfo/{r['fds'][0]}") as f:
-                info = parse_ring_fdinfo(f.read())
-        except OSError as e:
-            d.add(w, f"fdinfo: {e}")
+        # The kernel leaves out the tables (6.18: the whole body) while the
+        # ring's uring_lock is held: read again, for up to 2 s, until they
+        # are there; never skip the checks silently.
+        info = None
+        for attempt in range(100):
+            try:
+                with open(f"/proc/{pid}/fdinfo/{r['fds'][0]}") as f:
+                    info = parse_ring_fdinfo(f.read())
+            except OSError as e:
+                d.add(w, f"fdinfo: {e}")
+                break
+            if "nr_files" in info and "SqThread" in info:
+                break
+            time.sleep(0.02)
+        if info is None:
+            continue
+        if "nr_files" not in info or "SqThread" not in info:
+            d.add(w, f"/proc/{pid}/fdinfo/{r['fds'][0]} left out the tables or SqThread 100 times "
+                     "in 2 s (uring_lock held): nothing to compare the tables and SQPOLL with")
             continue
         sq = r.get("sqpoll")
-        if "SqThread" in info:
-            d.eq(w, "SQPOLL thread (fdinfo SqThread)", info["SqThread"] if info["SqThread"] > 0 else None,
-                 sq.get("thread_pid") if isinstance(sq, dict) else None)
-            if isinstance(sq, dict) and sq.get("cpu", -1) >= 0:
-                d.eq(w, "SQPOLL cpu (fdinfo SqThreadCpu)", info.get("SqThreadCpu"), sq.get("cpu"))
-        if "nr_files" not in info:
-            continue  # the kernel skips the block while uring_lock is contended
+        d.eq(w, "SQPOLL thread (fdinfo SqThread)", info["SqThread"] if info["SqThread"] > 0 else None,
+             sq.get("thread_pid") if isinstance(sq, dict) else None)
+        if isinstance(sq, dict) and sq.get("cpu", -1) >= 0:
+            d.eq(w, "SQPOLL cpu (fdinfo SqThreadCpu)", info.get("SqThreadCpu"), sq.get("cpu"))
         for tk, nk, sec in (("registered_files", "nr_files", "files"), ("registered_buffers", "nr_bufs", "bufs")):
             t = r.get(tk) or {}
             d.eq(w, f"{tk}.nr (fdinfo)", info[nk], t.get("nr"))
@@ -961,22 +1045,232 @@ def compare_live(pid, dump, sample, do_lint=True):
 # text output, fake dumps, self-test
 # ----------------------------------------------------------------------------------------
 
+CELL_SEP = re.compile(r"\s{2,}")
+
+
+class TextError(Exception):
+    pass
+
+
+def text_names(value, table, what):
+    """'A|B|0x40' -> bits; '-' -> 0."""
+    if value == "-":
+        return 0, []
+    byname = {n: bit for bit, n in table}
+    bits, names = 0, value.split("|")
+    for n in names:
+        if n in byname:
+            bits |= byname[n]
+        elif re.fullmatch(r"0x[0-9a-f]+", n):
+            bits |= int(n, 16)
+        else:
+            raise TextError(f"unknown {what} name {n!r}")
+    return bits, names
+
+
+def text_fds(v):
+    if v == "-":
+        return []
+    if not re.fullmatch(r"[0-9]+(,[0-9]+)*", v):
+        raise TextError(f"fds {v!r} is not '-' or a list of fd numbers")
+    return [int(x) for x in v.split(",")]
+
+
+def text_int(v, what):
+    if not re.fullmatch(r"-?[0-9]+", v or ""):
+        raise TextError(f"{what} {v!r} is not a number")
+    return int(v)
+
+
+def text_hex(v, what):
+    if not re.fullmatch(r"0x[0-9a-f]+", v or ""):
+        raise TextError(f"{what} {v!r} is not 0x<hex>")
+    return int(v, 16)
+
+
+def text_kv(cells, what):
+    """'key value' cells -> dict; extra keys (added fields) are kept, not checked."""
+    out = {}
+    for c in cells:
+        k, _, v = c.partition(" ")
+        if not v:
+            raise TextError(f"{what}: cell {c!r} is not 'key value'")
+        out.setdefault(k, v)
+    return out
+
+
+def text_file(cells, what):
+    """ID TYPE inode N dev M:m fds FDS path PATH [key value]... -> (FILE, fds)."""
+    if len(cells) < 6:
+        raise TextError(f"{what}: {len(cells)} cells, a file needs id, type, inode, dev, fds, path")
+    fid, ftype = cells[0], cells[1]
+    kv = text_kv(cells[2:], what)
+    for k in ("inode", "dev", "fds", "path"):
+        if k not in kv:
+            raise TextError(f"{what}: no {k}")
+    f = {"id": fid, "type": ftype, "inode": text_int(kv["inode"], "inode"), "dev": kv["dev"],
+         "path": kv["path"]}
+    return f, text_fds(kv["fds"])
+
+
+def parse_text(text):
+    """The text report, row by row, as the JSON schema's objects (what the
+    text shows of them); raises TextError naming the first row it cannot read."""
+    procs, proc, inst, table = [], None, None, None
+    for n, line in enumerate(text.split("\n"), 1):
+        where = f"text line {n}"
+        try:
+            if not line.strip():
+                inst = table = None
+                continue
+            indent = len(line) - len(line.lstrip(" "))
+            cells = CELL_SEP.split(line.strip())
+            if indent == 0:
+                if line == "no io_uring or epoll instances found":
+                    continue
+                m = re.fullmatch(r"pid ([0-9]+)(?: \((.*?)\))?(  fds unknown \(native iterator\))?", line)
+                if not m:
+                    raise TextError("not a 'pid N (comm)' header")
+                proc = {"pid": int(m.group(1)), "comm": m.group(2) or "", "fds_known": not m.group(3),
+                        "io_urings": [], "epolls": []}
+                procs.append(proc)
+                inst = table = None
+            elif indent == 2:
+                if proc is None:
+                    raise TextError("an instance before any 'pid' header")
+                kind, _, fid = cells[0].partition(" ")
+                kv = text_kv(cells[1:], "instance header")
+                o = {"id": fid, "fds": text_fds(kv.get("fds", "?")),
+                     "inode": text_int(kv.get("inode"), "inode")}
+                if kind == "io_uring":
+                    proc["io_urings"].append(o)
+                elif kind == "epoll":
+                    o["items"] = []
+                    o["complete"] = {"yes": True, "no": False}.get(kv.get("complete"))
+                    o["_items_said"] = text_int(kv.get("items"), "items")
+                    proc["epolls"].append(o)
+                else:
+                    raise TextError(f"instance kind {kind!r}")
+                inst, table = (kind, o), None
+            elif indent == 4 and inst and inst[0] == "epoll":
+                m = re.fullmatch(r"tfd ([0-9]+)(?: \((?:now ([0-9]+)|(closed))\))?", cells[0])
+                if not m or len(cells) < 9:
+                    raise TextError("not an epoll item row 'tfd N  events E  data 0xD  FILE...'")
+                kv = text_kv(cells[1:3], "item")
+                f, fds = text_file(cells[3:], "item")
+                ev, names = text_names(kv.get("events", "?"), EPOLL_EVENTS, "event")
+                it = {"tfd": int(m.group(1)), "events": ev, "event_names": names if ev else [],
+                      "data": text_hex(kv.get("data"), "data"), "file": f, "fds": fds,
+                      "tfd_stale": bool(m.group(2) or m.group(3))}
+                if m.group(2) and (not fds or int(m.group(2)) != fds[0]):
+                    raise TextError(f"'(now {m.group(2)})' is not the lowest of fds {fds}")
+                if m.group(3) and fds:
+                    raise TextError(f"'(closed)' but fds {fds}")
+                if f["type"] in ("io_uring", "epoll"):
+                    it[f["type"]] = f["id"]
+                inst[1]["items"].append(it)
+            elif indent == 4 and inst and inst[0] == "io_uring":
+                r, key, rest = inst[1], cells[0], cells[1:]
+                if key == "setup_flags":
+                    hexv, _, names = (rest[0] if rest else "").partition(" ")
+                    r["setup_flags"] = text_hex(hexv, "setup_flags")
+                    bits, r["setup_flag_names"] = text_names(names, SETUP_FLAGS, "setup flag")
+                    if bits != r["setup_flags"]:
+                        raise TextError(f"setup flag names {names} are not {hexv}")
+                    if names == "-":
+                        r["setup_flag_names"] = []
+                elif key in ("sq_entries", "cq_entries"):
+                    r[key] = text_int(rest[0] if rest else "", key)
+                elif key == "sqpoll":
+                    if rest == ["-"]:
+                        r["sqpoll"] = None
+                    else:
+                        kv = text_kv(rest, "sqpoll")
+                        r["sqpoll"] = {
+                            "cpu": text_int(kv.get("cpu"), "cpu"),
+                            "idle_ms": None if kv.get("idle_ms") == "?" else text_int(kv.get("idle_ms"), "idle_ms"),
+                            "thread_pid": text_int(kv.get("thread_pid"), "thread_pid"),
+                            "group": kv.get("group"),
+                            "shared_with": [] if kv.get("shared_with") == "-" else kv.get("shared_with", "?").split(",")}
+                elif key == "eventfd":
+                    if rest == ["-"]:
+                        r["eventfd"] = None
+                    else:
+                        kv = text_kv(rest[1:], "eventfd")
+                        fid = rest[0] if rest else "?"
+                        ev = {"fds": text_fds(kv.get("fds", "?")),
+                              "async": {"yes": True, "no": False}.get(kv.get("async")), "file": None}
+                        if fid != "-":
+                            ev["file"] = {"id": fid, "type": "eventfd", "path": kv.get("path"), "_partial": True}
+                        r["eventfd"] = ev
+                elif key in ("registered_files", "registered_buffers"):
+                    kv = text_kv([c for c in rest if c != "not in this dump"], key)
+                    t = {"nr": text_int(kv.get("nr"), "nr"), "dumped": "not in this dump" not in rest,
+                         "slots": []}
+                    if t["dumped"]:
+                        t["used"] = text_int(kv.get("used"), "used")
+                        t["complete"] = {"yes": True, "no": False}.get(kv.get("complete"))
+                    else:
+                        t["used"], t["complete"] = 0, False
+                    r[key] = t
+                    table = (key, t)
+                else:
+                    pass  # a line added later: not checked
+            elif indent == 6 and table:
+                tk, t = table
+                m = re.fullmatch(r"slot ([0-9]+)", cells[0])
+                if not m:
+                    raise TextError("not a 'slot N' row")
+                s = {"index": int(m.group(1))}
+                if cells[1:] == ["empty"]:
+                    s["empty"] = True
+                elif tk == "registered_files":
+                    s["file"], s["fds"] = text_file(cells[1:], "slot")
+                else:
+                    kv = text_kv(cells[1:], "buffer slot")
+                    s["addr"] = text_hex(kv.get("addr"), "addr")
+                    s["len"] = text_int(kv.get("len"), "len")
+                    s["nr_bvecs"] = text_int(kv.get("nr_bvecs"), "nr_bvecs")
+                t["slots"].append(s)
+            else:
+                raise TextError(f"unexpected indentation {indent}")
+        except TextError as e:
+            raise TextError(f"{where}: {e}: {line!r}") from None
+    # the eventfd's file shows only id and path: the rest comes from the
+    # same file elsewhere in the report
+    full = {}
+    for p in procs:
+        for _, f, _ in iter_files(p):
+            if isinstance(f, dict) and not f.get("_partial"):
+                full.setdefault(f["id"], f)
+        for e in p["epolls"]:
+            if e.pop("_items_said") != len(e["items"]):
+                raise TextError(f"epoll {e['id']} says items {len(e['items'])} rows follow it")
+    for p in procs:
+        for r in p["io_urings"]:
+            ev = r.get("eventfd")
+            if ev and ev.get("file") and ev["file"]["id"] in full:
+                f = full[ev["file"]["id"]]
+                if f["path"] != ev["file"]["path"]:
+                    raise TextError(f"eventfd {f['id']} path {ev['file']['path']!r}, elsewhere {f['path']!r}")
+                ev["file"] = dict(f)
+    return {"version": 1, "exact": False, "source": "task_file" if all(p["fds_known"] for p in procs) else "native",
+            "processes": procs}
+
+
 def compare_text(truth, text):
-    d = Diffs()
-    if not re.search(rf"\b{truth['pid']}\b", text):
-        d.add("text", f"pid {truth['pid']} not mentioned")
-    paths = set()
-    for tr in truth.get("rings", []):
-        for s in tr["registered_files"]["slots"]:
-            if s and s.get("type") in ("regular", "directory"):
-                paths.add(s["path"])
-    for p in sorted(paths):
-        if p not in text:
-            d.add("text", f"registered file {p!r} not shown")
-    if truth.get("rings") and "io_uring" not in text.lower() and "ring" not in text.lower():
-        d.add("text", "no ring mentioned")
-    if truth.get("epolls") and "epoll" not in text.lower():
-        d.add("text", "no epoll mentioned")
+    """The text report parsed row by row, compared with the truth like the JSON."""
+    try:
+        parsed = parse_text(text)
+    except TextError as e:
+        d = Diffs()
+        d.add("text", str(e))
+        return d
+    d = compare_truth(truth, parsed, None)
+    for n, line in enumerate(text.split("\n"), 1):
+        a = kernel_address(re.sub(r"\bdata 0x[0-9a-f]+", "", line))  # user data: any value
+        if a is not None:
+            d.add(f"text line {n}", f"holds {a:#x}, a kernel address: {line!r}")
     return d
 
 
@@ -1025,7 +1319,7 @@ def fake_dump(truth):
                     f, fds = file_of(s)
                     slots.append({"index": i, "file": f, "fds": fds})
                 else:
-                    slots.append({"index": i, "addr": s["addr"], "len": s["len"], "nr_bvecs": 1})
+                    slots.append({"index": i, "addr": s["addr"], "len": s["len"], "nr_bvecs": s.get("nr_bvecs")})
             r[tk] = {"nr": tr[tk]["nr"], "used": sum(1 for s in slots if not s.get("empty")),
                      "complete": True, "dumped": True, "slots": slots}
         rings.append((tr, r))
@@ -1272,6 +1566,32 @@ def selftest(truth, pid):
             return False
         it["io_uring"] = others[0]
 
+    @lie("nr_bvecs forced to 1")
+    def _(x):
+        return mutate_json("nr_bvecs1", x)
+
+    @lie("nr_bvecs one too many (a coalesced buffer shown per page, or the reverse)")
+    def _(x):
+        for r in proc(x)["io_urings"]:
+            for s in r["registered_buffers"]["slots"]:
+                if not s.get("empty"):
+                    s["nr_bvecs"] += 1
+                    return
+        return False
+
+    @lie("a kernel address in a buffer's addr")
+    def _(x):
+        for r in proc(x)["io_urings"]:
+            for s in r["registered_buffers"]["slots"]:
+                if not s.get("empty"):
+                    s["addr"] = 0xffff888012345000
+                    return
+        return False
+
+    @lie("tfd_stale flipped")
+    def _(x):
+        return mutate_json("tfd_stale", x)
+
     @lie("pid/comm wrong")
     def _(x):
         proc(x)["comm"] = proc(x)["comm"][:-1] + "X"
@@ -1285,12 +1605,15 @@ def selftest(truth, pid):
         if not compare_truth(truth, x, False).items:
             fails.append(f"lie not caught: {name}")
     # live-only lies: the truth is not consulted
+    live_tried = 0
     for name, fn in (("fds of a file changed (live)", "fds"), ("epoll item events changed (live)", "events"),
                      ("path wrong (live)", "path")):
         x = copy.deepcopy(base)
         e, it = first_item(x)
         if not it:
+            skipped.append(name)
             continue
+        live_tried += 1
         if fn == "fds":
             for w, f, fds in iter_files(proc(x)):
                 if f["id"] == it["file"]["id"]:
@@ -1307,8 +1630,132 @@ def selftest(truth, pid):
             fails.append(f"lie not caught: {name}")
     for f in fails:
         print("  - " + f)
-    print(f"selftest: {len(lies) + 3 - len(skipped)} lies tried, {len(skipped)} more not applicable here "
+    tried = len(lies) - len([n for n in skipped if "(live)" not in n]) + live_tried
+    print(f"selftest: {tried} lies tried, {len(skipped)} more not applicable here "
           f"({', '.join(skipped) or '-'}), {len(fails)} failure(s)")
+    return 1 if fails else 0
+
+
+# ----------------------------------------------------------------------------------------
+# output mutants: wrong outputs the e2e suite must reject
+# ----------------------------------------------------------------------------------------
+
+def _first_slot_line(lines, table):
+    """Index of the first non-empty slot row of the first `table` block."""
+    inside = False
+    for i, ln in enumerate(lines):
+        st = ln.strip()
+        if ln.startswith("    ") and not ln.startswith("      "):
+            inside = st.startswith(table)
+            continue
+        if inside and ln.startswith("      slot ") and not st.endswith("empty"):
+            return i
+    return None
+
+
+def mutate_json(kind, dump):
+    """Mutates a dump (JSON) in place; False when it has nothing to mutate."""
+    procs = dump.get("processes") or []
+    if kind == "nr_bvecs1":
+        hit = False
+        for p in procs:
+            for r in p.get("io_urings") or []:
+                for sl in (r.get("registered_buffers") or {}).get("slots") or []:
+                    if not sl.get("empty") and sl.get("nr_bvecs") != 1:
+                        sl["nr_bvecs"] = 1
+                        hit = True
+        return hit
+    if kind == "tfd_stale":
+        for p in procs:
+            for e in p.get("epolls") or []:
+                for it in e.get("items") or []:
+                    it["tfd_stale"] = not it.get("tfd_stale")
+                    return True
+        return False
+    if kind == "drop_file_row":
+        for p in procs:
+            for r in p.get("io_urings") or []:
+                slots = (r.get("registered_files") or {}).get("slots") or []
+                for i, sl in enumerate(slots):
+                    if not sl.get("empty"):
+                        del slots[i]
+                        return True
+        return False
+    raise ValueError(f"unknown mutant {kind!r}")
+
+
+def mutate_text(kind, text):
+    """The mutated text report, or None when it has nothing to mutate."""
+    lines = text.split("\n")
+    if kind == "nr_bvecs1":
+        out = re.sub(r"\bnr_bvecs [0-9]+", "nr_bvecs 1", text)
+        return out if out != text else None
+    if kind == "tfd_stale":
+        for i, ln in enumerate(lines):
+            m = re.match(r"^(    tfd [0-9]+)( \((?:now [0-9]+|closed)\))?(.*)$", ln)
+            if m:
+                lines[i] = m.group(1) + ("" if m.group(2) else " (closed)") + m.group(3)
+                return "\n".join(lines)
+        return None
+    if kind == "drop_file_row":
+        i = _first_slot_line(lines, "registered_files")
+        if i is None:
+            return None
+        del lines[i]
+        return "\n".join(lines)
+    raise ValueError(f"unknown mutant {kind!r}")
+
+
+MUTANTS = ("nr_bvecs1", "tfd_stale", "drop_file_row")
+
+
+def mutate_output(kind, data):
+    """A uringdump dump on stdin (JSON or text), mutated; other output unchanged."""
+    try:
+        dump = json.loads(data)
+    except ValueError:
+        dump = None
+    if isinstance(dump, dict) and "processes" in dump:
+        mutate_json(kind, dump)
+        return json.dumps(dump) + "\n"
+    if data.startswith("pid "):
+        return mutate_text(kind, data) or data
+    return data
+
+
+def mutants(truth, dump, text):
+    """Each mutant of the real output must fail the comparison that the
+    honest output passes."""
+    fails = []
+    if compare_truth(truth, dump, None).items:
+        fails.append("the honest JSON dump fails: " + "; ".join(compare_truth(truth, dump, None).items[:3]))
+    if compare_text(truth, text).items:
+        fails.append("the honest text report fails: " + "; ".join(compare_text(truth, text).items[:3]))
+    tried = 0
+    for kind in MUTANTS:
+        x = copy.deepcopy(dump)
+        if not mutate_json(kind, x):
+            fails.append(f"mutant {kind} (JSON): nothing to mutate in this dump")
+        else:
+            tried += 1
+            d = compare_truth(truth, x, None)
+            if not d.items:
+                fails.append(f"mutant {kind} (JSON) passes")
+            else:
+                print(f"  caught: {kind} (JSON): {d.items[0]}")
+        t = mutate_text(kind, text)
+        if t is None:
+            fails.append(f"mutant {kind} (text): nothing to mutate in this report")
+        else:
+            tried += 1
+            d = compare_text(truth, t)
+            if not d.items:
+                fails.append(f"mutant {kind} (text) passes")
+            else:
+                print(f"  caught: {kind} (text): {d.items[0]}")
+    for f in fails:
+        print("  - " + f)
+    print(f"mutants: {tried} tried, {len(fails)} failure(s)")
     return 1 if fails else 0
 
 
@@ -1353,6 +1800,20 @@ def main(argv):
         return 0
     if mode == "--selftest" and len(args) == 3:
         return selftest(load(args[1]), int(args[2]))
+    if mode == "--text-lint" and len(args) == 2:
+        with open(args[1], errors="replace") as f:
+            try:
+                parsed = parse_text(f.read())
+            except TextError as e:
+                print(f"text {args[1]}: {e}")
+                return 1
+        return lint(parsed).report(f"text {args[1]}")
+    if mode == "--mutants" and len(args) == 4:
+        with open(args[3], errors="replace") as f:
+            return mutants(load(args[1]), load(args[2]), f.read())
+    if mode == "--mutate-output" and len(args) == 2 and args[1] in MUTANTS:
+        sys.stdout.write(mutate_output(args[1], sys.stdin.read()))
+        return 0
     if mode == "--summary" and len(args) == 2:
         summary(load(args[1]))
         return 0

@@ -18,9 +18,21 @@ COMPARE="$E2E_DIR/compare.py"
 WL_PIDS=()
 UD_N=0
 
+# skip_or_fail REASON: a skip outside make check; under make check
+# (UD_NO_SKIP=1, set by its targets; CI runs as root) a failure that names
+# what is missing, so that a run that lost root or a tool tests nothing
+# without saying so.
+skip_or_fail() {
+	if [[ ${UD_NO_SKIP:-0} == 1 ]]; then
+		echo "not skipped under make check (UD_NO_SKIP=1), failed instead: $*" >&2
+		return 1
+	fi
+	skip "$*"
+}
+
 require_root() {
 	if [[ $(id -u) != 0 ]]; then
-		skip "needs root: uringdump loads BPF iterators and reads other processes (run as root)"
+		skip_or_fail "needs root: uringdump loads BPF iterators and reads other processes (run as root)"
 	fi
 }
 
@@ -125,6 +137,20 @@ ud() {
 	fi
 }
 
+# ud_via CMD...: like ud, for a command line that runs uringdump some other
+# way (another user, capabilities, a mount namespace); CMD is complete.
+ud_via() {
+	UD_N=$((UD_N + 1))
+	UD_OUT="$BATS_TEST_TMPDIR/ud.$UD_N.out"
+	UD_ERR="$BATS_TEST_TMPDIR/ud.$UD_N.err"
+	UD_CMD="$*"
+	if timeout -k 5 "$UD_TIMEOUT" "$@" >"$UD_OUT" 2>"$UD_ERR" </dev/null; then
+		UD_STATUS=0
+	else
+		UD_STATUS=$?
+	fi
+}
+
 # ud_as ARGS...: like ud, but as an unprivileged user (nobody).
 ud_as_nobody() {
 	UD_N=$((UD_N + 1))
@@ -208,6 +234,43 @@ proc_states() {
 	done
 }
 
+# wait_for SECONDS WHAT CMD...: polls CMD every 20 ms until it succeeds;
+# fails naming WHAT after SECONDS.  For synchronising on a state (of
+# /proc/PID/stat, a file), never on a fixed sleep.
+wait_for() {
+	local secs=$1 what=$2 i
+	shift 2
+	for ((i = 0; i < secs * 50; i++)); do
+		"$@" && return 0
+		sleep 0.02
+	done
+	echo "not reached after ${secs}s: $what" >&2
+	return 1
+}
+
+# user_threads_in STATE PID: every thread of PID that is not an io_uring
+# kernel-side thread (iou-*) is in STATE (the letter of /proc/PID/task/T/stat).
+user_threads_in() {
+	local want=$1 pid=$2 t st comm
+	for t in /proc/"$pid"/task/*; do
+		comm=$(cat "$t/comm" 2>/dev/null) || continue
+		[[ $comm == iou-* ]] && continue
+		st=$(cut -d')' -f2- "$t/stat" 2>/dev/null | awk '{print $1}')
+		[[ $st == "$want" ]] || return 1
+	done
+}
+
+# stop_process PID: SIGSTOP, then waits until every thread is stopped (T).
+stop_process() {
+	kill -STOP "$1"
+	wait_for 10 "every thread of pid $1 stopped (T) after SIGSTOP" user_threads_in T "$1"
+}
+
+# untraced PID: no tracer attached any more.
+untraced() {
+	[[ $(awk '/^TracerPid:/ {print $2}' "/proc/$1/status" 2>/dev/null) == 0 ]]
+}
+
 # expect_running PID: alive, no thread stopped or traced, no tracer attached.
 expect_running() {
 	local pid=$1 states tracer
@@ -236,7 +299,7 @@ heartbeat() {
 expect_heartbeat_advances() {
 	local a b i
 	a=$(heartbeat)
-	for ((i = 0; i < 50; i++)); do
+	for ((i = 0; i < 200; i++)); do
 		sleep 0.05
 		b=$(heartbeat)
 		if ((b > a)); then
@@ -245,6 +308,44 @@ expect_heartbeat_advances() {
 	done
 	echo "heartbeat stuck at $a: the workload does not run any more" >&2
 	return 1
+}
+
+# exited_pid: runs a process that exits at once and reaps it; DEAD_PID is its
+# pid, checked not to be reused yet (tried again when it was).
+exited_pid() {
+	local i p
+	for ((i = 0; i < 20; i++)); do
+		"$UD_WORKLOADS/exiter" 0 3>&- &
+		p=$!
+		wait "$p" || true
+		if [[ ! -e /proc/$p ]]; then
+			# shellcheck disable=SC2034 # used by the tests
+			DEAD_PID=$p
+			return 0
+		fi
+	done
+	echo "20 exited pids in a row were reused at once" >&2
+	return 1
+}
+
+# kthread_pid: prints the pid of a kernel thread (PF_KTHREAD in
+# /proc/PID/stat), preferring kthreadd (pid 2); fails when none is visible.
+kthread_pid() {
+	"$PY" - <<'PY'
+import os, sys
+PF_KTHREAD = 0x00200000
+pids = sorted((int(p) for p in os.listdir("/proc") if p.isdigit()), key=lambda p: (p != 2, p))
+for p in pids:
+    try:
+        with open(f"/proc/{p}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        continue
+    if int(fields[6]) & PF_KTHREAD:
+        print(p)
+        sys.exit(0)
+sys.exit(1)
+PY
 }
 
 # free_pid: a pid that names no process.

@@ -50,21 +50,21 @@ inline std::string golden_path(const std::string& name)
 	return std::string(UD_SOURCE_DIR) + "/tests/unit/golden/" + name;
 }
 
-// Compares actual with golden file `name` byte for byte; with
-// UD_UPDATE_GOLDEN=1 in the environment it rewrites the file instead.
+// Compares actual with golden file `name` byte for byte.  No test writes
+// the golden files: with UD_GOLDEN_ACTUAL=DIR in the environment the output
+// is also saved as DIR/name, which `make golden` (run by hand, never by a
+// test) shows as a diff and copies over, for review in git.
 inline void expect_golden(const std::string& name, const std::string& actual)
 {
 	const std::string p = golden_path(name);
-	const char* update = std::getenv("UD_UPDATE_GOLDEN");
-	if (update && std::string(update) == "1") {
-		std::ofstream(p, std::ios::binary) << actual;
-		return;
-	}
+	const char* actual_dir = std::getenv("UD_GOLDEN_ACTUAL");
+	if (actual_dir && *actual_dir)
+		std::ofstream(std::string(actual_dir) + "/" + name, std::ios::binary) << actual;
 	std::ifstream in(p, std::ios::binary);
-	ASSERT_TRUE(in.good()) << "missing golden file " << p << " (regenerate: UD_UPDATE_GOLDEN=1 make unit)";
+	ASSERT_TRUE(in.good()) << "missing golden file " << p << " (make golden writes it, for review)";
 	std::stringstream want;
 	want << in.rdbuf();
-	EXPECT_EQ(want.str(), actual) << "golden " << p << " differs (regenerate: UD_UPDATE_GOLDEN=1 make unit)";
+	EXPECT_EQ(want.str(), actual) << "golden " << p << " differs (make golden shows the diff and updates it, for review)";
 }
 
 } // namespace udtest

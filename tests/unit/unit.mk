@@ -8,7 +8,9 @@
 #   make fuzz-smoke                each target for 5 s, new inputs under build/
 #                                  (part of make check)
 #   make fuzz-corpus               rewrite the record seeds in tests/fuzz/corpus/records/
-#   UD_UPDATE_GOLDEN=1 make unit   rewrite tests/unit/golden/*
+#   make golden                    rewrite tests/unit/golden/* from the renderers,
+#                                  showing the diff (by hand, for review; no test
+#                                  and no other target runs it)
 # Only the pure libraries (PURE_LIBS: no BPF, no ptrace) are compiled in.
 
 # jsoncpp is a test-only dependency (the tests parse what the renderers
@@ -30,10 +32,19 @@ SAN_FLAGS      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sani
 UNIT_OBJS := $(patsubst %.cpp,$(BUILD)/unit/obj/%.o,$(UNIT_SRCS))
 ASAN_OBJS := $(patsubst %.cpp,$(BUILD)/asan/obj/%.o,$(UNIT_SRCS))
 
-.PHONY: unit unit-asan fuzz fuzz-smoke fuzz-corpus
+.PHONY: unit unit-asan fuzz fuzz-smoke fuzz-corpus golden
 
 unit: $(BUILD)/unit_tests
 	$(BUILD)/unit_tests
+
+golden: $(BUILD)/unit_tests
+	@rm -rf $(BUILD)/golden && mkdir -p $(BUILD)/golden
+	@UD_GOLDEN_ACTUAL=$(abspath $(BUILD))/golden $(BUILD)/unit_tests --gtest_filter='Golden.*' >/dev/null || true
+	@for f in $(BUILD)/golden/*; do n=$${f##*/}; \
+	  if ! cmp -s "$$f" "tests/unit/golden/$$n"; then \
+	    diff -u "tests/unit/golden/$$n" "$$f" || true; cp "$$f" "tests/unit/golden/$$n"; \
+	    echo "golden: tests/unit/golden/$$n rewritten: review it (git diff) before committing"; \
+	  fi; done
 
 unit-asan: $(BUILD)/asan/unit_tests
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \

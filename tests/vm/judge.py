@@ -13,6 +13,8 @@ Tests (each PASS or FAIL, with the reason indented under a FAIL):
   WL freeze     uringdump --json --freeze PID (compare.py TRUTH DUMP --exact)
   WL text       uringdump PID (compare.py --text TRUTH TEXT)
   WL pin        uringdump pin PID PIN; uringdump read --json PIN (compare.py TRUTH DUMP)
+  WL mutants    (ring_basic) wrong variants of the json and text dumps are caught
+                (compare.py --mutants TRUTH DUMP TEXT)
   kernel log    no BUG/WARNING/Oops/Call Trace in the guest's dmesg
 Prints one line per test and writes DIR/_summary.tsv:
 LABEL<TAB>RELEASE<TAB>PASSED<TAB>FAILED.
@@ -175,6 +177,21 @@ def judge_workload(j, a, r, wl):
         return
     for mode in ("json", "freeze", "text", "pin"):
         judge_run(j, a, r, wl, mode)
+    if wl == "ring_basic":
+        judge_mutants(j, a, r, wl)
+
+
+def judge_mutants(j, a, r, wl):
+    """The guest's JSON and text dumps, mutated (nr_bvecs forced to 1,
+    tfd_stale flipped, a registered-file row dropped), must all be caught."""
+    name = f"{wl} mutants"
+    why = workload_problem(r, wl) or run_failed(r, wl, "json") or run_failed(r, wl, "text")
+    if why:
+        j.result(name, False, why)
+        return
+    ok, msg = run_compare(a, ["--mutants", r.path(wl, "truth.json"), r.path(wl, "json.out"),
+                              r.path(wl, "text.out")])
+    j.result(name, ok, msg)
 
 
 def judge_dmesg(j, r):

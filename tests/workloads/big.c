@@ -35,6 +35,11 @@
 #define DUP_BASE 2000
 #define DUP_SPAN 16384
 #define MAX_ROUNDS 4096
+#define FD_MARGIN 64 /* fds for stdio, truth, heartbeat, rings, anchors' headroom */
+
+/* Sized to the machine (main): dup span and pipe batch fit RLIMIT_NOFILE. */
+static long dup_span = DUP_SPAN;
+static unsigned batch = 4096;
 
 struct slot {
 	unsigned long long ino; /* pipe inode, 0 = empty slot */
@@ -67,8 +72,8 @@ static void ring_init(struct ring *r, unsigned flags)
 
 static void fill_files(struct ring *r, unsigned nr)
 {
-	enum { BATCH = 4096 }; /* pipes per batch: 8192 fds */
-	static int fds[2 * BATCH];
+	static int fds[2 * 4096]; /* batch pipes at a time: 2 * batch fds */
+	const unsigned BATCH = batch;
 
 	r->nr = nr;
 	r->slots = calloc(nr, sizeof(*r->slots));
@@ -139,13 +144,43 @@ int main(int argc, char **argv)
 	rl.rlim_cur = rl.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 		wl_die("setrlimit");
+	/* Fit the fd limit: the epoll part dup2()s onto fds DUP_BASE.. and the
+	 * file part opens 2 * batch pipe ends at once. */
+	long fd_room = (long)(rl.rlim_cur > 1u << 20 ? 1u << 20 : rl.rlim_cur) - DUP_BASE - FD_MARGIN;
+	if (fd_room < 64) {
+		fprintf(stderr, "big: RLIMIT_NOFILE %llu is too small (needs at least %d)\n",
+			(unsigned long long)rl.rlim_cur, DUP_BASE + FD_MARGIN + 64);
+		errno = EMFILE;
+		wl_die("RLIMIT_NOFILE");
+	}
+	if (dup_span > fd_room)
+		dup_span = fd_room;
+	if ((long)batch * 2 > fd_room)
+		batch = (unsigned)(fd_room / 2);
+	/* and the epoll watch limit (per user): leave room for other processes */
+	long max_watches = 0;
+	FILE *mw = fopen("/proc/sys/fs/epoll/max_user_watches", "r");
+	if (mw) {
+		if (fscanf(mw, "%ld", &max_watches) != 1)
+			max_watches = 0;
+		fclose(mw);
+	}
 
 	long files = arg(argc, argv, "files", 65536);
 	long ring_max = arg(argc, argv, "ring_max", 0);
 	long nbufs = arg(argc, argv, "bufs", 16384);
 	long nitems = arg(argc, argv, "items", 200000);
+	long asked_items = nitems;
+	if (max_watches > 0 && nitems > max_watches / 2)
+		nitems = max_watches / 2;
 	if (ring_max <= 0 || ring_max > (long)rl.rlim_max)
 		ring_max = rl.rlim_max > 1u << 20 ? 1 << 20 : (long)rl.rlim_max;
+	/* each round keeps one eventfd (its anchor) open below DUP_BASE */
+	if (nitems > dup_span * (DUP_BASE / 2))
+		nitems = dup_span * (DUP_BASE / 2);
+	fprintf(stderr, "big: sized to RLIMIT_NOFILE %llu and max_user_watches %ld: tables of up to %ld files, "
+		"%ld items (%ld asked), %ld dup'ed fds and %u pipes at a time\n",
+		(unsigned long long)rl.rlim_cur, max_watches, ring_max, nitems, asked_items, dup_span, batch);
 	int nrings = (int)((files + ring_max - 1) / ring_max);
 	if (nrings > MAX_RINGS) {
 		errno = E2BIG;
@@ -203,7 +238,7 @@ int main(int argc, char **argv)
 			wl_die("EPOLL_CTL_ADD anchor");
 		added++;
 		want--;
-		long span = want < DUP_SPAN ? want : DUP_SPAN;
+		long span = want < dup_span ? want : dup_span;
 		for (long k = 0; k < span; k++) {
 			int tfd = DUP_BASE + (int)k;
 			if (dup2(a, tfd) < 0)
@@ -235,6 +270,10 @@ int main(int argc, char **argv)
 	jw_int(&w, "ring_max", ring_max);
 	jw_int(&w, "bufs", nbufs);
 	jw_int(&w, "items", nitems);
+	jw_int(&w, "items_asked", asked_items);
+	jw_int(&w, "rlimit_nofile", (long long)rl.rlim_cur);
+	jw_int(&w, "max_user_watches", max_watches);
+	jw_int(&w, "dup_span", dup_span);
 	jw_end_obj(&w);
 
 	/* the pipes' device: one pipefs superblock */
@@ -307,6 +346,7 @@ int main(int argc, char **argv)
 			jw_int(&w, "index", b);
 			jw_u64(&w, "addr", (unsigned long long)(uintptr_t)iov[b].iov_base);
 			jw_u64(&w, "len", iov[b].iov_len);
+			jw_bvecs(&w, iov[b].iov_base, iov[b].iov_len);
 			jw_end_obj(&w);
 		}
 		jw_end_arr(&w);

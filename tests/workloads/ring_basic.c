@@ -43,7 +43,7 @@ int main(int argc, char **argv)
 	static struct wl_epoll ep;
 	struct io_uring_params p;
 	int pfd[2], sv[2], known[8], nknown = 0;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int sq_cpu = wl_last_allowed_cpu();
 	const char *truth = wl_init(argc, argv, "ring_basic");
 
 	/* ---- files of several types ---- */
@@ -121,9 +121,27 @@ int main(int argc, char **argv)
 	wlr_init(&second, "second", 4, &p);
 	const char *second_slots[3] = {"reg_a", "unix_b", "pipe_r"};
 	wlr_register_files(&second, 3, second_slots);
-	struct iovec iov2[2] = {{region + 9 * page, 512}, {region + 10 * page + 8, 3 * page}};
-	bool used2[2] = {true, true};
-	wlr_register_buffers(&second, 2, iov2, used2);
+	/* a buffer across two transparent huge pages when the kernel gives
+	 * them: the kernel coalesces its bio_vecs on 6.11+ (the truth says
+	 * what the pages turned out to be) */
+	size_t huge = 2u << 20;
+	char *thp = mmap(NULL, 3 * huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (thp == MAP_FAILED)
+		wl_die("mmap (huge)");
+	thp = (char *)(((uintptr_t)thp + huge - 1) & ~(uintptr_t)(huge - 1));
+	madvise(thp, 2 * huge, MADV_HUGEPAGE); /* advice only: fails without THP */
+	memset(thp, 0x33, 2 * huge);
+	struct iovec iov2[3] = {{region + 9 * page, 512},
+				{region + 10 * page + 8, 3 * page},
+				{thp + huge - 3 * page + 40, 5 * page}};
+	bool used2[3] = {true, true, true};
+	wlr_register_buffers(&second, 3, iov2, used2);
+	{
+		struct wl_bvecs b;
+		wl_buffer_bvecs(iov2[2].iov_base, iov2[2].iov_len, &b);
+		fprintf(stderr, "ring_basic: huge-page buffer: %lu pages, %lu in large folios, nr_bvecs %ld (%s)\n",
+			b.pages, b.large, b.nr_bvecs, b.rule);
+	}
 	wlr_register_eventfd(&second, "ev_second", false);
 	wl_dup(wl_by_label("ev_second")->fds[0], 0);
 
@@ -164,10 +182,10 @@ int main(int argc, char **argv)
 	const char *sqb_slots[2] = {"devnull", NULL};
 	wlr_register_files(&sq_b, 2, sqb_slots);
 
-	/* ---- SQPOLL bound to the last CPU ---- */
+	/* ---- SQPOLL bound to the last CPU this process may run on ---- */
 	memset(&p, 0, sizeof(p));
 	p.flags = IORING_SETUP_SQPOLL | IORING_SETUP_SQ_AFF;
-	p.sq_thread_cpu = (unsigned)(ncpu > 0 ? ncpu - 1 : 0);
+	p.sq_thread_cpu = (unsigned)sq_cpu;
 	p.sq_thread_idle = 1240;
 	wlr_init(&sq_aff, "sq_aff", 4, &p);
 	wlr_find_sq_thread(&sq_aff, known, nknown);

@@ -90,8 +90,10 @@ void wlr_register_eventfd(struct wl_ring *r, const char *label, bool async)
 
 void wlr_find_sq_thread(struct wl_ring *r, const int *known, int nknown)
 {
-	/* the thread names itself when it first runs: poll for up to 5 s */
-	for (int tries = 0; tries < 500; tries++) {
+	/* The new iou-sqp thread, once it has run and named itself: polled for
+	 * up to 60 s (the fdinfo's SqThread names the ring's creator until the
+	 * thread has run). */
+	for (int tries = 0; tries < 6000; tries++) {
 		int tids[64];
 		int n = wl_threads_named("iou-sqp-", tids, 64);
 		for (int i = 0; i < n; i++) {
@@ -106,7 +108,7 @@ void wlr_find_sq_thread(struct wl_ring *r, const int *known, int nknown)
 		usleep(10000);
 	}
 	errno = ESRCH;
-	wl_die("no new iou-sqp thread");
+	wl_die("no new iou-sqp thread after 60 s");
 }
 
 void jw_ring(struct jw *w, const struct wl_ring *r)
@@ -175,6 +177,7 @@ void jw_ring(struct jw *w, const struct wl_ring *r)
 		jw_int(w, "index", i);
 		jw_u64(w, "addr", (unsigned long long)(uintptr_t)r->buf[i].iov_base);
 		jw_u64(w, "len", r->buf[i].iov_len);
+		jw_bvecs(w, r->buf[i].iov_base, r->buf[i].iov_len);
 		jw_end_obj(w);
 	}
 	jw_end_arr(w);

@@ -99,6 +99,28 @@ void wle_add(struct wl_epoll *e, int tfd, uint32_t events, uint64_t data);
 void wle_mod(struct wl_epoll *e, int tfd, uint32_t events, uint64_t data);
 void jw_epoll(struct jw *w, const struct wl_epoll *e);
 
+/* The highest CPU in this process's affinity mask (a cpuset may forbid
+ * others: an SQPOLL thread bound to one fails to start), 0 when unknown. */
+int wl_last_allowed_cpu(void);
+
+/* ---- what the kernel makes of a registered buffer ---- */
+struct wl_bvecs {
+	unsigned long pages; /* pages the buffer spans */
+	long nr_bvecs;       /* the bio_vecs the running kernel keeps; -1 = unknown */
+	unsigned long large; /* pages of it that lie in large folios */
+	const char *rule;    /* how nr_bvecs follows from the pages (or why unknown) */
+};
+/* Computes, after registration (the pages are pinned then), what nr_bvecs the
+ * running kernel must report for the buffer [addr, addr + len): one bio_vec
+ * per page on 6.1; since 6.4 one for pages that all lie in one folio, and
+ * since 6.11 one per folio when the buffer covers equal large folios end to
+ * end (io_check_coalesce_buffer).  Folios come from /proc/self/pagemap and
+ * /proc/kpageflags (root); a kernel without transparent huge pages has only
+ * order-0 folios of anonymous memory (the workloads use no hugetlbfs). */
+void wl_buffer_bvecs(const void *addr, size_t len, struct wl_bvecs *out);
+/* Writes "pages", "nr_bvecs" (null when unknown) and "bvecs_rule". */
+void jw_bvecs(struct jw *w, const void *addr, size_t len);
+
 /* ---- lifecycle ---- */
 /* Call first: blocks SIGTERM/SIGINT, remembers argv[1]; exits 2 without it. */
 const char *wl_init(int argc, char **argv, const char *name);

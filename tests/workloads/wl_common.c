@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
@@ -14,6 +15,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -597,4 +599,169 @@ int wl_ready_and_loop(void (*step)(void *), void *arg)
 		step(arg);
 	}
 	return finish();
+}
+
+int wl_last_allowed_cpu(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	if (sched_getaffinity(0, sizeof(set), &set) < 0)
+		return 0;
+	for (int cpu = CPU_SETSIZE - 1; cpu >= 0; cpu--)
+		if (CPU_ISSET(cpu, &set))
+			return cpu;
+	return 0;
+}
+
+/* ---- registered buffers: pages, folios, bio_vecs ---- */
+
+#define KPF_COMPOUND_HEAD (1ULL << 15)
+#define KPF_COMPOUND_TAIL (1ULL << 16)
+#define PM_PRESENT (1ULL << 63)
+#define PM_PFN_MASK ((1ULL << 55) - 1)
+#define FOLIO_MAX_PAGES (1UL << 18) /* 1 GiB of 4 KiB pages */
+
+/* major * 1000 + minor of the running kernel */
+static int kernel_version(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	if (uname(&u) == 0 && sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		major = minor = 0;
+	return major * 1000 + minor;
+}
+
+/* /proc/kpageflags of pfn; 0 with *ok = false when it cannot be read */
+static uint64_t kpf(int fd, uint64_t pfn, bool *ok)
+{
+	uint64_t v = 0;
+
+	if (pread(fd, &v, sizeof(v), (off_t)(pfn * sizeof(v))) != (ssize_t)sizeof(v))
+		*ok = false;
+	return v;
+}
+
+/* The folio of pfn: its first pfn and its number of pages. */
+static bool folio_of(int fd, uint64_t pfn, uint64_t *head, uint64_t *nr)
+{
+	bool ok = true;
+	uint64_t f = kpf(fd, pfn, &ok), h = pfn, n = 1;
+
+	if (!(f & (KPF_COMPOUND_HEAD | KPF_COMPOUND_TAIL))) {
+		*head = pfn;
+		*nr = 1;
+		return ok;
+	}
+	while ((f & KPF_COMPOUND_TAIL) && h > 0 && pfn - h < FOLIO_MAX_PAGES && ok)
+		f = kpf(fd, --h, &ok);
+	if (!ok || !(f & KPF_COMPOUND_HEAD))
+		return false;
+	while (n < FOLIO_MAX_PAGES && (kpf(fd, h + n, &ok) & KPF_COMPOUND_TAIL) && ok)
+		n++;
+	*head = h;
+	*nr = n;
+	return ok;
+}
+
+void wl_buffer_bvecs(const void *addr, size_t len, struct wl_bvecs *out)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	uintptr_t a = (uintptr_t)addr;
+	uintptr_t first = a / page, last = (a + (len ? len : 1) - 1) / page;
+	unsigned long n = (unsigned long)(last - first + 1);
+	int version = kernel_version();
+
+	out->pages = n;
+	out->nr_bvecs = -1;
+	out->large = 0;
+	if (n == 1) {
+		out->nr_bvecs = 1;
+		out->rule = "one page";
+		return;
+	}
+	if (version < 6004) {
+		out->nr_bvecs = (long)n;
+		out->rule = "one per page (no coalescing before 6.4)";
+		return;
+	}
+	if (access("/sys/kernel/mm/transparent_hugepage", F_OK) != 0 && errno == ENOENT) {
+		/* no THP in this kernel: anonymous memory is in order-0 folios */
+		out->nr_bvecs = (long)n;
+		out->rule = "one per page (no transparent huge pages in this kernel)";
+		return;
+	}
+	uint64_t *pm = calloc(n, sizeof(*pm));
+	uint64_t *head = calloc(n, sizeof(*head));
+	uint64_t *nr = calloc(n, sizeof(*nr));
+	int pmfd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	int kfd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	out->rule = "unknown: /proc/self/pagemap or /proc/kpageflags unreadable (needs root)";
+	if (!pm || !head || !nr || pmfd < 0 || kfd < 0 ||
+	    pread(pmfd, pm, n * sizeof(*pm), (off_t)(first * sizeof(*pm))) != (ssize_t)(n * sizeof(*pm)))
+		goto out;
+	for (unsigned long i = 0; i < n; i++) {
+		if (!(pm[i] & PM_PRESENT) || !(pm[i] & PM_PFN_MASK)) {
+			out->rule = "unknown: a page has no PFN in /proc/self/pagemap (not present, or not root)";
+			goto out;
+		}
+		pm[i] &= PM_PFN_MASK;
+		if (!folio_of(kfd, pm[i], &head[i], &nr[i])) {
+			out->rule = "unknown: /proc/kpageflags does not name the folio of a page";
+			goto out;
+		}
+		if (nr[i] > 1)
+			out->large++;
+	}
+	if (version < 6011) {
+		/* io_sqe_buffer_register of 6.4-6.10: consecutive pages of one folio */
+		bool one = true;
+		for (unsigned long i = 1; i < n && one; i++)
+			one = head[i] == head[0] && pm[i] == pm[i - 1] + 1;
+		out->nr_bvecs = one ? 1 : (long)n;
+		out->rule = one ? "one folio" : "one per page (not within one folio)";
+		goto out;
+	}
+	/* io_check_coalesce_buffer: the first folio ends where the next begins,
+	 * the middle ones are whole, all have the first folio's size. */
+	uint64_t mid = nr[0], count = 1, folios = 1;
+	bool ok = mid > 1;
+	for (unsigned long i = 1; i < n && ok; i++) {
+		if (head[i] == head[i - 1] && pm[i] == pm[i - 1] + 1) {
+			count++;
+			continue;
+		}
+		if (folios == 1)
+			ok = pm[i - 1] - head[i - 1] == mid - 1;
+		else
+			ok = count == mid;
+		ok = ok && nr[i] == mid && pm[i] == head[i];
+		count = 1;
+		folios++;
+	}
+	out->nr_bvecs = ok ? (long)folios : (long)n;
+	out->rule = ok ? "one per folio (coalesced, 6.11+)" : "one per page (not coalescable)";
+out:
+	free(pm);
+	free(head);
+	free(nr);
+	if (pmfd >= 0)
+		close(pmfd);
+	if (kfd >= 0)
+		close(kfd);
+}
+
+void jw_bvecs(struct jw *w, const void *addr, size_t len)
+{
+	struct wl_bvecs b;
+
+	wl_buffer_bvecs(addr, len, &b);
+	jw_u64(w, "pages", b.pages);
+	if (b.nr_bvecs < 0)
+		jw_null(w, "nr_bvecs");
+	else
+		jw_int(w, "nr_bvecs", b.nr_bvecs);
+	jw_u64(w, "large_folio_pages", b.large);
+	jw_str(w, "bvecs_rule", b.rule);
 }

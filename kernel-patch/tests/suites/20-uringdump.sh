@@ -5,7 +5,8 @@
 #    epoll of the ring_basic and epoll_basic workloads (a ring: a directory
 #    with files and buffers pins; an epoll: one pin), and `uringdump read -j`
 #    of each pin is saved next to `uringdump --freeze -j` of the same process
-#    (the host compares them: judge-native.py, COMPARE lines);
+#    and the workload's truth (the host compares the pin's dump with both:
+#    judge-native.py, COMPARE and TRUTH lines);
 #  - 1-byte reads of every native pin equal whole reads;
 #  - readers of one native pin at the same time: whole reads stay whole, an
 #    overtaken reader's stream says so;
@@ -17,7 +18,8 @@
 #    retries, succeeds once the lock is released, and gives up with a clear
 #    message when it stays held.
 # Output: "PASS name" / "FAIL name: why" / "SKIP name: why", and for the
-# host "COMPARE KIND NATIVE.json CORE.json PID FD" and
+# host "COMPARE KIND NATIVE.json CORE.json PID FD",
+# "TRUTH KIND NATIVE.json TRUTH.json FD" and
 # "LINKS LINKS.json PIN INODE" lines; the files are in the output dir ($1).
 d=${1:?usage: 20-uringdump.sh OUTDIR}
 UD=/t/uringdump
@@ -98,6 +100,7 @@ for wl in ring_basic epoll_basic; do
         $UD read -j "$pin" > "$d/$wl/native-$fd.json" 2> "$d/$wl/native-$fd.err"
         verdict $? "$name, uringdump read" "$(cat "$d/$wl/native-$fd.err")"
         echo "COMPARE $kind $wl/native-$fd.json $wl/core.json $pid $fd"
+        echo "TRUTH $kind $wl/native-$fd.json $wl/truth.json $fd"
         if [ $kind = ring ]; then
             onebyte "$pin/files" "$name files"
             onebyte "$pin/buffers" "$name buffers"
