@@ -35,8 +35,7 @@ int on_spill(void* ctx, void* data, std::size_t size)
 Result<Skel> open_skeleton(const LoadOptions& opts, std::size_t spill_bytes)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
-	if (opts.btf_path)
-		oo.btf_custom_path = opts.btf_path->c_str();
+	oo.btf_custom_path = core_btf_path(opts);
 	Skel skel(uringdump_bpf__open_opts(&oo));
 	if (!skel)
 		return make_error(Exit::Failure,

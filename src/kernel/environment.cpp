@@ -79,6 +79,11 @@ const char* libbpf_version()
 	return libbpf_version_string();
 }
 
+const char* core_btf_path(const LoadOptions& opts)
+{
+	return opts.btf_path ? opts.btf_path->c_str() : kVmlinuxBtf;
+}
+
 void setup_libbpf(bool verbose)
 {
 	g_verbose = verbose;

@@ -26,6 +26,13 @@ Status check_environment(const LoadOptions& opts, bool need_ptrace);
 // The version of the libbpf uringdump runs with ("1.1.2").
 const char* libbpf_version();
 
+// The BTF that CO-RE relocates against: --btf FILE, or the kernel's own
+// vmlinux BTF.  Naming the latter explicitly keeps libbpf from also walking
+// the kernel modules' BTF objects, which needs CAP_SYS_ADMIN: with only
+// CAP_BPF and CAP_PERFMON the load would fail ("failed to iterate BTF
+// objects").  io_uring and epoll are never modules.
+const char* core_btf_path(const LoadOptions& opts);
+
 // Routes libbpf's messages to stderr when verbose, drops them otherwise.
 void setup_libbpf(bool verbose);
 

@@ -25,8 +25,7 @@ using FloorSkel = BpfPtr<floor_bpf, floor_bpf__destroy>;
 Result<FloorSkel> open_floor(const LoadOptions& opts, bool with_walk)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
-	if (opts.btf_path)
-		oo.btf_custom_path = opts.btf_path->c_str();
+	oo.btf_custom_path = core_btf_path(opts);
 	FloorSkel skel(floor_bpf__open_opts(&oo));
 	if (!skel)
 		return make_error(Exit::Failure,

@@ -160,8 +160,7 @@ Result<PinResult> pin_native(const PinTarget& target, FdKind kind, const std::st
 	const bool ring = kind == FdKind::IoUring;
 	const char* tname = ring ? "io_uring_file" : "epoll";
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
-	if (opts.btf_path)
-		oo.btf_custom_path = opts.btf_path->c_str();
+	oo.btf_custom_path = core_btf_path(opts);
 	NativeSkel skel(uringdump_native_bpf__open_opts(&oo));
 	if (!skel)
 		return make_error(Exit::Failure,
@@ -263,8 +262,7 @@ Result<PinResult> pin_dump(const PinTarget& target, const std::string& path,
 	}
 
 	LIBBPF_OPTS(bpf_object_open_opts, oo);
-	if (opts.btf_path)
-		oo.btf_custom_path = opts.btf_path->c_str();
+	oo.btf_custom_path = core_btf_path(opts);
 	PinSkel skel(uringdump_pin_bpf__open_opts(&oo));
 	if (!skel)
 		return make_error(Exit::Failure,

@@ -206,10 +206,10 @@ start_nobody_workload() {
 	wait_for 60 "workload $1 (as nobody) ready" test -e "$TRUTH.ready"
 }
 
-# LEAD: fails today without --btf: libbpf 1.1 walks the module BTFs for CO-RE
-# candidates that vmlinux lacks (BPF_BTF_GET_NEXT_ID needs CAP_SYS_ADMIN:
-# "failed to iterate BTF objects: -1", exit 4).  With --btf (an override,
-# so no module walk) it works.
+# Without --btf too: uringdump names /sys/kernel/btf/vmlinux to libbpf
+# itself, so that libbpf does not walk the module BTFs for CO-RE candidates
+# (BPF_BTF_GET_NEXT_ID needs CAP_SYS_ADMIN: "failed to iterate BTF
+# objects", exit 4 before the fix).
 @test "not root, exactly CAP_BPF+CAP_PERFMON: dumps its own user's process; +CAP_SYS_PTRACE for --freeze" {
 	command -v setpriv >/dev/null || skip_or_fail "setpriv (util-linux) not installed"
 	start_nobody_workload epoll_basic
