@@ -122,12 +122,13 @@ bool alive(pid_t pid)
 	return ::kill(pid, 0) == 0 || errno != ESRCH;
 }
 
-// URINGDUMP_SPILL_BYTES=N: the initial size of the spill ring buffer (a
-// power of two, at least one page; 0 or unset: the default 16 MiB).  A
-// small one makes the overflow-and-reload path testable.
-Result<std::size_t> spill_bytes_from_env()
+// URINGDUMP_SPILL_BYTES=N and URINGDUMP_SPILL_MAX_BYTES=N: the initial and
+// the largest size of the spill ring buffer (powers of two from one page to
+// 1 GiB; 0 or unset: the defaults, 16 MiB and 1 GiB).  Small ones make the
+// overflow-and-reload path and its final failure testable.
+Result<std::size_t> size_from_env(const char* name)
 {
-	const char* text = std::getenv("URINGDUMP_SPILL_BYTES");
+	const char* text = std::getenv(name);
 	if (!text || !*text)
 		return std::size_t{0};
 	char* end = nullptr;
@@ -138,9 +139,26 @@ Result<std::size_t> spill_bytes_from_env()
 	    (v != 0 && (v < page || (v & (v - 1)) != 0 || v > (1ull << 30))))
 		return make_error(
 			Exit::Usage,
-			std::string("URINGDUMP_SPILL_BYTES='") + text +
+			std::string(name) + "='" + text +
 				"' is not a power of two between the page size and 1 GiB");
 	return static_cast<std::size_t>(v);
+}
+
+Status spill_sizes_from_env(LoadOptions& load)
+{
+	auto initial = size_from_env("URINGDUMP_SPILL_BYTES");
+	if (!initial)
+		return initial.error();
+	auto max = size_from_env("URINGDUMP_SPILL_MAX_BYTES");
+	if (!max)
+		return max.error();
+	if (*initial)
+		load.spill_bytes = *initial;
+	if (*max)
+		load.max_spill_bytes = *max;
+	if (load.spill_bytes > load.max_spill_bytes)
+		load.spill_bytes = load.max_spill_bytes;
+	return {};
 }
 
 int run_dump(const Options& o)
@@ -152,10 +170,8 @@ int run_dump(const Options& o)
 	LoadOptions load;
 	load.btf_path = o.btf;
 	load.verbose = o.verbose;
-	if (auto bytes = spill_bytes_from_env(); !bytes)
-		return fail(bytes.error());
-	else if (*bytes)
-		load.spill_bytes = *bytes;
+	if (auto st = spill_sizes_from_env(load); !st)
+		return fail(st.error());
 	if (auto st = check_environment(load, o.freeze); !st)
 		return fail(st.error());
 

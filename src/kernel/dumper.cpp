@@ -6,6 +6,7 @@
 #include <bpf/libbpf.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -19,7 +20,6 @@
 namespace uringdump {
 namespace {
 
-constexpr std::size_t kMaxSpillBytes = std::size_t{1} << 30;
 constexpr std::size_t kReadChunk = 1u << 16;
 
 using Skel = BpfPtr<uringdump_bpf, uringdump_bpf__destroy>;
@@ -199,18 +199,19 @@ Result<DumpRecords> Dumper::dump(std::span<const pid_t> pids)
 			return out;
 		// The ring buffer's size is fixed at load: a larger one needs a
 		// new load.
-		if (impl_->spill_bytes >= kMaxSpillBytes)
+		if (impl_->spill_bytes >= impl_->opts.max_spill_bytes)
 			return make_error(Exit::Failure,
 					  "dump incomplete: " + std::to_string(dropped) +
 						  " records did not fit a ring buffer of " +
-						  std::to_string(impl_->spill_bytes >> 20) +
-						  " MiB");
-		std::size_t bigger = impl_->spill_bytes * 4;
+						  format_bytes(impl_->spill_bytes));
+		const std::size_t bigger =
+			std::min(impl_->spill_bytes * 4, impl_->opts.max_spill_bytes);
 		if (impl_->opts.verbose)
-			std::fprintf(stderr,
-				     "uringdump: %llu records dropped, retrying with a %zu MiB "
-				     "ring buffer\n",
-				     static_cast<unsigned long long>(dropped), bigger >> 20);
+			std::fprintf(
+				stderr,
+				"uringdump: %llu records dropped, retrying with a %s ring buffer\n",
+				static_cast<unsigned long long>(dropped),
+				format_bytes(bigger).c_str());
 		auto skel = open_skeleton(impl_->opts, bigger);
 		if (!skel)
 			return skel.error();

@@ -53,6 +53,17 @@ std::uint64_t random_u64()
 	return v;
 }
 
+std::string format_bytes(std::size_t bytes)
+{
+	if (bytes >= (1u << 30) && bytes % (1u << 30) == 0)
+		return std::to_string(bytes >> 30) + " GiB";
+	if (bytes >= (1u << 20) && bytes % (1u << 20) == 0)
+		return std::to_string(bytes >> 20) + " MiB";
+	if (bytes >= (1u << 10) && bytes % (1u << 10) == 0)
+		return std::to_string(bytes >> 10) + " KiB";
+	return std::to_string(bytes) + " bytes";
+}
+
 unsigned kernel_hz()
 {
 	std::string text;

@@ -13,10 +13,11 @@
 namespace uringdump {
 
 struct LoadOptions {
-	std::optional<std::string> btf_path; // instead of /sys/kernel/btf/vmlinux
-	bool verbose = false;                // libbpf diagnostics on stderr
-	std::size_t spill_bytes = 16u << 20; // initial ring buffer size
-	int target_fd = -1;                  // only this fd of each process
+	std::optional<std::string> btf_path;    // instead of /sys/kernel/btf/vmlinux
+	bool verbose = false;                   // libbpf diagnostics on stderr
+	std::size_t spill_bytes = 16u << 20;    // initial ring buffer size
+	std::size_t max_spill_bytes = 1u << 30; // the largest it grows to
+	int target_fd = -1;                     // only this fd of each process
 };
 
 // Checks that the environment can load the iterator (privileges, BTF) and
@@ -40,6 +41,9 @@ void setup_libbpf(bool verbose);
 // anything else suggests -v for the verifier log.  `what` names the object
 // ("the BPF iterator", "the pinned iterator").
 Error load_error(const LoadOptions& opts, const std::string& what, int err);
+
+// A byte count as "4 KiB", "16 MiB", "1 GiB" (powers of two), or "N bytes".
+std::string format_bytes(std::size_t bytes);
 
 // 64 random bits (the per-load keys of the opaque ids).
 std::uint64_t random_u64();

@@ -164,14 +164,14 @@ PY
 	[[ ! -e $PIN_DIR/bad ]] || { echo "a failed pin left $PIN_DIR/bad" >&2; return 1; }
 }
 
-# URINGDUMP_SPILL_BYTES=N: the dump command's initial ring buffer size.  The
-# final exit 1 ("dump incomplete: N records did not fit a ring buffer of M
-# MiB") needs more than 1 GiB of records: not tested.
+# URINGDUMP_SPILL_BYTES=N: the dump command's initial ring buffer size;
+# URINGDUMP_SPILL_MAX_BYTES=N: the largest, which makes the final exit 1
+# reachable without 1 GiB of records.
 @test "ring buffer overflow: a dump with a 4 KiB initial ring buffer retries larger and is whole" {
 	start_workload big files=3000 ring_max=1000 bufs=2000 items=5000
 	URINGDUMP_SPILL_BYTES=4096 ud --json -v "$WL_PID"
 	expect_status 0
-	expect_stderr_matches "records dropped, retrying with a [0-9]+ MiB ring buffer"
+	expect_stderr_matches "records dropped, retrying with a [0-9]+ [KMG]iB ring buffer"
 	compare_truth "$TRUTH" "$UD_OUT"
 	# not a power of two from the page size to 1 GiB: a usage error
 	local bad
@@ -179,7 +179,16 @@ PY
 		URINGDUMP_SPILL_BYTES=$bad ud --json "$WL_PID"
 		expect_status 2
 		expect_stderr_matches "^uringdump: URINGDUMP_SPILL_BYTES='$bad' is not a power of two between the page size and 1 GiB$"
+		URINGDUMP_SPILL_MAX_BYTES=$bad ud --json "$WL_PID"
+		expect_status 2
+		expect_stderr_matches "^uringdump: URINGDUMP_SPILL_MAX_BYTES='$bad' is not a power of two between the page size and 1 GiB$"
 	done
+	# a ring buffer that may not grow enough: exit 1, nothing on stdout
+	URINGDUMP_SPILL_BYTES=4096 URINGDUMP_SPILL_MAX_BYTES=16384 ud --json -v "$WL_PID"
+	expect_status 1
+	expect_stderr_matches "retrying with a 16 KiB ring buffer"
+	expect_stderr_matches "^uringdump: dump incomplete: [0-9]+ records did not fit a ring buffer of 16 KiB$"
+	[[ ! -s $UD_OUT ]] || { echo "a failed dump printed output" >&2; return 1; }
 }
 
 # run_with_caps CAPS ARGS...: uringdump as user nobody with exactly CAPS
