@@ -145,6 +145,13 @@ Status check_environment(const LoadOptions& opts, bool need_ptrace)
 					(need_ptrace ? " and CAP_SYS_PTRACE (for --freeze)" : "") +
 					" to load BPF iterators");
 	}
+	// The kernel's own BTF is needed even with --btf: libbpf finds the
+	// iterator's attach point (bpf_iter_task_file) in it.
+	if (::access(kVmlinuxBtf, R_OK) != 0)
+		return make_error(Exit::Environment,
+				  std::string("kernel BTF is missing (") + kVmlinuxBtf +
+					  "): BPF iterators need a kernel built with "
+					  "CONFIG_DEBUG_INFO_BTF");
 	if (opts.btf_path) {
 		if (::access(opts.btf_path->c_str(), R_OK) != 0)
 			return make_error(Exit::Environment,
@@ -159,11 +166,6 @@ Status check_environment(const LoadOptions& opts, bool need_ptrace)
 					" is not valid BTF (raw BTF or an ELF file with .BTF): " +
 					why);
 		}
-	} else if (::access(kVmlinuxBtf, R_OK) != 0) {
-		return make_error(
-			Exit::Environment,
-			std::string("kernel BTF is missing (") + kVmlinuxBtf +
-				"): the kernel needs CONFIG_DEBUG_INFO_BTF, or pass --btf FILE");
 	}
 	return {};
 }

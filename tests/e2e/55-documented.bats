@@ -118,14 +118,24 @@ PY
 	compare_truth "$TRUTH" "$UD_OUT"
 }
 
-@test "missing kernel BTF: 5 naming CONFIG_DEBUG_INFO_BTF and --btf" {
+@test "missing kernel BTF: 5 naming CONFIG_DEBUG_INFO_BTF, also with --btf" {
 	command -v unshare >/dev/null || skip_or_fail "unshare (util-linux) not installed"
 	start_plain sleep 1000
 	# shellcheck disable=SC2016 # expanded by the inner sh
 	ud_via unshare -m --propagation private sh -c 'mount -t tmpfs none /sys/kernel/btf && exec "$@"' \
 		sh "$UD" --json "$BG_PID"
 	expect_status 5
-	expect_stderr_matches "^uringdump: kernel BTF is missing \(/sys/kernel/btf/vmlinux\): the kernel needs CONFIG_DEBUG_INFO_BTF, or pass --btf FILE$"
+	expect_stderr_matches "^uringdump: kernel BTF is missing \(/sys/kernel/btf/vmlinux\): BPF iterators need a kernel built with CONFIG_DEBUG_INFO_BTF$"
+	[[ ! -s $UD_OUT ]]
+	# --btf relocates against another file; the attach still needs the
+	# kernel's own BTF
+	local copy="$BATS_TEST_TMPDIR/vmlinux.btf"
+	cp /sys/kernel/btf/vmlinux "$copy"
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	ud_via unshare -m --propagation private sh -c 'mount -t tmpfs none /sys/kernel/btf && exec "$@"' \
+		sh "$UD" --json --btf "$copy" "$BG_PID"
+	expect_status 5
+	expect_stderr_matches "^uringdump: kernel BTF is missing \(/sys/kernel/btf/vmlinux\): BPF iterators need a kernel built with CONFIG_DEBUG_INFO_BTF$"
 	[[ ! -s $UD_OUT ]]
 }
 
