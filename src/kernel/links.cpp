@@ -29,19 +29,6 @@
 namespace uringdump {
 namespace {
 
-template <class T>
-T load(std::span<const std::uint8_t> bytes, std::size_t off)
-{
-	T v;
-	std::memcpy(&v, bytes.data() + off, sizeof(v));
-	return v;
-}
-
-bool ends_with(std::string_view s, std::string_view suffix)
-{
-	return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
 bool permission_errno(int err)
 {
 	return err == EPERM || err == EACCES;
@@ -117,8 +104,8 @@ UringdumpTarget uringdump_target(int prog_fd)
 		len = sizeof(mi);
 		if (bpf_obj_get_info_by_fd(map_fd.get(), &mi, &len))
 			continue;
-		if (!ends_with(mi.name, ".rodata") || mi.type != BPF_MAP_TYPE_ARRAY ||
-		    mi.value_size == 0)
+		if (!std::string_view(mi.name).ends_with(".rodata") ||
+		    mi.type != BPF_MAP_TYPE_ARRAY || mi.value_size == 0)
 			continue;
 		std::vector<std::uint8_t> section(mi.value_size);
 		const __u32 key = 0;
@@ -231,7 +218,9 @@ Result<LinkDesc> describe_link_impl(int link_fd)
 		return make_error(Exit::Failure, "reading link info: " + errno_text(err));
 	}
 	std::array<char, 256> target{};
-	if (load<std::uint32_t>(info, 0) == kLinkTypeIter) {
+	std::uint32_t type = 0; // struct bpf_link_info.type, at offset 0
+	std::memcpy(&type, info.data(), sizeof(type));
+	if (type == kLinkTypeIter) {
 		info.fill(0);
 		const std::uint64_t ptr = reinterpret_cast<std::uintptr_t>(target.data());
 		const std::uint32_t tlen = target.size();
