@@ -27,7 +27,12 @@ UNIT_TEST_SRCS := $(wildcard tests/unit/*.cpp tests/unit/*/*.cpp) tests/fuzz/tar
 UNIT_SRCS      := $(UNIT_LIB_SRCS) $(UNIT_TEST_SRCS)
 UNIT_DEFS      := -DUD_SOURCE_DIR='"$(CURDIR)"' -Itests/unit -Itests $(JSONCPP_CFLAGS)
 UNIT_LIBS      := -lgtest -lgtest_main -pthread -ljsoncpp
-SAN_FLAGS      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+# GCC 12 at -O2 with the sanitizers reports -Wmaybe-uninitialized inside
+# libstdc++'s <regex> (a known false positive of that combination; the plain
+# build, with the same -Werror, has no such warning), so only this build
+# leaves it out.
+SAN_FLAGS      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
+		  -Wno-maybe-uninitialized
 
 UNIT_OBJS := $(patsubst %.cpp,$(BUILD)/unit/obj/%.o,$(UNIT_SRCS))
 ASAN_OBJS := $(patsubst %.cpp,$(BUILD)/asan/obj/%.o,$(UNIT_SRCS))
