@@ -50,7 +50,7 @@ selftest() {
 
 @test "workload big (small parameters): truth matches /proc" {
 	start_workload big files=3000 ring_max=1000 bufs=64 items=5000
-	"$PY" "$COMPARE" --fake "$TRUTH" >"$BATS_TEST_TMPDIR/fake.json"
+	"$PY" "$COMPARE" --fake "$TRUTH" "$WL_PID" >"$BATS_TEST_TMPDIR/fake.json"
 	compare_truth "$TRUTH" "$BATS_TEST_TMPDIR/fake.json"
 	compare_live "$WL_PID" "$BATS_TEST_TMPDIR/fake.json" --sample 20
 }

@@ -12,7 +12,8 @@
                                      kcmp(KCMP_EPOLL_TFD) for epoll targets
   compare.py --text TRUTH TEXT       the text report parsed row by row against the truth
   compare.py --text-lint TEXT        a text report parses row by row and is consistent
-  compare.py --fake TRUTH            print the dump the truth implies (self-tests)
+  compare.py --fake TRUTH [PID]      print the dump the truth implies (self-tests;
+                                     with PID, mode and open flags from /proc)
   compare.py --selftest TRUTH PID    lying variants of the fake dump must all be caught
   compare.py --mutants TRUTH DUMP TEXT
                                      each output mutant (MUTANTS) of a real dump and
@@ -1305,8 +1306,27 @@ def compare_text(truth, text):
     return d
 
 
-def fake_dump(truth):
-    """The dump that the contract implies for this truth (used to test the oracles)."""
+def proc_mode_flags(pid, fd):
+    """mode, open_flags and open_flag_names of a process's fd as stat(2) and
+    fdinfo show them (what the honest fake dump says for a file)."""
+    try:
+        st = os.stat(f"/proc/{pid}/fd/{fd}")
+        with open(f"/proc/{pid}/fdinfo/{fd}") as fi:
+            m = re.search(r"^flags:\s*([0-7]+)$", fi.read(), re.M)
+    except OSError:
+        return {}
+    if not m:
+        return {}
+    flags = int(m.group(1), 8) & ~os.O_CLOEXEC
+    access = {os.O_RDONLY: "O_RDONLY", os.O_WRONLY: "O_WRONLY", os.O_RDWR: "O_RDWR"}.get(
+        flags & os.O_ACCMODE, "0x3")
+    return {"mode": st.st_mode, "open_flags": flags, "open_flag_names": [access]}
+
+
+def fake_dump(truth, pid=None):
+    """The dump that the contract implies for this truth (used to test the
+    oracles); with pid, files held by an fd get their mode and open flags
+    from /proc (the workloads do not record them)."""
     ids, groups = {}, {}
     files_table = truth.get("files", {})
 
@@ -1323,8 +1343,11 @@ def fake_dump(truth):
     def file_of(t):
         if "ref" in t:
             t = files_table[t["ref"]]
-        return {"id": fid(t["file"]), "type": t["type"], "inode": t["inode"], "dev": t["dev"],
-                "path": t["path"]}, sorted(t["fds"])
+        f = {"id": fid(t["file"]), "type": t["type"], "inode": t["inode"], "dev": t["dev"],
+             "path": t["path"]}
+        if pid is not None and t["fds"]:
+            f.update(proc_mode_flags(pid, min(t["fds"])))
+        return f, sorted(t["fds"])
 
     rings, eps = [], []
     for tr in truth["rings"]:
@@ -1381,7 +1404,7 @@ def fake_dump(truth):
 
 def selftest(truth, pid):
     """Every lie below must be caught by compare_truth (and the honest fake must pass)."""
-    base = fake_dump(truth)
+    base = fake_dump(truth, pid)
     fails = []
     d = compare_truth(truth, base, False)
     if d.items:
@@ -1638,7 +1661,8 @@ def selftest(truth, pid):
     # live-only lies: the truth is not consulted
     live_tried = 0
     for name, fn in (("fds of a file changed (live)", "fds"), ("epoll item events changed (live)", "events"),
-                     ("path wrong (live)", "path")):
+                     ("path wrong (live)", "path"), ("open flags gain O_APPEND (live)", "flags"),
+                     ("mode loses its permission bits (live)", "mode")):
         x = copy.deepcopy(base)
         e, it = first_item(x)
         if not it:
@@ -1653,6 +1677,20 @@ def selftest(truth, pid):
         elif fn == "events":
             it["events"] ^= 0x4
             it["event_names"] = names_for(it["events"], EPOLL_EVENTS)
+        elif fn in ("flags", "mode"):
+            # any file an fd holds (the only ones with a truth for these)
+            held = [f for w, f, fds in iter_files(proc(x))
+                    if isinstance(f, dict) and fds and "open_flags" in f]
+            if not held:
+                skipped.append(name)
+                live_tried -= 1
+                continue
+            for f in held:
+                if f["id"] == held[0]["id"]:
+                    if fn == "flags":
+                        f["open_flags"] ^= os.O_APPEND
+                    else:
+                        f["mode"] &= ~0o7777
         else:
             for w, f, fds in iter_files(proc(x)):
                 if f["id"] == it["file"]["id"]:
@@ -1825,8 +1863,8 @@ def main(argv):
     if mode == "--text" and len(args) == 3:
         with open(args[2], errors="replace") as f:
             return compare_text(load(args[1]), f.read()).report(f"text {args[2]}")
-    if mode == "--fake" and len(args) == 2:
-        json.dump(fake_dump(load(args[1])), sys.stdout)
+    if mode == "--fake" and len(args) in (2, 3):
+        json.dump(fake_dump(load(args[1]), int(args[2]) if len(args) == 3 else None), sys.stdout)
         print()
         return 0
     if mode == "--selftest" and len(args) == 3:
