@@ -120,6 +120,11 @@ def compare_truth(kind, native, truth, fd):
     if len(t) != 1:
         return [f"the truth has {len(t)} {kind}s held by fd {fd}, expected 1"]
     t = no_fds(copy.deepcopy(t[0]))
+    if kind == "ring" and t.get("eventfd"):
+        # the eventfd's file is found through the fd table (the fd whose
+        # eventfd_ctx is the ring's): a native dump has none, so it shows
+        # the eventfd (async, no fds) without its file, as for a closed one
+        t["eventfd"]["closed"] = True
     labels = e2e.Labels(d)
     if kind == "ring":
         e2e.cmp_ring(d, labels, t, n[0], False)

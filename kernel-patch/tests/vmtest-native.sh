@@ -56,6 +56,16 @@ if [[ -x $uringdump ]]; then
 else
   say "no $uringdump: the uringdump suite is skipped"
 fi
+# The kernel's config as /boot/config-RELEASE (it has no /proc/config.gz):
+# uringdump reads CONFIG_HZ there, without which a SQPOLL ring's idle time
+# is unknown (null) in the guest.
+config=$(dirname "$vmlinux")/config
+release=$(grep -a -m1 -o 'Linux version [^ ]*' "$vmlinux" | cut -d' ' -f3 || true)
+if [[ -s $config && -n $release ]]; then
+  files+=("boot/config-$release=$config")
+else
+  say "no config or release for $vmlinux: SQPOLL idle times stay unknown"
+fi
 for s in "$here"/suites/*; do
   [[ -f $s && -x $s ]] && files+=("t/suites/$(basename "$s")=$s")
 done
