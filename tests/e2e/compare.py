@@ -886,29 +886,22 @@ def compare_live(pid, dump, sample, do_lint=True):
         d.add(f"pid {pid}", f"cannot read comm: {e}")
     checked = set()
 
-    def check_mode_flags(where, f, fd, st):
+    def check_mode_flags(where, f, fd):
         """mode against stat(2) of the fd, open_flags against its fdinfo
         flags: (the kernel adds O_CLOEXEC there for the fd, not the file)."""
         if not isinstance(f, dict) or "open_flags" not in f:
             d.add(where, "file has no open_flags")
             return
-        d.eq(where, f"mode (stat of fd {fd})", st.st_mode, f.get("mode"))
-        try:
-            with open(f"/proc/{pid}/fdinfo/{fd}") as fi:
-                m = re.search(r"^flags:\s*([0-7]+)$", fi.read(), re.M)
-        except OSError as e:
-            d.add(where, f"fdinfo of fd {fd}: {e}")
+        want = proc_mode_flags(pid, fd)
+        if not want:
+            d.add(where, f"cannot read stat(2) or the fdinfo flags: line of fd {fd}")
             return
-        if not m:
-            d.add(where, f"fdinfo of fd {fd} has no flags: line")
-            return
-        want = int(m.group(1), 8) & ~os.O_CLOEXEC
+        d.eq(where, f"mode (stat of fd {fd})", want["mode"], f.get("mode"))
         got = f.get("open_flags")
-        d.eq(where, f"open_flags (fdinfo flags of fd {fd}, without O_CLOEXEC)", want,
+        d.eq(where, f"open_flags (fdinfo flags of fd {fd}, without O_CLOEXEC)", want["open_flags"],
              got & ~os.O_CLOEXEC if isinstance(got, int) else got)
         names = f.get("open_flag_names")
-        access = {os.O_RDONLY: "O_RDONLY", os.O_WRONLY: "O_WRONLY", os.O_RDWR: "O_RDWR"}.get(
-            want & os.O_ACCMODE)
+        access = want["open_flag_names"][0]
         if not isinstance(names, list) or not names or names[0] != access:
             d.add(where, f"open_flag_names {fmt(names)} do not start with {access}")
 
@@ -917,10 +910,7 @@ def compare_live(pid, dump, sample, do_lint=True):
             return
         checked.add(fid)
         if fds and f is not None and fds[0] in links:
-            try:
-                check_mode_flags(where, f, fds[0], os.stat(f"/proc/{pid}/fd/{fds[0]}"))
-            except OSError as e:
-                d.add(where, f"stat fd {fds[0]}: {e}")
+            check_mode_flags(where, f, fds[0])
         for fd in fds:
             if fd not in links:
                 d.add(where, f"fd {fd} is not open in /proc/{pid}/fd")
