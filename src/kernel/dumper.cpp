@@ -61,6 +61,10 @@ struct Dumper::Impl {
 	// One walk of every pid with the loaded program; `dropped` counts the
 	// records the ring buffer lost (the stream's END says so).
 	Result<DumpRecords> dump_once(std::span<const pid_t> pids, std::uint64_t& dropped);
+	// dump_once, again while a lockless walk met a table changing under it
+	// (TABLE_END incomplete) and nothing was dropped: up to kRaceRetries
+	// more walks, before the table reports "complete": false.
+	Result<DumpRecords> dump_settled(std::span<const pid_t> pids, std::uint64_t& dropped);
 };
 
 Dumper::Dumper(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -178,23 +182,26 @@ Result<DumpRecords> Dumper::Impl::dump_once(std::span<const pid_t> pids, std::ui
 	return out;
 }
 
+Result<DumpRecords> Dumper::Impl::dump_settled(std::span<const pid_t> pids, std::uint64_t& dropped)
+{
+	for (int walks = 1;; walks++) {
+		auto out = dump_once(pids, dropped);
+		if (out)
+			out->walks = walks;
+		if (!out || dropped != 0 || !has_incomplete_table(out->records) ||
+		    walks > kRaceRetries)
+			return out;
+		if (opts.verbose)
+			std::fprintf(stderr, "uringdump: a table changed while it was read, "
+					     "dumping again\n");
+	}
+}
+
 Result<DumpRecords> Dumper::dump(std::span<const pid_t> pids)
 {
 	for (;;) {
 		std::uint64_t dropped = 0;
-		Result<DumpRecords> out = make_error(Exit::Failure, "");
-		for (int walks = 1;; walks++) {
-			out = impl_->dump_once(pids, dropped);
-			if (out)
-				out->walks = walks;
-			if (!out || dropped != 0 || !has_incomplete_table(out->records) ||
-			    walks > kRaceRetries)
-				break;
-			if (impl_->opts.verbose)
-				std::fprintf(stderr,
-					     "uringdump: a table changed while it was read, "
-					     "dumping again\n");
-		}
+		auto out = impl_->dump_settled(pids, dropped);
 		if (!out || dropped == 0)
 			return out;
 		// The ring buffer's size is fixed at load: a larger one needs a
