@@ -25,7 +25,12 @@
 #endif
 
 #define UD_MAGIC 0x504d4455u /* "UDMP" little-endian */
-#define UD_VERSION 1u
+/*
+ * Version 1: types STREAM..END (1-12).  Version 2 adds types 13-20 and
+ * fields in what version 1 left as padding; a version-1 stream keeps
+ * reading, a stream newer than the reader is refused.
+ */
+#define UD_VERSION 2u
 #define UD_REC_SIZE 64u
 #define UD_COMM_LEN 16
 #define UD_NAME_CHUNK 40 /* bytes of a path component per UD_REC_PATH */
@@ -43,7 +48,17 @@ enum ud_rec_type {
 	UD_REC_EPITEM = 10,    /* one item of an epoll's interest list */
 	UD_REC_TABLE_END = 11, /* closes a RFILE/RBUF/EPITEM table */
 	UD_REC_END = 12,       /* last record of a stream */
-	UD_REC_MAX = 13,
+	UD_REC_V1_MAX = 13,    /* version 1 streams hold only types below this */
+	/* version 2 */
+	UD_REC_THREAD = 13,      /* a thread: its fd table and io_uring task context */
+	UD_REC_RINGREF = 14,     /* a slot of a thread's registered ring table */
+	UD_REC_MAP = 15,         /* a mapping of a ring's memory in a process */
+	UD_REC_RING_STATE = 16,  /* a ring's SQ/CQ positions, pending entries, overflow */
+	UD_REC_REQ = 17,         /* a request or completion a ring holds */
+	UD_REC_PERSONALITY = 18, /* a registered personality (credentials) */
+	UD_REC_RING_REGS = 19,   /* restrictions, io-wq, NAPI, eventfd count, SQPOLL mask */
+	UD_REC_PBUF = 20,        /* a provided-buffer group (ring or legacy) */
+	UD_REC_MAX = 21,
 };
 
 /* What the kernel layout detection chose (UD_REC_STREAM.layout). */

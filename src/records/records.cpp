@@ -35,6 +35,12 @@ bool known_type(std::uint16_t type)
 	return type >= UD_REC_STREAM && type < UD_REC_MAX;
 }
 
+// A type that a stream of `version` may hold (types only grow).
+bool known_type(std::uint16_t type, std::uint16_t version)
+{
+	return known_type(type) && (version >= 2 || type < UD_REC_V1_MAX);
+}
+
 // The first min(size, 64) bytes, zero-padded.
 RawRecord first_record(std::span<const std::uint8_t> bytes)
 {
@@ -96,9 +102,10 @@ std::string at_offset(std::size_t index, const char* where)
 // Types and positions: STREAM only first, END only last, nothing unknown.
 Status check_stream_types(const std::vector<RawRecord>& records)
 {
+	const std::uint16_t version = records.front().as<ud_rec_stream>().version;
 	for (std::size_t i = 0; i < records.size(); i++) {
 		const std::uint16_t type = records[i].type();
-		if (!known_type(type))
+		if (!known_type(type, version))
 			return failure("unknown record type " + std::to_string(type) +
 				       at_offset(i, ""));
 		if (type == UD_REC_STREAM && i != 0)
@@ -161,6 +168,14 @@ const char* record_type_name(std::uint16_t type)
 	case UD_REC_EPITEM: return "EPITEM";
 	case UD_REC_TABLE_END: return "TABLE_END";
 	case UD_REC_END: return "END";
+	case UD_REC_THREAD: return "THREAD";
+	case UD_REC_RINGREF: return "RINGREF";
+	case UD_REC_MAP: return "MAP";
+	case UD_REC_RING_STATE: return "RING_STATE";
+	case UD_REC_REQ: return "REQ";
+	case UD_REC_PERSONALITY: return "PERSONALITY";
+	case UD_REC_RING_REGS: return "RING_REGS";
+	case UD_REC_PBUF: return "PBUF";
 	default: return "?";
 	}
 }

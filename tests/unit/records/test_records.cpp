@@ -87,11 +87,11 @@ TEST(Records, RejectsNewerVersion)
 {
 	auto bytes = stream_bytes(small_body());
 	set_u16(bytes, offsetof(ud_rec_stream, version), 7);
-	EXPECT_EQ(decode_error(bytes), "stream version 7 is newer than this uringdump (1)");
+	EXPECT_EQ(decode_error(bytes), "stream version 7 is newer than this uringdump (2)");
 	// The version check comes before any length check: a newer format may
 	// have another record size.
 	bytes.resize(100);
-	EXPECT_EQ(decode_error(bytes), "stream version 7 is newer than this uringdump (1)");
+	EXPECT_EQ(decode_error(bytes), "stream version 7 is newer than this uringdump (2)");
 }
 
 TEST(Records, RejectsVersionZeroAndOtherRecordSize)
@@ -127,6 +127,16 @@ TEST(Records, RejectsUnknownType)
 	EXPECT_EQ(decode_error(bytes), "unknown record type 99 at offset 128");
 	set_u16(bytes, 2 * kRecordSize, 0);
 	EXPECT_EQ(decode_error(bytes), "unknown record type 0 at offset 128");
+}
+
+TEST(Records, VersionOneStreamHoldsOnlyVersionOneTypes)
+{
+	auto bytes = stream_bytes(small_body());
+	const std::uint16_t v1 = 1;
+	std::memcpy(bytes.data() + offsetof(ud_rec_stream, version), &v1, sizeof(v1));
+	EXPECT_TRUE(decode_stream(bytes).ok());
+	set_u16(bytes, 2 * kRecordSize, UD_REC_THREAD);
+	EXPECT_EQ(decode_error(bytes), "unknown record type 13 at offset 128");
 }
 
 TEST(Records, RejectsMisplacedStreamAndEnd)
