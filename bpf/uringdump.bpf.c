@@ -59,12 +59,21 @@ __u32 step_spillable;
 bool step_overflow;
 __u64 opaque_zero; /* always 0: see opaque() */
 
+/*
+ * Set by the loader before each run (not .rodata: they change per run):
+ * visit only the threads of filter_tgid (0: every process); with
+ * only_thread_tables, only fd tables that are not the leader's.
+ */
+__u32 filter_tgid;
+__u32 only_thread_tables;
+
 /* the task of the last TASK record, and the step that wrote it */
 __u32 last_tgid;
 __u64 last_task_seq;
 
 #include "lib/epoll.bpf.h"
 #include "lib/ring.bpf.h"
+#include "lib/reach.bpf.h"
 
 /* the epoll walk's state (lib/epoll.bpf.h) */
 struct {
@@ -108,6 +117,16 @@ int dump_task_file(struct bpf_iter__task_file *ctx)
 	}
 
 	__u32 pid = BPF_CORE_READ(task, tgid);
+	struct files_struct *files = BPF_CORE_READ(task, files);
+	__u64 table_id = 0;
+
+	if (filter_tgid && pid != filter_tgid)
+		goto out;
+	/* a thread with a table of its own (the walk skips threads sharing the leader's) */
+	if (files != BPF_CORE_READ(task, group_leader, files))
+		table_id = mix((__u64)files);
+	if (only_thread_tables && !table_id)
+		goto out;
 
 	if (pid != last_tgid || last_task_seq == cur_seq) {
 		rec_init(r, UD_REC_TASK, pid);
@@ -131,7 +150,7 @@ int dump_task_file(struct bpf_iter__task_file *ctx)
 	if (!file)
 		goto out;
 
-	if (emit_fd(seq, r, pid, ctx->fd, file, &kind))
+	if (emit_fd(seq, r, pid, ctx->fd, file, &kind, table_id, BPF_CORE_READ(task, pid)))
 		goto out;
 
 	/* every fd is reported (they resolve files to fds); tables only for the target */
@@ -147,6 +166,64 @@ int dump_task_file(struct bpf_iter__task_file *ctx)
 			walk_epoll(seq, pid, file, w);
 	}
 out:
+	step_end();
+	return 0;
+}
+
+#define UD_PF_KTHREAD 0x00200000 /* PF_KTHREAD */
+
+/*
+ * Every thread of the visited processes: THREAD, and its registered ring
+ * table (RINGREF; a ring not described yet in this stream is walked).
+ */
+SEC("iter/task")
+int dump_threads(struct bpf_iter__task *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *task = ctx->task;
+
+	step_begin(ctx->meta->seq_num);
+	if (ctx->meta->seq_num == 0)
+		emit_stream(seq);
+	if (!task) {
+		emit_end(seq, 0);
+		step_end();
+		return 0;
+	}
+
+	__u32 pid = BPF_CORE_READ(task, tgid);
+
+	if ((!filter_tgid || pid == filter_tgid) && !(BPF_CORE_READ(task, flags) & UD_PF_KTHREAD))
+		walk_thread(seq, pid, task);
+	step_end();
+	return 0;
+}
+
+/* Every mapping of a ring's memory (MAP; a ring not described yet is walked). */
+SEC("iter/task_vma")
+int dump_maps(struct bpf_iter__task_vma *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *task = ctx->task;
+	struct vm_area_struct *vma = ctx->vma;
+
+	step_begin(ctx->meta->seq_num);
+	if (ctx->meta->seq_num == 0)
+		emit_stream(seq);
+	if (!task || !vma) {
+		emit_end(seq, 0);
+		step_end();
+		return 0;
+	}
+
+	__u32 pid = BPF_CORE_READ(task, tgid);
+	__u64 vaddr = 0;
+
+	if (!filter_tgid || pid == filter_tgid) {
+		/* a trusted pointer: use its value (see dump_task_file) */
+		bpf_probe_read_kernel(&vaddr, sizeof(vaddr), &ctx->vma);
+		walk_vma(seq, pid, (struct vm_area_struct *)vaddr);
+	}
 	step_end();
 	return 0;
 }

@@ -124,13 +124,19 @@ struct ud_rec_task {
 	__u8 pad[32];
 };
 
+/* h.flags of UD_REC_FD (version 2) */
+#define UD_FD_THREAD_TABLE 0x1 /* the fd is in a thread's own table, not the leader's */
+
 struct ud_rec_fd {
 	struct ud_hdr h;
 	__u32 fd;
 	__u32 kind;    /* enum ud_file_kind */
 	__u64 file_id; /* id of the struct file */
 	__u64 aux_id;  /* eventfd: id of its eventfd_ctx (see RING.evfd_id) */
-	__u8 pad[32];
+	/* version 2, with UD_FD_THREAD_TABLE (else 0) */
+	__u64 table_id;  /* id of the thread's files_struct (see THREAD.files_id) */
+	__u32 table_tid; /* the thread the walk visited the table through */
+	__u8 pad[20];
 };
 
 struct ud_rec_file {
@@ -227,6 +233,50 @@ struct ud_rec_epitem {
 	__u8 pad[20];
 };
 
+/*
+ * Version 2: how a process reaches its rings.  THREAD: every thread of a
+ * visited process (iter/task).  RINGREF: a non-empty slot of a thread's
+ * registered ring table (IORING_REGISTER_RING_FDS).  MAP: a mapping whose
+ * file is an io_uring (iter/task_vma).  A ring reached through a RINGREF or
+ * a MAP is walked (RING, RFILE, RBUF) in the same stream.
+ */
+
+/* h.flags of UD_REC_THREAD */
+#define UD_THREAD_LEADER 0x1    /* tid == tgid */
+#define UD_THREAD_OWN_TABLE 0x2 /* its files_struct is not the leader's */
+#define UD_THREAD_IO_WORKER 0x4 /* an io_uring worker or SQPOLL thread (PF_IO_WORKER) */
+#define UD_THREAD_HAS_TCTX 0x8  /* has an io_uring task context */
+#define UD_THREAD_NO_FILES 0x10 /* no files_struct (exiting) */
+
+struct ud_rec_thread {
+	struct ud_hdr h;
+	__u32 tid;
+	__u32 nr_regrings; /* non-empty slots of its registered ring table */
+	__u64 files_id;    /* id of its files_struct: threads sharing a table share it */
+	char comm[UD_COMM_LEN];
+	__u8 pad[24];
+};
+
+#define UD_RINGREF_SLOTS 16 /* IO_RINGFD_REG_MAX */
+
+struct ud_rec_ringref {
+	struct ud_hdr h;
+	__u32 tid;     /* the thread whose table holds the ring */
+	__u32 index;   /* slot, as IORING_ENTER_REGISTERED_RING's fd argument */
+	__u64 ring_id; /* file_id of the ring */
+	__u8 pad[40];
+};
+
+struct ud_rec_map {
+	struct ud_hdr h;
+	__u64 ring_id; /* file_id of the ring whose memory is mapped */
+	__u64 start;   /* user address range [start, end) */
+	__u64 end;
+	__u64 offset;   /* mmap offset (IORING_OFF_SQ_RING, _CQ_RING, _SQES, _PBUF_RING...) */
+	__u32 vm_flags; /* low 32 bits of vm_flags (VM_READ 0x1, VM_WRITE 0x2, VM_SHARED 0x8) */
+	__u8 pad[20];
+};
+
 /* h.flags of UD_REC_TABLE_END */
 #define UD_TABLE_INCOMPLETE 0x1 /* the walk stopped early (loop limit, race) */
 
@@ -270,5 +320,8 @@ UD_ASSERT_SIZE(ud_rec_epoll);
 UD_ASSERT_SIZE(ud_rec_epitem);
 UD_ASSERT_SIZE(ud_rec_table_end);
 UD_ASSERT_SIZE(ud_rec_end);
+UD_ASSERT_SIZE(ud_rec_thread);
+UD_ASSERT_SIZE(ud_rec_ringref);
+UD_ASSERT_SIZE(ud_rec_map);
 
 #endif /* URINGDUMP_RECORDS_H */

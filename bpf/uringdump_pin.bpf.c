@@ -240,7 +240,7 @@ static long fd_step(__u32 i, void *data)
 	if (!file)
 		return 0;
 
-	if (emit_fd(w->seq, r, w->pid, fd, file, &kind))
+	if (emit_fd(w->seq, r, w->pid, fd, file, &kind, 0, 0))
 		return 1;
 	if (target_fd >= 0 && fd != (__u32)target_fd)
 		return 0;

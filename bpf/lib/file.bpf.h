@@ -179,19 +179,23 @@ static long path_step(__u32 i, void *data)
 	return 0;
 }
 
-/* Describe `f` (FILE, and PATH for files with a real path) once per stream. */
-static __always_inline void describe_file(struct seq_file *seq, __u32 pid, struct file *f)
+/*
+ * Describe `f` (FILE, and PATH for files with a real path) once per stream.
+ * Returns whether this call described it (false: already described, or no
+ * file).
+ */
+static __always_inline bool describe_file_once(struct seq_file *seq, __u32 pid, struct file *f)
 {
 	struct anon_name name = {};
 	union ud_any *r = scratch(UD_SCR_FILE);
 
 	if (!r)
-		return;
+		return false;
 	__u32 magic; /* classifies the file; not part of the record */
 	__u64 id = mix((__u64)f);
 
 	if (!f || file_described((__u64)f))
-		return;
+		return false;
 	rec_init(r, UD_REC_FILE, pid);
 	r->file.kind = file_kind(f, &name, &magic);
 	r->file.file_id = id;
@@ -201,11 +205,11 @@ static __always_inline void describe_file(struct seq_file *seq, __u32 pid, struc
 	r->file.f_flags = BPF_CORE_READ(f, f_flags);
 	__builtin_memcpy(r->file.anon_name, name.s, sizeof(name.s));
 	if (emit(seq, r, true))
-		return;
+		return true;
 
 	if (magic == ANON_INODE_FS_MAGIC || magic == PIPEFS_MAGIC || magic == SOCKFS_MAGIC ||
 	    magic == NSFS_MAGIC || magic == PIDFS_MAGIC)
-		return; /* pseudo files: the reader derives the name */
+		return true; /* pseudo files: the reader derives the name */
 
 	struct vfsmount *vm = BPF_CORE_READ(f, f_path.mnt);
 	struct path_walk w = {
@@ -225,6 +229,12 @@ static __always_inline void describe_file(struct seq_file *seq, __u32 pid, struc
 
 	w.deleted = !BPF_CORE_READ(d, d_hash.pprev) && BPF_CORE_READ(d, d_parent) != d;
 	bpf_loop(MAX_PATH_STEPS, path_step, &w, 0);
+	return true;
+}
+
+static __always_inline void describe_file(struct seq_file *seq, __u32 pid, struct file *f)
+{
+	describe_file_once(seq, pid, f);
 }
 
 /*
@@ -234,7 +244,7 @@ static __always_inline void describe_file(struct seq_file *seq, __u32 pid, struc
  * is returned in *kind.  Returns emit()'s status.
  */
 static __always_inline int emit_fd(struct seq_file *seq, union ud_any *r, __u32 pid, __u32 fd,
-				   struct file *file, __u32 *kind)
+				   struct file *file, __u32 *kind, __u64 table_id, __u32 table_tid)
 {
 	struct anon_name name = {};
 	__u32 magic;
@@ -246,6 +256,11 @@ static __always_inline int emit_fd(struct seq_file *seq, union ud_any *r, __u32 
 	r->fd.file_id = mix((__u64)file);
 	if (*kind == UD_FK_EVENTFD)
 		r->fd.aux_id = mix((__u64)BPF_CORE_READ(file, private_data));
+	if (table_id) {
+		r->h.flags |= UD_FD_THREAD_TABLE;
+		r->fd.table_id = table_id;
+		r->fd.table_tid = table_tid;
+	}
 	return emit(seq, r, false);
 }
 

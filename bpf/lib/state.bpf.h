@@ -26,6 +26,9 @@ union ud_any {
 	struct ud_rec_epitem epitem;
 	struct ud_rec_table_end tend;
 	struct ud_rec_end end;
+	struct ud_rec_thread thread;
+	struct ud_rec_ringref ringref;
+	struct ud_rec_map map;
 };
 
 _Static_assert(sizeof(union ud_any) == UD_REC_SIZE, "records are UD_REC_SIZE bytes");

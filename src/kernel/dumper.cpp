@@ -58,6 +58,16 @@ struct Dumper::Impl {
 	Skel skel;
 
 	Status walk(pid_t pid, std::vector<std::uint8_t>& stream, std::vector<std::uint8_t>& spill);
+	// One run of an iterator program, bound to task `tid` (0: every task).
+	Status run_iter(bpf_program* prog, pid_t tid, const char* what,
+			std::vector<std::uint8_t>& stream, std::vector<std::uint8_t>& spill);
+	// The THREAD/RINGREF walk (every thread of pid, 0: of every process)
+	// and the MAP walk (pid's mappings, 0: every process's).
+	Status reach_walks(pid_t pid, std::vector<std::uint8_t>& threads,
+			   std::vector<std::uint8_t>& maps, std::vector<std::uint8_t>& spill);
+	// The fd tables of pid's threads that are not the leader's.
+	Status thread_tables_walk(pid_t pid, std::vector<std::uint8_t>& stream,
+				  std::vector<std::uint8_t>& spill);
 	// One walk of every pid with the loaded program; `dropped` counts the
 	// records the ring buffer lost (the stream's END says so).
 	Result<DumpRecords> dump_once(std::span<const pid_t> pids, std::uint64_t& dropped);
@@ -98,24 +108,32 @@ Status Dumper::walk(pid_t pid, std::vector<std::uint8_t>& stream, std::vector<st
 Status Dumper::Impl::walk(pid_t pid, std::vector<std::uint8_t>& stream,
 			  std::vector<std::uint8_t>& spill)
 {
+	skel->bss->filter_tgid = 0;
+	skel->bss->only_thread_tables = 0;
+	// Bound to the thread-group leader only: 6.1's pid-bound task_file walk
+	// across threads ends its stream in the middle (a final call after the
+	// first thread).  Threads with tables of their own: walk_threads().
+	return run_iter(skel->progs.dump_task_file, pid, "task_file", stream, spill);
+}
+
+Status Dumper::Impl::run_iter(bpf_program* prog, pid_t tid, const char* what,
+			      std::vector<std::uint8_t>& stream, std::vector<std::uint8_t>& spill)
+{
 	union bpf_iter_link_info info;
 	std::memset(&info, 0, sizeof(info));
 	LIBBPF_OPTS(bpf_iter_attach_opts, ao);
-	if (pid > 0) {
-		// Bound to the thread-group leader only: threads share its fd
-		// table, and 6.1's pid-bound task_file walk across threads ends
-		// its stream in the middle (a final call after the first thread).
-		info.task.tid = static_cast<__u32>(pid);
+	if (tid > 0) {
+		info.task.tid = static_cast<__u32>(tid);
 		ao.link_info = &info;
 		ao.link_info_len = sizeof(info);
 	}
-	LinkPtr link(bpf_program__attach_iter(skel->progs.dump_task_file, &ao));
+	LinkPtr link(bpf_program__attach_iter(prog, &ao));
 	if (!link) {
 		int err = errno;
-		if (pid > 0 && (err == ESRCH || err == ENOENT))
-			return make_error(Exit::Target, "no such process: " + std::to_string(pid));
-		return make_error(Exit::Failure,
-				  "cannot attach the task_file iterator: " + errno_text(err));
+		if (tid > 0 && (err == ESRCH || err == ENOENT))
+			return make_error(Exit::Target, "no such process: " + std::to_string(tid));
+		return make_error(Exit::Failure, std::string("cannot attach the ") + what +
+							 " iterator: " + errno_text(err));
 	}
 	UniqueFd iter(bpf_iter_create(bpf_link__fd(link.get())));
 	if (!iter)
@@ -147,6 +165,49 @@ Status Dumper::Impl::walk(pid_t pid, std::vector<std::uint8_t>& stream,
 	return {};
 }
 
+Status Dumper::Impl::reach_walks(pid_t pid, std::vector<std::uint8_t>& threads,
+				 std::vector<std::uint8_t>& maps, std::vector<std::uint8_t>& spill)
+{
+	// Threads: every task, filtered by tgid in the program (6.1's
+	// pid-bound task walks are not reliable across threads).  Mappings:
+	// the leader's (threads share them).
+	skel->bss->filter_tgid = static_cast<__u32>(std::max(pid, 0));
+	skel->bss->only_thread_tables = 0;
+	if (auto st = run_iter(skel->progs.dump_threads, 0, "task", threads, spill); !st)
+		return st;
+	return run_iter(skel->progs.dump_maps, pid, "task_vma", maps, spill);
+}
+
+Status Dumper::Impl::thread_tables_walk(pid_t pid, std::vector<std::uint8_t>& stream,
+					std::vector<std::uint8_t>& spill)
+{
+	// Every task_file step of other processes, and of threads that share
+	// the leader's table, returns at once.
+	skel->bss->filter_tgid = static_cast<__u32>(pid);
+	skel->bss->only_thread_tables = 1;
+	auto st = run_iter(skel->progs.dump_task_file, 0, "task_file", stream, spill);
+	skel->bss->filter_tgid = 0;
+	skel->bss->only_thread_tables = 0;
+	return st;
+}
+
+namespace {
+
+// Does a THREAD record of this stream have an fd table of its own?
+bool has_thread_table(const std::vector<std::uint8_t>& stream)
+{
+	const std::size_t n = stream.size() / UD_REC_SIZE;
+	for (std::size_t i = 0; i < n; i++) {
+		ud_hdr h;
+		std::memcpy(&h, stream.data() + i * UD_REC_SIZE, sizeof(h));
+		if (h.type == UD_REC_THREAD && (h.flags & UD_THREAD_OWN_TABLE))
+			return true;
+	}
+	return false;
+}
+
+} // namespace
+
 Result<DumpRecords> Dumper::Impl::dump_once(std::span<const pid_t> pids, std::uint64_t& dropped)
 {
 	DumpRecords out;
@@ -157,21 +218,33 @@ Result<DumpRecords> Dumper::Impl::dump_once(std::span<const pid_t> pids, std::ui
 		pids = kEveryTask;
 	dropped = 0;
 	for (pid_t pid : pids) {
-		std::vector<std::uint8_t> stream;
-		if (auto st = walk(pid, stream, spill); !st)
+		// the leader's fd table, the threads, the mappings
+		std::vector<std::vector<std::uint8_t>> streams(3);
+		if (auto st = walk(pid, streams[0], spill); !st)
 			return st.error();
-		auto end = peek_end(stream);
-		if (std::uint64_t d = end ? end->dropped : 0) {
-			dropped += d;
-			continue; // the caller reloads with a larger ring buffer
+		if (auto st = reach_walks(pid, streams[1], streams[2], spill); !st)
+			return st.error();
+		// Tables of threads that unshared theirs (the every-process walk,
+		// pid 0, visits them already).
+		if (pid > 0 && has_thread_table(streams[1])) {
+			streams.emplace_back();
+			if (auto st = thread_tables_walk(pid, streams.back(), spill); !st)
+				return st.error();
 		}
-		auto recs = decode_stream(stream);
-		if (!recs)
-			return make_error(Exit::Failure, "iterator output for pid " +
-								 std::to_string(pid) + ": " +
-								 recs.error().message);
-		out.records.insert(out.records.end(), recs->begin(), recs->end());
-		out.streams++;
+		for (const auto& stream : streams) {
+			auto end = peek_end(stream);
+			if (std::uint64_t d = end ? end->dropped : 0) {
+				dropped += d;
+				continue; // the caller reloads with a larger ring buffer
+			}
+			auto recs = decode_stream(stream);
+			if (!recs)
+				return make_error(Exit::Failure, "iterator output for pid " +
+									 std::to_string(pid) + ": " +
+									 recs.error().message);
+			out.records.insert(out.records.end(), recs->begin(), recs->end());
+			out.streams++;
+		}
 	}
 	if (dropped)
 		return out;

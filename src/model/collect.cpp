@@ -82,8 +82,29 @@ void Collected::add(const RawRecord& r)
 	case UD_REC_TASK: add_task(r.as<ud_rec_task>()); break;
 	case UD_REC_FD: {
 		const auto fd = r.as<ud_rec_fd>();
-		if (fd.file_id != 0)
+		if (fd.file_id == 0)
+			break;
+		if ((fd.h.flags & UD_FD_THREAD_TABLE) && fd.table_id != 0)
+			thread_fds[fd.table_id].push_back(fd);
+		else
 			fds.try_emplace(std::uint64_t{fd.h.pid} << 32 | fd.fd, fd);
+		break;
+	}
+	case UD_REC_THREAD: {
+		const auto t = r.as<ud_rec_thread>();
+		threads.insert_or_assign(t.tid, t);
+		break;
+	}
+	case UD_REC_RINGREF: {
+		const auto ref = r.as<ud_rec_ringref>();
+		if (ref.ring_id != 0)
+			ringrefs.push_back(ref);
+		break;
+	}
+	case UD_REC_MAP: {
+		const auto m = r.as<ud_rec_map>();
+		if (m.ring_id != 0)
+			maps.push_back(m);
 		break;
 	}
 	case UD_REC_FILE: {
@@ -139,6 +160,10 @@ void Collected::finish()
 			       std::tuple{b.tfd, b.index, b.file_id};
 		});
 	}
+	for (auto& [id, v] : thread_fds)
+		dedupe_by(v, [](const ud_rec_fd& f) { return f.fd; });
+	dedupe_by(ringrefs, [](const ud_rec_ringref& x) { return std::pair{x.tid, x.index}; });
+	dedupe_by(maps, [](const ud_rec_map& x) { return std::pair{x.h.pid, x.start}; });
 	for (auto& [id, r] : rings)
 		sort_unique(r.pids);
 	for (auto& [id, e] : epolls)

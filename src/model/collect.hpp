@@ -63,6 +63,11 @@ struct Collected {
 	std::unordered_map<std::uint64_t, std::vector<ud_rec_rbuf>> rbufs;
 	std::unordered_map<std::uint64_t, std::vector<ud_rec_epitem>> epitems;
 	std::unordered_map<TableKey, ud_rec_table_end, TableKeyHash> table_ends;
+	// version 2: reach
+	std::unordered_map<std::uint64_t, std::vector<ud_rec_fd>> thread_fds; // table_id -> fds
+	std::unordered_map<std::uint32_t, ud_rec_thread> threads;             // tid -> thread
+	std::vector<ud_rec_ringref> ringrefs; // deduped by (tid, index)
+	std::vector<ud_rec_map> maps;         // deduped by (pid, start)
 
 	// Collects records (in any order) and finishes: tables deduped and in
 	// output order.

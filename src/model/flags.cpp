@@ -178,4 +178,37 @@ std::string format_hex(std::uint64_t value)
 	return buf;
 }
 
+namespace {
+// include/uapi/linux/io_uring.h
+constexpr std::uint64_t kOffSqRing = 0;
+constexpr std::uint64_t kOffCqRing = 0x8000000;
+constexpr std::uint64_t kOffSqes = 0x10000000;
+constexpr std::uint64_t kOffParamRegion = 0x20000000;
+constexpr std::uint64_t kOffZcrxRegion = 0x30000000;
+constexpr std::uint64_t kOffPbufRing = 0x80000000;
+constexpr std::uint64_t kOffPbufMask = 0x3fffffff; // bgid << 16 within the PBUF range
+constexpr unsigned kOffPbufShift = 16;
+} // namespace
+
+std::string ring_region_name(std::uint64_t offset)
+{
+	if (offset >= kOffPbufRing && offset - kOffPbufRing <= kOffPbufMask)
+		return "pbuf_ring";
+	switch (offset) {
+	case kOffSqRing: return "sq_ring";
+	case kOffCqRing: return "cq_ring";
+	case kOffSqes: return "sqes";
+	case kOffParamRegion: return "param_region";
+	case kOffZcrxRegion: return "zcrx_region";
+	default: return format_hex(offset);
+	}
+}
+
+std::uint32_t ring_region_bgid(std::uint64_t offset)
+{
+	if (offset < kOffPbufRing)
+		return 0;
+	return static_cast<std::uint32_t>((offset - kOffPbufRing) >> kOffPbufShift);
+}
+
 } // namespace uringdump

@@ -95,4 +95,13 @@ std::string format_dev(std::uint32_t dev);
 // "0x" + lowercase hex.
 std::string format_hex(std::uint64_t value);
 
+// The region of a ring that an mmap offset maps (IORING_OFF_*): "sq_ring"
+// (with SINGLE_MMAP kernels, the CQ ring too), "cq_ring", "sqes",
+// "pbuf_ring" (a provided-buffer ring, bgid in bits 16-31), "param_region",
+// "zcrx_region"; "0x..." for an offset without a name.
+std::string ring_region_name(std::uint64_t offset);
+
+// The provided-buffer group of a "pbuf_ring" offset.
+std::uint32_t ring_region_bgid(std::uint64_t offset);
+
 } // namespace uringdump

@@ -92,9 +92,42 @@ struct Table {
 	std::vector<Slot> slots;
 };
 
+// An fd in a thread's own fd table (not the leader's): Process::fd_tables.
+struct TableFd {
+	std::uint32_t table = 0; // N of "tN" (FdTable::index)
+	std::uint32_t fd = 0;
+	bool operator<(const TableFd& o) const
+	{
+		return table != o.table ? table < o.table : fd < o.fd;
+	}
+	bool operator==(const TableFd&) const = default;
+};
+
+// A slot of a thread's registered ring table (IORING_REGISTER_RING_FDS).
+struct RingRef {
+	std::uint32_t tid = 0;
+	std::uint32_t index = 0;
+};
+
+// A mapping of a ring's memory in the process.
+struct RingMap {
+	std::uint64_t start = 0;
+	std::uint64_t end = 0;
+	std::uint64_t offset = 0; // mmap offset: which region (region_name())
+	std::uint32_t vm_flags = 0;
+};
+
 struct Ring {
 	FileRef file = 0;
 	std::vector<std::uint32_t> fds; // the process's fds of the ring, sorted
+	// How else the process holds it (version-2 streams): fds of threads'
+	// own tables, registered ring slots, mappings.
+	std::vector<TableFd> thread_fds;
+	// The table its slots' and eventfd's fds are in: 0 the leader's, else
+	// N of "tN" (a ring no fd of the leader's table holds).
+	std::uint32_t fds_table = 0;
+	std::vector<RingRef> registered;
+	std::vector<RingMap> mappings;
 	std::uint32_t setup_flags = 0;
 	std::uint32_t sq_entries = 0;
 	std::uint32_t cq_entries = 0;
@@ -120,8 +153,27 @@ struct EpollItem {
 struct Epoll {
 	FileRef file = 0;
 	std::vector<std::uint32_t> fds;
+	std::vector<TableFd> thread_fds; // fds in threads' own tables
+	std::uint32_t fds_table = 0;     // the table its items' fds are in (see Ring)
 	bool complete = false;
 	std::vector<EpollItem> items; // sorted by tfd, then walk position
+};
+
+// A thread of a process (version-2 streams: the task walk).
+struct Thread {
+	std::uint32_t tid = 0;
+	std::string comm;
+	std::uint32_t table = 0;        // 0: the leader's fd table, else N of "tN"
+	bool io_worker = false;         // an io_uring worker or SQPOLL thread
+	bool no_files = false;          // no fd table (exiting)
+	std::uint32_t registered_rings = 0; // non-empty registered ring slots
+};
+
+// An fd table that is not the leader's (threads that unshared CLONE_FILES).
+struct FdTable {
+	std::uint32_t index = 0;          // N of "tN", from 1
+	std::vector<std::uint32_t> threads; // tids that share it, sorted
+	std::vector<Fd> fds;              // sorted by fd
 };
 
 struct Process {
@@ -131,7 +183,9 @@ struct Process {
 	// false for a dump of the native iterators, which see an instance, not
 	// a process: every fds list is then empty because nothing is known.
 	bool fds_known = true;
-	std::vector<Fd> fds;       // sorted by fd
+	std::vector<Fd> fds;       // sorted by fd (the leader's table)
+	std::vector<Thread> threads;    // by tid; empty for version-1 streams
+	std::vector<FdTable> fd_tables; // threads' own tables, by index
 	std::vector<Ring> rings;   // by lowest fd; rings without fd last
 	std::vector<Epoll> epolls; // likewise
 

@@ -19,6 +19,11 @@ struct ProcessSeed {
 	std::vector<ud_rec_fd> fds;
 	std::vector<std::uint64_t> rings;
 	std::vector<std::uint64_t> epolls;
+	// version 2: reach
+	std::vector<ud_rec_thread> threads;
+	std::vector<std::uint64_t> tables; // thread tables (Collected::thread_fds keys)
+	std::vector<ud_rec_ringref> ringrefs;
+	std::vector<ud_rec_map> maps;
 };
 
 // fds grouped by a key (file id or eventfd_ctx id): one flat array of fds
@@ -102,6 +107,8 @@ private:
 	void index_eventfds();
 	void build_processes();
 	Process build_process(std::uint32_t pid, ProcessSeed& seed);
+	void build_threads(Process& p, ProcessSeed& seed);
+	void add_reach(Process& p, const ProcessSeed& seed);
 	Ring build_ring(const ud_rec_ring& rec, const ProcessIndex& idx);
 	Sqpoll build_sqpoll(const ud_rec_ring& rec);
 	RingEventfd build_eventfd(const ud_rec_ring& rec, const ProcessIndex& idx);
@@ -149,6 +156,15 @@ void Resolver::build_processes()
 	for (const auto& [id, ep] : c_.epolls)
 		for (std::uint32_t pid : ep.pids)
 			seeds[pid].epolls.push_back(id);
+	for (const auto& [tid, t] : c_.threads)
+		seeds[t.h.pid].threads.push_back(t);
+	for (const auto& [table, fds] : c_.thread_fds)
+		if (!fds.empty())
+			seeds[fds.front().h.pid].tables.push_back(table);
+	for (const ud_rec_ringref& ref : c_.ringrefs)
+		seeds[ref.h.pid].ringrefs.push_back(ref);
+	for (const ud_rec_map& m : c_.maps)
+		seeds[m.h.pid].maps.push_back(m);
 
 	std::vector<std::uint32_t> pids;
 	pids.reserve(seeds.size());
@@ -180,15 +196,152 @@ Process Resolver::build_process(std::uint32_t pid, ProcessSeed& seed)
 		if (c_.epolls.count(fd.file_id))
 			seed.epolls.push_back(fd.file_id);
 	}
+	build_threads(p, seed);
+	// instances held by a thread's table, a registered slot or a mapping
+	for (const FdTable& t : p.fd_tables)
+		for (const Fd& fd : t.fds) {
+			const std::uint64_t id = files_.get(fd.file).raw_id;
+			if (c_.rings.count(id))
+				seed.rings.push_back(id);
+			if (c_.epolls.count(id))
+				seed.epolls.push_back(id);
+		}
+	for (const ud_rec_ringref& ref : seed.ringrefs)
+		if (c_.rings.count(ref.ring_id))
+			seed.rings.push_back(ref.ring_id);
+	for (const ud_rec_map& m : seed.maps)
+		if (c_.rings.count(m.ring_id))
+			seed.rings.push_back(m.ring_id);
 	sort_unique(seed.rings);
 	sort_unique(seed.epolls);
-	for (std::uint64_t id : seed.rings)
-		p.rings.push_back(build_ring(c_.rings.at(id).rec, idx));
-	for (std::uint64_t id : seed.epolls)
-		p.epolls.push_back(build_epoll(c_.epolls.at(id).rec, idx));
+
+	// An instance is resolved against the table that holds it: the
+	// leader's, or else the first thread table with an fd of it.
+	std::vector<ProcessIndex> table_idx;
+	table_idx.reserve(p.fd_tables.size());
+	for (const FdTable& t : p.fd_tables) {
+		std::vector<ud_rec_fd> fds;
+		fds.reserve(t.fds.size());
+		for (const Fd& fd : t.fds) {
+			ud_rec_fd r{};
+			r.fd = fd.fd;
+			r.file_id = files_.get(fd.file).raw_id;
+			r.aux_id = fd.aux_id;
+			fds.push_back(r);
+		}
+		table_idx.emplace_back(fds);
+	}
+	auto table_for = [&](std::uint64_t id) -> std::uint32_t {
+		if (idx.by_file.contains(id))
+			return 0;
+		for (std::size_t i = 0; i < table_idx.size(); i++)
+			if (table_idx[i].by_file.contains(id))
+				return static_cast<std::uint32_t>(i + 1);
+		return 0;
+	};
+	auto index_of = [&](std::uint32_t table) -> const ProcessIndex& {
+		return table == 0 ? idx : table_idx.at(table - 1);
+	};
+	// fds: always the leader's table; slots, items and the eventfd: the
+	// table that holds the instance
+	for (std::uint64_t id : seed.rings) {
+		const std::uint32_t table = table_for(id);
+		p.rings.push_back(build_ring(c_.rings.at(id).rec, index_of(table)));
+		p.rings.back().fds = idx.of_file(id);
+		p.rings.back().fds_table = table;
+	}
+	for (std::uint64_t id : seed.epolls) {
+		const std::uint32_t table = table_for(id);
+		p.epolls.push_back(build_epoll(c_.epolls.at(id).rec, index_of(table)));
+		p.epolls.back().fds = idx.of_file(id);
+		p.epolls.back().fds_table = table;
+	}
+	add_reach(p, seed);
 	sort_instances(p.rings);
 	sort_instances(p.epolls);
 	return p;
+}
+
+// Threads and the fd tables that are not the leader's, numbered t1, t2, ...
+// in order of their lowest tid.
+void Resolver::build_threads(Process& p, ProcessSeed& seed)
+{
+	std::sort(seed.threads.begin(), seed.threads.end(),
+		  [](const ud_rec_thread& a, const ud_rec_thread& b) { return a.tid < b.tid; });
+	std::uint64_t leader_files = 0;
+	for (const ud_rec_thread& t : seed.threads)
+		if (t.h.flags & UD_THREAD_LEADER)
+			leader_files = t.files_id;
+	std::unordered_map<std::uint64_t, std::uint32_t> table_of; // files id -> N
+	auto table_for = [&](std::uint64_t files_id, std::uint32_t tid) -> FdTable& {
+		auto [it, inserted] = table_of.try_emplace(
+			files_id, static_cast<std::uint32_t>(p.fd_tables.size() + 1));
+		if (inserted) {
+			FdTable t;
+			t.index = it->second;
+			if (auto f = c_.thread_fds.find(files_id); f != c_.thread_fds.end())
+				for (const ud_rec_fd& fd : f->second)
+					t.fds.push_back(Fd{fd.fd, files_.ref(fd.file_id), fd.aux_id});
+			p.fd_tables.push_back(std::move(t));
+		}
+		FdTable& t = p.fd_tables.at(it->second - 1);
+		if (tid != 0)
+			t.threads.push_back(tid);
+		return t;
+	};
+	for (const ud_rec_thread& rec : seed.threads) {
+		Thread t;
+		t.tid = rec.tid;
+		t.comm = bounded_string(rec.comm, sizeof(rec.comm));
+		t.io_worker = (rec.h.flags & UD_THREAD_IO_WORKER) != 0;
+		t.no_files = (rec.h.flags & UD_THREAD_NO_FILES) != 0;
+		t.registered_rings = rec.nr_regrings;
+		if (!t.no_files && rec.files_id != 0 && rec.files_id != leader_files &&
+		    (rec.h.flags & UD_THREAD_OWN_TABLE))
+			t.table = table_for(rec.files_id, rec.tid).index;
+		p.threads.push_back(std::move(t));
+	}
+	// tables walked without a THREAD record of theirs (the thread exited
+	// between the walks): named after the thread the walk visited
+	std::sort(seed.tables.begin(), seed.tables.end());
+	for (std::uint64_t id : seed.tables)
+		if (!table_of.count(id))
+			table_for(id, c_.thread_fds.at(id).front().table_tid);
+	for (FdTable& t : p.fd_tables)
+		sort_unique(t.threads);
+}
+
+// What holds each instance besides the leader's fds.
+void Resolver::add_reach(Process& p, const ProcessSeed& seed)
+{
+	std::unordered_map<std::uint64_t, std::vector<TableFd>> table_fds; // file id -> fds
+	for (const FdTable& t : p.fd_tables)
+		for (const Fd& fd : t.fds)
+			table_fds[files_.get(fd.file).raw_id].push_back(TableFd{t.index, fd.fd});
+	auto thread_fds_of = [&](FileRef f) {
+		auto it = table_fds.find(files_.get(f).raw_id);
+		std::vector<TableFd> v = it == table_fds.end() ? std::vector<TableFd>{} : it->second;
+		std::sort(v.begin(), v.end());
+		return v;
+	};
+	for (Ring& r : p.rings) {
+		const std::uint64_t id = files_.get(r.file).raw_id;
+		r.thread_fds = thread_fds_of(r.file);
+		for (const ud_rec_ringref& ref : seed.ringrefs)
+			if (ref.ring_id == id)
+				r.registered.push_back(RingRef{ref.tid, ref.index});
+		for (const ud_rec_map& m : seed.maps)
+			if (m.ring_id == id)
+				r.mappings.push_back(RingMap{m.start, m.end, m.offset, m.vm_flags});
+		std::sort(r.registered.begin(), r.registered.end(),
+			  [](const RingRef& a, const RingRef& b) {
+				  return std::pair{a.tid, a.index} < std::pair{b.tid, b.index};
+			  });
+		std::sort(r.mappings.begin(), r.mappings.end(),
+			  [](const RingMap& a, const RingMap& b) { return a.start < b.start; });
+	}
+	for (Epoll& e : p.epolls)
+		e.thread_fds = thread_fds_of(e.file);
 }
 
 // By lowest fd; instances without an fd last, by id.

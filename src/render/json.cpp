@@ -51,6 +51,96 @@ void emit_file(JsonWriter& e, const Snapshot& s, FileRef ref)
 	e.end_object();
 }
 
+void emit_table_fds(JsonWriter& e, const std::vector<TableFd>& fds)
+{
+	e.key("thread_fds");
+	e.begin_array();
+	for (const TableFd& f : fds) {
+		e.begin_object();
+		e.key("fd_table");
+		e.string("t" + std::to_string(f.table));
+		e.key("fd");
+		e.number(f.fd);
+		e.end_object();
+	}
+	e.end_array();
+}
+
+void emit_fds_table(JsonWriter& e, std::uint32_t table)
+{
+	e.key("fds_table");
+	e.string(table == 0 ? std::string("leader") : "t" + std::to_string(table));
+}
+
+void emit_ring_reach(JsonWriter& e, const Ring& r)
+{
+	emit_table_fds(e, r.thread_fds);
+	emit_fds_table(e, r.fds_table);
+	e.key("registered");
+	e.begin_array();
+	for (const RingRef& ref : r.registered) {
+		e.begin_object();
+		e.key("tid");
+		e.number(ref.tid);
+		e.key("index");
+		e.number(ref.index);
+		e.end_object();
+	}
+	e.end_array();
+	e.key("mappings");
+	e.begin_array();
+	for (const RingMap& m : r.mappings) {
+		e.begin_object();
+		e.key("start");
+		e.string(format_hex(m.start));
+		e.key("end");
+		e.string(format_hex(m.end));
+		e.key("offset");
+		e.string(format_hex(m.offset));
+		e.key("region");
+		e.string(ring_region_name(m.offset));
+		e.end_object();
+	}
+	e.end_array();
+}
+
+void emit_threads(JsonWriter& e, const Process& p)
+{
+	e.key("threads");
+	e.begin_array();
+	for (const Thread& t : p.threads) {
+		e.begin_object();
+		e.key("tid");
+		e.number(t.tid);
+		e.key("comm");
+		e.string(t.comm);
+		e.key("fd_table");
+		if (t.no_files)
+			e.null();
+		else
+			e.string(t.table == 0 ? std::string("leader") : "t" + std::to_string(t.table));
+		e.key("io_worker");
+		e.boolean(t.io_worker);
+		e.key("registered_rings");
+		e.number(t.registered_rings);
+		e.end_object();
+	}
+	e.end_array();
+	e.key("fd_tables");
+	e.begin_array();
+	for (const FdTable& t : p.fd_tables) {
+		e.begin_object();
+		e.key("id");
+		e.string("t" + std::to_string(t.index));
+		e.key("threads");
+		emit_fds(e, t.threads);
+		e.key("nr_fds");
+		e.number(t.fds.size());
+		e.end_object();
+	}
+	e.end_array();
+}
+
 void emit_inode(JsonWriter& e, const Snapshot& s, FileRef ref)
 {
 	const File& f = s.file(ref);
@@ -134,6 +224,7 @@ void emit_ring(JsonWriter& e, const Snapshot& s, const Ring& r)
 	e.string(s.file(r.file).id);
 	e.key("fds");
 	emit_fds(e, r.fds);
+	emit_ring_reach(e, r);
 	emit_inode(e, s, r.file);
 	e.key("setup_flags");
 	e.number(r.setup_flags);
@@ -196,6 +287,8 @@ void emit_epoll(JsonWriter& e, const Snapshot& s, const Epoll& ep)
 	e.string(s.file(ep.file).id);
 	e.key("fds");
 	emit_fds(e, ep.fds);
+	emit_table_fds(e, ep.thread_fds);
+	emit_fds_table(e, ep.fds_table);
 	emit_inode(e, s, ep.file);
 	e.key("complete");
 	e.boolean(ep.complete);
@@ -216,6 +309,7 @@ void emit_process(JsonWriter& e, const Snapshot& s, const Process& p)
 	e.string(p.comm);
 	e.key("fds_known");
 	e.boolean(p.fds_known);
+	emit_threads(e, p);
 	e.key("io_urings");
 	e.begin_array();
 	for (const Ring& r : p.rings)

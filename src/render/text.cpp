@@ -204,6 +204,11 @@ private:
 		if (!p.fds_known)
 			out_ << "  fds unknown (native iterator)";
 		out_.end_line();
+		for (const FdTable& t : p.fd_tables) {
+			out_ << "  fd_table t" << std::to_string(t.index) << "  threads "
+			     << fd_list(t.threads) << "  fds " << std::to_string(t.fds.size());
+			out_.end_line();
+		}
 		for (const Ring& r : p.rings)
 			ring(r);
 		for (const Epoll& e : p.epolls)
@@ -221,6 +226,7 @@ private:
 	{
 		instance_head("io_uring", r.file, r.fds);
 		out_.end_line();
+		reach(r);
 		key(out_, "setup_flags");
 		const auto names = setup_flag_names(r.setup_flags);
 		out_ << format_hex(r.setup_flags) << ' ' << join_names(names);
@@ -235,6 +241,41 @@ private:
 		eventfd(r.eventfd);
 		reg_files(r.files);
 		reg_buffers(r.buffers);
+	}
+
+	static std::string table_fd_list(const std::vector<TableFd>& fds)
+	{
+		std::string s;
+		for (const TableFd& f : fds)
+			s += (s.empty() ? "t" : ",t") + std::to_string(f.table) + ":" +
+			     std::to_string(f.fd);
+		return s;
+	}
+
+	// How the ring is held besides the leader's fds (lines only when so).
+	void reach(const Ring& r)
+	{
+		if (!r.thread_fds.empty()) {
+			key(out_, "thread_fds");
+			out_ << table_fd_list(r.thread_fds);
+			out_.end_line();
+		}
+		if (!r.registered.empty()) {
+			key(out_, "registered");
+			for (std::size_t i = 0; i < r.registered.size(); i++)
+				out_ << (i ? ", " : "") << "tid " << std::to_string(r.registered[i].tid)
+				     << " slot " << std::to_string(r.registered[i].index);
+			out_.end_line();
+		}
+		if (!r.mappings.empty()) {
+			key(out_, "mappings");
+			for (std::size_t i = 0; i < r.mappings.size(); i++) {
+				const RingMap& m = r.mappings[i];
+				out_ << (i ? ", " : "") << ring_region_name(m.offset) << ' '
+				     << format_hex(m.start) << '-' << format_hex(m.end);
+			}
+			out_.end_line();
+		}
 	}
 
 	void sqpoll(const Ring& r)
@@ -334,6 +375,8 @@ private:
 	void epoll(const Epoll& e)
 	{
 		instance_head("epoll", e.file, e.fds);
+		if (!e.thread_fds.empty())
+			out_ << "  thread_fds " << table_fd_list(e.thread_fds);
 		out_ << "  items " << std::to_string(e.items.size()) << "  complete "
 		     << yes_no(e.complete);
 		out_.end_line();

@@ -316,7 +316,7 @@ def lint(dump, exact=None):
             d.add(where, f"file {fid} is {canon} here but {files_by_id[fid][1]} at {files_by_id[fid][0]}")
         if not f.get("_partial"):
             files_by_id.setdefault(fid, (where, canon))
-        pk = (cur["pid"], fid)
+        pk = (cur["pid"], cur.get("table", "leader"), fid)
         if pk in fds_by_id and fds_by_id[pk][1] != fds:
             d.add(where, f"file {fid} has fds {fds} here but {fds_by_id[pk][1]} at {fds_by_id[pk][0]}")
         fds_by_id.setdefault(pk, (where, fds))
@@ -354,11 +354,14 @@ def lint(dump, exact=None):
                 if not is_u64(o.get("inode")):
                     d.add(w, f"inode {fmt(o.get('inode'))} is not a number")
                 # rings/epolls also appear as FILEs (registered files, epoll targets)
+                pk = (proc.get("pid"), "leader", o["id"])
                 if pk in fds_by_id and fds_by_id[pk][1] != o.get("fds"):
                     d.add(w, f"fds {o.get('fds')} but {fds_by_id[pk][1]} at {fds_by_id[pk][0]}")
                 fds_by_id.setdefault(pk, (w, o.get("fds")))
         for r in rings:
             w = f"{pw} ring {r.get('id')}"
+            # slots resolve against the table that holds the ring
+            cur["table"] = r.get("fds_table") or "leader"
             fl = r.get("setup_flags")
             if not is_u64(fl):
                 d.add(w, f"setup_flags {fmt(fl)}")
@@ -432,6 +435,7 @@ def lint(dump, exact=None):
                         if not isinstance(s.get("nr_bvecs"), int) or s.get("nr_bvecs") < 1:
                             d.add(sw, f"nr_bvecs {fmt(s.get('nr_bvecs'))}")
         for e in eps:
+            cur["table"] = e.get("fds_table") or "leader"
             w = f"{pw} epoll {e.get('id')}"
             if not isinstance(e.get("complete"), bool):
                 d.add(w, f"complete {fmt(e.get('complete'))}")
@@ -698,6 +702,9 @@ def compare_truth(truth, dump, exact):
     if "churn" in truth:
         compare_churn(d, truth["churn"], proc, dump.get("exact") is True)
         return d
+    if "reach" in truth:
+        compare_reach(d, truth["reach"], proc, truth["pid"])
+        return d
     files_table = truth.get("files", {})
     drings, deps = proc.get("io_urings") or [], proc.get("epolls") or []
     d.eq("process", "number of rings", len(truth["rings"]), len(drings))
@@ -729,6 +736,103 @@ def compare_truth(truth, dump, exact):
         if isinstance(got, list) and sorted(got) != want:
             d.add(f"ring {tr['name']}", f"sqpoll.shared_with: expected {want}, dump has {got}")
     return d
+
+
+def compare_reach(d, t, proc, pid):
+    """ring_reach: every ring the process can reach, each once, with how it
+    is held; threads with their fd tables.  Oracles: the workload's record,
+    and what procfs said to the workload (/proc/self/maps, task fd dirs)."""
+    rings = proc.get("io_urings") or []
+    threads = {th.get("tid"): th for th in proc.get("threads") or []}
+    if "threads" not in proc:
+        # the text report: threads show only through their own tables
+        threads = {tt["tid"]: {"tid": tt["tid"], "fd_table": "leader"} for tt in t["threads"]}
+        for tb in proc.get("fd_tables") or []:
+            for tid in tb.get("threads") or []:
+                threads[tid] = {"tid": tid, "fd_table": tb.get("id")}
+    # thread tables: the table of each truth thread, and who shares it
+    table_of = {}
+    for tt in t["threads"]:
+        w = f"thread {tt['tid']}"
+        th = threads.get(tt["tid"])
+        if th is None:
+            d.add(w, "missing from the dump's threads")
+            continue
+        got = th.get("fd_table")
+        if tt["table"] == "leader":
+            d.eq(w, "fd_table", "leader", got)
+        elif tt["table"] == "own":
+            if not isinstance(got, str) or not got.startswith("t"):
+                d.add(w, f"fd_table: expected a table of its own, dump has {fmt(got)}")
+        else:
+            d.eq(w, "fd_table (shared with thread %d)" % tt["shares_with"],
+                 threads.get(tt["shares_with"], {}).get("fd_table"), got)
+        table_of[tt["tid"]] = got
+    tables = {tb.get("id"): tb for tb in proc.get("fd_tables") or []}
+    for tid, tb in table_of.items():
+        if tb != "leader" and isinstance(tb, str):
+            if tb not in tables:
+                d.add(f"thread {tid}", f"table {tb} not in fd_tables")
+            elif tid not in (tables[tb].get("threads") or []):
+                d.add(f"fd_table {tb}", f"threads {tables[tb].get('threads')} lack {tid}")
+    want = sum(1 for tr in t["rings"] if tr["present"])
+    d.eq("process", "number of rings (each once)", want, len(rings))
+    # the leader's and thread tables' io_uring fds, as procfs listed them
+    fds_of = {e["tid"]: e for e in t["proc_task_fds"]}
+    leader_fds = sorted(fd for r in rings for fd in (r.get("fds") or []))
+    d.eq("process", "io_uring fds of the leader's table (/proc/PID/task/PID/fd)",
+         fds_of[pid]["io_uring_fds"], leader_fds)
+    for tid, e in fds_of.items():
+        tb = table_of.get(tid)
+        if tid == pid or not isinstance(tb, str):
+            continue
+        got = sorted(x["fd"] for r in rings for x in (r.get("thread_fds") or []) if x.get("fd_table") == tb)
+        d.eq(f"thread {tid}", "io_uring fds of its table (/proc/PID/task/TID/fd)", e["io_uring_fds"], got)
+        got = sorted(x["fd"] for ep in proc.get("epolls") or [] for x in (ep.get("thread_fds") or [])
+                     if x.get("fd_table") == tb)
+        d.eq(f"thread {tid}", "epoll fds of its table (/proc/PID/task/TID/fd)", e["epoll_fds"], got)
+    for tr in t["rings"]:
+        w = f"ring {tr['name']}"
+        if not tr["present"]:
+            print(f"compare.py: note: {w} not built on this kernel: {tr['unsupported']}")
+            continue
+        hits = [r for r in rings if r.get("sq_entries") == tr["sq_entries"]]
+        if len(hits) != 1:
+            d.add(w, f"expected one ring with sq_entries {tr['sq_entries']}, dump has {len(hits)}")
+            continue
+        dr = hits[0]
+        d.eq(w, "fds", tr["fds"], dr.get("fds"))
+        want_tf = sorted((table_of.get(x["tid"]), x["fd"]) for x in tr["thread_fds"])
+        got_tf = [(x.get("fd_table"), x.get("fd")) for x in dr.get("thread_fds") or []
+                  if table_of.get(pid) != x.get("fd_table")]
+        # a table copied by unshare(CLONE_FILES) keeps the leader's fds too
+        got_tf = sorted(x for x in got_tf if x[1] not in tr["fds"])
+        d.eq(w, "thread_fds", want_tf, got_tf)
+        d.eq(w, "registered", sorted((x["tid"], x["index"]) for x in tr["registered"]),
+             sorted((x.get("tid"), x.get("index")) for x in dr.get("registered") or []))
+        maps = dr.get("mappings") or []
+        if tr["mapped"] != bool(maps):
+            d.add(w, f"mapped: expected {tr['mapped']}, dump has {len(maps)} mapping(s)")
+    # every io_uring mapping /proc/PID/maps listed, each under one ring
+    want = sorted((m["start"], m["end"]) for m in t["proc_maps"])
+    got = sorted((int(m["start"], 16), int(m["end"], 16)) for r in rings for m in r.get("mappings") or [])
+    d.eq("process", "io_uring mappings (/proc/PID/maps)", want, got)
+    for r in rings:
+        for m in r.get("mappings") or []:
+            if "offset" in m:
+                pm = [x for x in t["proc_maps"] if x["start"] == int(m["start"], 16)]
+                if pm and int(m["offset"], 16) != pm[0]["offset"]:
+                    d.add(f"ring {r.get('id')}", f"mapping {m['start']}: offset {m['offset']}, /proc/PID/maps {pm[0]['offset']:#x}")
+    for te in t["epolls"]:
+        w = f"epoll {te['name']}"
+        tb = table_of.get(te["tid"])
+        hits = [ep for ep in proc.get("epolls") or []
+                if any(x.get("fd_table") == tb and x.get("fd") == te["fd"] for x in ep.get("thread_fds") or [])]
+        if len(hits) != 1:
+            d.add(w, f"expected one epoll at {tb}:{te['fd']}, dump has {len(hits)}")
+            continue
+        d.eq(w, "items", te["items"], len(hits[0].get("items") or []))
+        d.eq(w, "fds (leader's table)", [], hits[0].get("fds"))
 
 
 def compare_churn(d, tc, proc, exact=True):
@@ -943,7 +1047,13 @@ def compare_live(pid, dump, sample, do_lint=True):
     for fd, l in links.items():
         if l in ("anon_inode:[io_uring]", "anon_inode:[eventpoll]") and fd not in dumped:
             d.add(f"fd {fd}", f"{l} (ls -l /proc/{pid}/fd) is not in the dump")
+    # instances held only through a thread's own table resolve their slots
+    # and items there: /proc/PID/fd is not their oracle (ring_reach's is)
+    elsewhere = {o.get("id") for o in (proc.get("io_urings") or []) + (proc.get("epolls") or [])
+                 if (o.get("fds_table") or "leader") != "leader"}
     for where, f, fds in iter_files(proc):
+        if any(f" {i} " in where for i in elsewhere):
+            continue
         if isinstance(f, dict) and isinstance(fds, list):
             check_fds(where, f.get("id"), f.get("path"), f.get("inode"), f.get("dev"), fds, f)
 
@@ -1135,6 +1245,17 @@ def text_file(cells, what):
     return f, text_fds(kv["fds"])
 
 
+def text_table_fds(v):
+    """'t1:4,t2:7' as thread_fds objects ('' when the line has none)."""
+    out = []
+    for part in v.split(",") if v else []:
+        m = re.fullmatch(r"(t[0-9]+):([0-9]+)", part)
+        if not m:
+            raise TextError(f"thread fd {part!r} is not 'tN:FD'")
+        out.append({"fd_table": m.group(1), "fd": int(m.group(2))})
+    return out
+
+
 def parse_text(text):
     """The text report, row by row, as the JSON schema's objects (what the
     text shows of them); raises TextError naming the first row it cannot read."""
@@ -1157,13 +1278,21 @@ def parse_text(text):
                         "io_urings": [], "epolls": []}
                 procs.append(proc)
                 inst = table = None
+            elif indent == 2 and cells[0].startswith("fd_table "):
+                if proc is None:
+                    raise TextError("an fd_table before any 'pid' header")
+                kv = text_kv(cells[1:], "fd_table")
+                proc.setdefault("fd_tables", []).append(
+                    {"id": cells[0].split(" ", 1)[1], "threads": text_fds(kv.get("threads", "?")),
+                     "nr_fds": text_int(kv.get("fds"), "fds")})
             elif indent == 2:
                 if proc is None:
                     raise TextError("an instance before any 'pid' header")
                 kind, _, fid = cells[0].partition(" ")
                 kv = text_kv(cells[1:], "instance header")
                 o = {"id": fid, "fds": text_fds(kv.get("fds", "?")),
-                     "inode": text_int(kv.get("inode"), "inode")}
+                     "inode": text_int(kv.get("inode"), "inode"),
+                     "thread_fds": text_table_fds(kv.get("thread_fds", ""))}
                 if kind == "io_uring":
                     proc["io_urings"].append(o)
                 elif kind == "epoll":
@@ -1236,6 +1365,22 @@ def parse_text(text):
                         t["used"], t["complete"] = 0, False
                     r[key] = t
                     table = (key, t)
+                elif key == "thread_fds":
+                    r["thread_fds"] = text_table_fds(rest[0] if rest else "?")
+                elif key == "registered":
+                    r["registered"] = []
+                    for part in (rest[0] if rest else "?").split(", "):
+                        m = re.fullmatch(r"tid ([0-9]+) slot ([0-9]+)", part)
+                        if not m:
+                            raise TextError(f"registered ring {part!r} is not 'tid N slot I'")
+                        r["registered"].append({"tid": int(m.group(1)), "index": int(m.group(2))})
+                elif key == "mappings":
+                    r["mappings"] = []
+                    for part in (rest[0] if rest else "?").split(", "):
+                        m = re.fullmatch(r"(\S+) (0x[0-9a-f]+)-(0x[0-9a-f]+)", part)
+                        if not m:
+                            raise TextError(f"mapping {part!r} is not 'REGION 0xSTART-0xEND'")
+                        r["mappings"].append({"region": m.group(1), "start": m.group(2), "end": m.group(3)})
                 else:
                     pass  # a line added later: not checked
             elif indent == 6 and table:

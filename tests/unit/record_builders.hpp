@@ -73,6 +73,49 @@ inline RawRecord fd(std::uint32_t pid, std::uint32_t fdnum, std::uint32_t kind, 
 	return RawRecord::of(r);
 }
 
+// An fd of a thread's own table (version 2).
+inline RawRecord thread_fd(std::uint32_t pid, std::uint32_t tid, std::uint64_t table_id, std::uint32_t fdnum,
+			   std::uint32_t kind, std::uint64_t file_id)
+{
+	auto r = blank<ud_rec_fd>(UD_REC_FD, pid, UD_FD_THREAD_TABLE);
+	r.fd = fdnum;
+	r.kind = kind;
+	r.file_id = file_id;
+	r.table_id = table_id;
+	r.table_tid = tid;
+	return RawRecord::of(r);
+}
+
+inline RawRecord thread(std::uint32_t pid, std::uint32_t tid, std::uint64_t files_id, std::uint16_t flags,
+			std::string_view comm = "t")
+{
+	auto r = blank<ud_rec_thread>(UD_REC_THREAD, pid, flags | (tid == pid ? UD_THREAD_LEADER : 0));
+	r.tid = tid;
+	r.files_id = files_id;
+	copy_name(r.comm, sizeof(r.comm), comm);
+	return RawRecord::of(r);
+}
+
+inline RawRecord ringref(std::uint32_t pid, std::uint32_t tid, std::uint32_t index, std::uint64_t ring_id)
+{
+	auto r = blank<ud_rec_ringref>(UD_REC_RINGREF, pid);
+	r.tid = tid;
+	r.index = index;
+	r.ring_id = ring_id;
+	return RawRecord::of(r);
+}
+
+inline RawRecord map(std::uint32_t pid, std::uint64_t ring_id, std::uint64_t start, std::uint64_t end,
+		     std::uint64_t offset)
+{
+	auto r = blank<ud_rec_map>(UD_REC_MAP, pid);
+	r.ring_id = ring_id;
+	r.start = start;
+	r.end = end;
+	r.offset = offset;
+	return RawRecord::of(r);
+}
+
 inline RawRecord file(std::uint64_t id, std::uint32_t kind, std::uint64_t ino, std::uint32_t dev = 15,
 		      std::string_view anon = "", std::uint32_t pid = 0)
 {

@@ -1,0 +1,160 @@
+// Reach (record version 2): threads and their fd tables, registered ring
+// slots and mappings; a ring reached several ways appears once.
+#include <gtest/gtest.h>
+
+#include "model/flags.hpp"
+#include "model/model.hpp"
+#include "record_builders.hpp"
+
+using namespace uringdump;
+using namespace udtest;
+
+namespace {
+
+constexpr std::uint32_t kPid = 500;
+constexpr std::uint64_t kLeaderFiles = 0xf11e5;
+constexpr std::uint64_t kOwnFiles = 0x0a11e5;
+constexpr std::uint64_t kRingFd = 0x100, kRingRegOnly = 0x200, kRingThread = 0x300;
+constexpr std::uint64_t kEpThread = 0x400, kEvfd = 0x500;
+
+RingSpec spec(std::uint64_t id, std::uint32_t sq)
+{
+	RingSpec s;
+	s.pid = kPid;
+	s.id = id;
+	s.sq_entries = sq;
+	s.cq_entries = 2 * sq;
+	return s;
+}
+
+std::vector<RawRecord> reach_records()
+{
+	std::vector<RawRecord> v;
+	v.push_back(stream_rec());
+	v.push_back(task(kPid, "server"));
+	v.push_back(fd(kPid, 4, UD_FK_IO_URING, kRingFd));
+	v.push_back(file(kRingFd, UD_FK_IO_URING, 11));
+	v.push_back(ring(spec(kRingFd, 32)));
+	// the threads walk: leader, a thread with its own table, one sharing it
+	v.push_back(thread(kPid, kPid, kLeaderFiles, 0, "server"));
+	v.push_back(thread(kPid, 502, kOwnFiles, UD_THREAD_OWN_TABLE, "worker"));
+	v.push_back(thread(kPid, 503, kOwnFiles, UD_THREAD_OWN_TABLE, "helper"));
+	v.push_back(thread(kPid, 504, kLeaderFiles, UD_THREAD_IO_WORKER, "iou-wrk-500"));
+	v.push_back(ringref(kPid, kPid, 1, kRingRegOnly));
+	v.push_back(ringref(kPid, 504, 0, kRingFd));
+	v.push_back(file(kRingRegOnly, UD_FK_IO_URING, 12));
+	v.push_back(ring(spec(kRingRegOnly, 4)));
+	// the mappings walk
+	v.push_back(map(kPid, kRingFd, 0x7000, 0x8000, 0));
+	v.push_back(map(kPid, kRingFd, 0x6000, 0x7000, 0x10000000));
+	v.push_back(map(kPid, kRingThread, 0x9000, 0xa000, 0));
+	// the thread table walk: a copy of fd 4, its own ring, an epoll on an eventfd
+	v.push_back(task(kPid, "server", 502));
+	v.push_back(thread_fd(kPid, 502, kOwnFiles, 4, UD_FK_IO_URING, kRingFd));
+	v.push_back(thread_fd(kPid, 502, kOwnFiles, 5, UD_FK_IO_URING, kRingThread));
+	v.push_back(thread_fd(kPid, 502, kOwnFiles, 6, UD_FK_EVENTFD, kEvfd));
+	v.push_back(thread_fd(kPid, 502, kOwnFiles, 7, UD_FK_EPOLL, kEpThread));
+	v.push_back(file(kRingThread, UD_FK_IO_URING, 13));
+	v.push_back(ring(spec(kRingThread, 16)));
+	v.push_back(file(kEvfd, UD_FK_EVENTFD, 14));
+	v.push_back(file(kEpThread, UD_FK_EPOLL, 15));
+	v.push_back(epoll(kPid, kEpThread));
+	v.push_back(epitem(kPid, kEpThread, kEvfd, 6, 1, 0x7431, 0));
+	v.push_back(table_end(kPid, kEpThread, UD_TABLE_EPITEM, 1));
+	for (std::uint64_t id : {kRingFd, kRingRegOnly, kRingThread}) {
+		v.push_back(table_end(kPid, id, UD_TABLE_RFILE, 0));
+		v.push_back(table_end(kPid, id, UD_TABLE_RBUF, 0));
+	}
+	v.push_back(end_rec(v.size() + 1));
+	return v;
+}
+
+const Ring& ring_with(const Process& p, std::uint32_t sq)
+{
+	for (const Ring& r : p.rings)
+		if (r.sq_entries == sq)
+			return r;
+	throw std::runtime_error("no ring with sq_entries " + std::to_string(sq));
+}
+
+} // namespace
+
+TEST(Reach, EveryRingOnceWithHowItIsHeld)
+{
+	auto snap = build_snapshot(reach_records(), false);
+	ASSERT_TRUE(snap) << snap.error().message;
+	const Process* p = snap->find_process(kPid);
+	ASSERT_NE(p, nullptr);
+	ASSERT_EQ(p->rings.size(), 3u);
+	// sorted: the one with a leader fd first
+	EXPECT_EQ(p->rings[0].sq_entries, 32u);
+
+	const Ring& byfd = ring_with(*p, 32);
+	EXPECT_EQ(byfd.fds, std::vector<std::uint32_t>{4});
+	ASSERT_EQ(byfd.thread_fds.size(), 1u);
+	EXPECT_EQ(byfd.thread_fds[0], (TableFd{1, 4}));
+	ASSERT_EQ(byfd.registered.size(), 1u);
+	EXPECT_EQ(byfd.registered[0].tid, 504u);
+	ASSERT_EQ(byfd.mappings.size(), 2u);
+	EXPECT_EQ(byfd.mappings[0].start, 0x6000u); // by address
+	EXPECT_EQ(ring_region_name(byfd.mappings[0].offset), "sqes");
+	EXPECT_EQ(byfd.fds_table, 0u);
+
+	const Ring& regonly = ring_with(*p, 4);
+	EXPECT_TRUE(regonly.fds.empty());
+	EXPECT_TRUE(regonly.mappings.empty());
+	ASSERT_EQ(regonly.registered.size(), 1u);
+	EXPECT_EQ(regonly.registered[0].tid, kPid);
+	EXPECT_EQ(regonly.registered[0].index, 1u);
+
+	const Ring& threaded = ring_with(*p, 16);
+	EXPECT_TRUE(threaded.fds.empty());
+	EXPECT_EQ(threaded.fds_table, 1u);
+	ASSERT_EQ(threaded.thread_fds.size(), 1u);
+	EXPECT_EQ(threaded.thread_fds[0], (TableFd{1, 5}));
+}
+
+TEST(Reach, ThreadsAndTheirTables)
+{
+	auto snap = build_snapshot(reach_records(), false);
+	ASSERT_TRUE(snap) << snap.error().message;
+	const Process* p = snap->find_process(kPid);
+	ASSERT_NE(p, nullptr);
+	ASSERT_EQ(p->threads.size(), 4u);
+	EXPECT_EQ(p->threads[0].tid, kPid);
+	EXPECT_EQ(p->threads[0].table, 0u);
+	EXPECT_EQ(p->threads[1].table, 1u);
+	EXPECT_EQ(p->threads[2].table, 1u); // shares the first thread's table
+	EXPECT_TRUE(p->threads[3].io_worker);
+	EXPECT_EQ(p->threads[3].table, 0u);
+	ASSERT_EQ(p->fd_tables.size(), 1u);
+	EXPECT_EQ(p->fd_tables[0].threads, (std::vector<std::uint32_t>{502, 503}));
+	EXPECT_EQ(p->fd_tables[0].fds.size(), 4u);
+	// the leader's fds are only the leader's table
+	EXPECT_EQ(p->fds.size(), 1u);
+}
+
+TEST(Reach, EpollOfAThreadTableResolvesThere)
+{
+	auto snap = build_snapshot(reach_records(), false);
+	ASSERT_TRUE(snap) << snap.error().message;
+	const Process* p = snap->find_process(kPid);
+	ASSERT_NE(p, nullptr);
+	ASSERT_EQ(p->epolls.size(), 1u);
+	const Epoll& e = p->epolls[0];
+	EXPECT_TRUE(e.fds.empty());
+	EXPECT_EQ(e.fds_table, 1u);
+	ASSERT_EQ(e.items.size(), 1u);
+	EXPECT_EQ(e.items[0].fds, std::vector<std::uint32_t>{6});
+	EXPECT_FALSE(e.items[0].tfd_stale);
+}
+
+TEST(Reach, RegionNames)
+{
+	EXPECT_EQ(ring_region_name(0), "sq_ring");
+	EXPECT_EQ(ring_region_name(0x8000000), "cq_ring");
+	EXPECT_EQ(ring_region_name(0x10000000), "sqes");
+	EXPECT_EQ(ring_region_name(0x80000000ull | (7u << 16)), "pbuf_ring");
+	EXPECT_EQ(ring_region_bgid(0x80000000ull | (7u << 16)), 7u);
+	EXPECT_EQ(ring_region_name(0x1234), "0x1234");
+}
