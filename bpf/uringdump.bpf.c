@@ -66,6 +66,25 @@ __u64 opaque_zero; /* always 0: see opaque() */
  */
 __u32 filter_tgid;
 __u32 only_thread_tables;
+__u64 dump_gen; /* one value per dump: rings walked by any of its streams */
+
+/* reach (lib/reach.bpf.h): rings walked in this dump, rings left to walk */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1 << 16);
+	__type(key, __u64);
+	__type(value, __u64);
+} walked_rings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 256); /* UD_PENDING_MAX */
+	__type(key, __u32);
+	__type(value, struct ud_pending_ring);
+} pending_rings SEC(".maps");
+
+__u32 pending_nr;
+__u64 pending_lost;
 
 /* the task of the last TASK record, and the step that wrote it */
 __u32 last_tgid;
@@ -158,6 +177,7 @@ int dump_task_file(struct bpf_iter__task_file *ctx)
 		goto out;
 	describe_target_file(seq, pid, file, kind);
 	if (kind == UD_FK_IO_URING) {
+		ring_walked(file);
 		walk_ring(seq, pid, file);
 	} else if (kind == UD_FK_EPOLL) {
 		struct ep_walk *w = ep_walk_state();
@@ -183,8 +203,10 @@ int dump_threads(struct bpf_iter__task *ctx)
 	struct task_struct *task = ctx->task;
 
 	step_begin(ctx->meta->seq_num);
-	if (ctx->meta->seq_num == 0)
+	if (ctx->meta->seq_num == 0) {
 		emit_stream(seq);
+		walk_pending(seq);
+	}
 	if (!task) {
 		emit_end(seq, 0);
 		step_end();

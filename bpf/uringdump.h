@@ -277,6 +277,33 @@ struct ud_rec_map {
 	__u8 pad[20];
 };
 
+/*
+ * Version 2: a ring's progress, written right after its RING record.
+ * Positions are the free-running 32-bit counters the kernel and the
+ * application advance (masked by entries - 1 to index the rings).
+ */
+
+/* h.flags of UD_REC_RING_STATE */
+#define UD_RS_NO_RINGS 0x1         /* the ring's shared memory was not readable: positions are 0 */
+#define UD_RS_OVERFLOW_PARTIAL 0x2 /* the overflow list walk stopped at its limit */
+
+struct ud_rec_ring_state {
+	struct ud_hdr h;
+	__u64 ring_id;        /* file_id of the ring */
+	__u32 sq_head;        /* io_rings.sq.head: SQEs the kernel consumed */
+	__u32 sq_tail;        /* io_rings.sq.tail: SQEs the application queued */
+	__u32 cq_head;        /* io_rings.cq.head: CQEs the application reaped */
+	__u32 cq_tail;        /* io_rings.cq.tail: CQEs the kernel posted */
+	__u32 cached_sq_head; /* ctx->cached_sq_head */
+	__u32 cached_cq_tail; /* ctx->cached_cq_tail */
+	__u32 sq_flags; /* io_rings.sq_flags (IORING_SQ_NEED_WAKEUP 1, CQ_OVERFLOW 2, TASKRUN 4) */
+	__u32 cq_flags; /* io_rings.cq_flags (IORING_CQ_EVENTFD_DISABLED 1) */
+	__u32 cq_overflow;   /* io_rings.cq_overflow: CQEs lost */
+	__u32 sq_dropped;    /* io_rings.sq_dropped: invalid SQEs skipped */
+	__u32 overflow_list; /* CQEs waiting on ctx->cq_overflow_list */
+	__u32 submitter_tid; /* IORING_SETUP_SINGLE_ISSUER: the submitter task's tid, else 0 */
+};
+
 /* h.flags of UD_REC_TABLE_END */
 #define UD_TABLE_INCOMPLETE 0x1 /* the walk stopped early (loop limit, race) */
 
@@ -323,5 +350,6 @@ UD_ASSERT_SIZE(ud_rec_end);
 UD_ASSERT_SIZE(ud_rec_thread);
 UD_ASSERT_SIZE(ud_rec_ringref);
 UD_ASSERT_SIZE(ud_rec_map);
+UD_ASSERT_SIZE(ud_rec_ring_state);
 
 #endif /* URINGDUMP_RECORDS_H */

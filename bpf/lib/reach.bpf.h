@@ -6,7 +6,11 @@
  * MAP records (a mapping of a ring's memory).  A ring reached this way that
  * the stream has not described yet is walked like one reached by an fd.
  *
- * Needs from the including program: what lib/ring.bpf.h needs.
+ * Needs from the including program: what lib/ring.bpf.h needs, and
+ *   __u64 dump_gen;              per dump, set by the loader
+ *   map walked_rings             LRU hash, __u64 (struct file address) -> dump_gen
+ *   map pending_rings            array of UD_PENDING_MAX struct ud_pending_ring
+ *   __u32 pending_nr; __u64 pending_lost;
  */
 #ifndef URINGDUMP_LIB_REACH_BPF_H
 #define URINGDUMP_LIB_REACH_BPF_H
@@ -14,6 +18,7 @@
 #include "lib/ring.bpf.h"
 
 #define UD_PF_IO_WORKER 0x00000010 /* PF_IO_WORKER */
+#define UD_PENDING_MAX 256         /* rings held only by mappings, per dump */
 
 /* vm_flags where the kernel has it as a plain word (0 otherwise). */
 static __always_inline __u64 ud_vma_flags(struct vm_area_struct *vma)
@@ -23,11 +28,87 @@ static __always_inline __u64 ud_vma_flags(struct vm_area_struct *vma)
 	return 0;
 }
 
-/* A ring the stream reached without an fd: describe and walk it once. */
+/*
+ * Has this dump (dump_gen, set by the loader before each dump) walked the
+ * ring already?  Marks it walked.  Every stream of one dump shares this.
+ */
+static __always_inline bool ring_walked(struct file *ring)
+{
+	__u64 key = (__u64)ring;
+	__u64 *v = bpf_map_lookup_elem(&walked_rings, &key);
+
+	if (v && *v == dump_gen)
+		return true;
+	bpf_map_update_elem(&walked_rings, &key, (__u64 *)&dump_gen, BPF_ANY);
+	return false;
+}
+
+/* A ring the dump reached without an fd: describe and walk it once. */
 static __always_inline void reach_ring(struct seq_file *seq, __u32 pid, struct file *ring)
 {
-	if (describe_file_once(seq, pid, ring))
-		walk_ring(seq, pid, ring);
+	if (ring_walked(ring))
+		return;
+	describe_file(seq, pid, ring);
+	walk_ring(seq, pid, ring);
+}
+
+/*
+ * Rings the mappings walk found and left for the threads walk (iter/task_vma
+ * must not walk a ring itself: a large ring's output makes the kernel show
+ * the same mapping again and again).
+ */
+static __always_inline void ring_pending(__u32 pid, struct file *ring)
+{
+	__u64 key = (__u64)ring;
+	__u64 *v = bpf_map_lookup_elem(&walked_rings, &key);
+
+	if (v && *v == dump_gen)
+		return;
+	__u32 i = pending_nr;
+
+	if (i >= UD_PENDING_MAX) {
+		pending_lost++;
+		return;
+	}
+	struct ud_pending_ring *slot = bpf_map_lookup_elem(&pending_rings, &i);
+
+	if (!slot)
+		return;
+	slot->ring = key;
+	slot->pid = pid;
+	pending_nr = i + 1;
+}
+
+struct pending_walk {
+	struct seq_file *seq;
+};
+
+static long pending_step(__u32 i, void *data)
+{
+	struct pending_walk *w = data;
+	struct ud_pending_ring *slot = bpf_map_lookup_elem(&pending_rings, &i);
+	struct file *ring;
+	__u32 pid;
+
+	if (!slot || !slot->ring)
+		return 1;
+	ring = (struct file *)slot->ring;
+	pid = slot->pid;
+	slot->ring = 0;
+	reach_ring(w->seq, pid, ring);
+	return 0;
+}
+
+/* The rings the mappings walk left (at the start of the threads walk). */
+static __always_inline void walk_pending(struct seq_file *seq)
+{
+	struct pending_walk w = { .seq = seq };
+	__u32 n = pending_nr;
+
+	if (n > UD_PENDING_MAX)
+		n = UD_PENDING_MAX;
+	bpf_loop(n, pending_step, &w, 0);
+	pending_nr = 0;
 }
 
 /* The THREAD record of task (a thread of process pid). */
@@ -150,7 +231,7 @@ static __always_inline void walk_vma(struct seq_file *seq, __u32 pid, struct vm_
 	r->map.vm_flags = (__u32)ud_vma_flags(vma);
 	if (emit(seq, r, false))
 		return;
-	reach_ring(seq, pid, f);
+	ring_pending(pid, f);
 }
 
 #endif /* URINGDUMP_LIB_REACH_BPF_H */

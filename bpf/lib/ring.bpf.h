@@ -11,6 +11,7 @@
 #define URINGDUMP_LIB_RING_BPF_H
 
 #include "lib/file.bpf.h"
+#include "lib/ring_state.bpf.h"
 
 #define IORING_SETUP_SQ_AFF (1U << 2)
 
@@ -145,7 +146,9 @@ static __always_inline int emit_ring(struct seq_file *seq, __u32 pid, struct fil
 		if (BPF_CORE_READ_BITFIELD_PROBED(ev, eventfd_async))
 			r->h.flags |= UD_RING_EVFD_ASYNC;
 	}
-	return emit(seq, r, false);
+	if (emit(seq, r, false))
+		return -1;
+	return emit_ring_state(seq, pid, r->ring.file_id, ctx);
 }
 
 /* The live iterator: a whole ring in one step (what does not fit spills). */

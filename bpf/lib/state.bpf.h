@@ -29,6 +29,7 @@ union ud_any {
 	struct ud_rec_thread thread;
 	struct ud_rec_ringref ringref;
 	struct ud_rec_map map;
+	struct ud_rec_ring_state rstate;
 };
 
 _Static_assert(sizeof(union ud_any) == UD_REC_SIZE, "records are UD_REC_SIZE bytes");
@@ -46,6 +47,13 @@ struct seen_val {
 	__u64 gen;
 	__u64 seq_num;
 	__u64 call;
+};
+
+/* A ring the mappings walk found, for the threads walk (lib/reach.bpf.h). */
+struct ud_pending_ring {
+	__u64 ring; /* struct file address, 0: none */
+	__u32 pid;
+	__u32 pad;
 };
 
 #endif /* URINGDUMP_LIB_STATE_BPF_H */

@@ -8,7 +8,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <utility>
 
@@ -56,6 +58,7 @@ struct Dumper::Impl {
 	LoadOptions opts;
 	std::size_t spill_bytes = 0;
 	Skel skel;
+	std::uint64_t dump_gen = 0; // per pid walked: which rings were walked
 
 	Status walk(pid_t pid, std::vector<std::uint8_t>& stream, std::vector<std::uint8_t>& spill);
 	// One run of an iterator program, bound to task `tid` (0: every task).
@@ -147,6 +150,17 @@ Status Dumper::Impl::run_iter(bpf_program* prog, pid_t tid, const char* what,
 				  "cannot open the ring buffer: " + errno_text(errno));
 
 	std::vector<std::uint8_t> buf(kReadChunk);
+	const auto t0 = std::chrono::steady_clock::now();
+	const std::size_t s0 = stream.size(), p0 = spill.size();
+	auto report = [&] {
+		if (std::getenv("URINGDUMP_WALK_TIMES"))
+			std::fprintf(stderr,
+				     "uringdump: %s walk: %.1f ms, %zu bytes, %zu spilled\n", what,
+				     std::chrono::duration<double, std::milli>(
+					     std::chrono::steady_clock::now() - t0)
+					     .count(),
+				     stream.size() - s0, spill.size() - p0);
+	};
 	for (;;) {
 		ssize_t n = ::read(iter.get(), buf.data(), buf.size());
 		if (n < 0) {
@@ -162,6 +176,7 @@ Status Dumper::Impl::run_iter(bpf_program* prog, pid_t tid, const char* what,
 		stream.insert(stream.end(), buf.begin(), buf.begin() + n);
 	}
 	ring_buffer__consume(ring.get());
+	report();
 	return {};
 }
 
@@ -173,9 +188,17 @@ Status Dumper::Impl::reach_walks(pid_t pid, std::vector<std::uint8_t>& threads,
 	// the leader's (threads share them).
 	skel->bss->filter_tgid = static_cast<__u32>(std::max(pid, 0));
 	skel->bss->only_thread_tables = 0;
+	skel->bss->pending_nr = 0;
+	// The mappings first: the rings they alone hold are walked by the
+	// threads walk (lib/reach.bpf.h says why).
+	if (auto st = run_iter(skel->progs.dump_maps, pid, "task_vma", maps, spill); !st)
+		return st;
 	if (auto st = run_iter(skel->progs.dump_threads, 0, "task", threads, spill); !st)
 		return st;
-	return run_iter(skel->progs.dump_maps, pid, "task_vma", maps, spill);
+	if (skel->bss->pending_lost != 0)
+		return make_error(Exit::Failure,
+				  "dump incomplete: more than 256 rings held only by mappings");
+	return {};
 }
 
 Status Dumper::Impl::thread_tables_walk(pid_t pid, std::vector<std::uint8_t>& stream,
@@ -218,6 +241,8 @@ Result<DumpRecords> Dumper::Impl::dump_once(std::span<const pid_t> pids, std::ui
 		pids = kEveryTask;
 	dropped = 0;
 	for (pid_t pid : pids) {
+		skel->bss->dump_gen = ++dump_gen;
+		skel->bss->pending_lost = 0;
 		// the leader's fd table, the threads, the mappings
 		std::vector<std::vector<std::uint8_t>> streams(3);
 		if (auto st = walk(pid, streams[0], spill); !st)
@@ -239,9 +264,9 @@ Result<DumpRecords> Dumper::Impl::dump_once(std::span<const pid_t> pids, std::ui
 			}
 			auto recs = decode_stream(stream);
 			if (!recs)
-				return make_error(Exit::Failure, "iterator output for pid " +
-									 std::to_string(pid) + ": " +
-									 recs.error().message);
+				return make_error(Exit::Failure,
+						  "iterator output for pid " + std::to_string(pid) +
+							  ": " + recs.error().message);
 			out.records.insert(out.records.end(), recs->begin(), recs->end());
 			out.streams++;
 		}

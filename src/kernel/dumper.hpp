@@ -1,7 +1,11 @@
-// The live dump: the CO-RE task_file iterator (bpf/uringdump.bpf.c), loaded
-// and verified once, run as often as wanted.  Each run turns the kernel
-// state of processes into records: the seq stream of each iterator plus the
-// records spilled into the BPF ring buffer.
+// The live dump: the CO-RE iterators of bpf/uringdump.bpf.c, loaded and
+// verified once, run as often as wanted.  Each dump of a process runs the
+// task_file walk of its leader's fd table, the task_vma walk of its
+// mappings, the task walk of its threads (registered rings, and the rings
+// only mappings hold), and, when a thread has an fd table of its own, a
+// task_file walk of those tables; it turns the kernel state into records:
+// the seq stream of each walk plus the records spilled into the BPF ring
+// buffer.
 #pragma once
 
 #include <sys/types.h>
@@ -28,7 +32,8 @@ struct DumpRecords {
 };
 
 // Load once, dump many: Dumper::load() pays for BTF parsing and the
-// verifier; dump() costs one iterator walk per pid.  Not thread-safe.
+// verifier; dump() costs three or four iterator walks per pid.  Not
+// thread-safe.
 class Dumper {
 public:
 	// Opens and loads the program with a ring buffer of opts.spill_bytes.
@@ -48,8 +53,8 @@ public:
 	// dumps) and dump again, up to 1 GiB.
 	Result<DumpRecords> dump(std::span<const pid_t> pids);
 
-	// One iterator walk over `pid` (0: every task), undecoded: its seq
-	// stream and the spilled records are appended to the vectors.  For
+	// The task_file walk over `pid` (0: every task) alone, undecoded: its
+	// seq stream and the spilled records are appended to the vectors.  For
 	// measuring the walk alone (make bench).
 	Status walk(pid_t pid, std::vector<std::uint8_t>& stream, std::vector<std::uint8_t>& spill);
 

@@ -101,6 +101,12 @@ void Collected::add(const RawRecord& r)
 			ringrefs.push_back(ref);
 		break;
 	}
+	case UD_REC_RING_STATE: {
+		const auto st = r.as<ud_rec_ring_state>();
+		if (st.ring_id != 0)
+			ring_states.try_emplace(st.ring_id, st);
+		break;
+	}
 	case UD_REC_MAP: {
 		const auto m = r.as<ud_rec_map>();
 		if (m.ring_id != 0)

@@ -66,8 +66,9 @@ struct Collected {
 	// version 2: reach
 	std::unordered_map<std::uint64_t, std::vector<ud_rec_fd>> thread_fds; // table_id -> fds
 	std::unordered_map<std::uint32_t, ud_rec_thread> threads;             // tid -> thread
-	std::vector<ud_rec_ringref> ringrefs; // deduped by (tid, index)
-	std::vector<ud_rec_map> maps;         // deduped by (pid, start)
+	std::vector<ud_rec_ringref> ringrefs;                             // deduped by (tid, index)
+	std::vector<ud_rec_map> maps;                                     // deduped by (pid, start)
+	std::unordered_map<std::uint64_t, ud_rec_ring_state> ring_states; // ring id -> first
 
 	// Collects records (in any order) and finishes: tables deduped and in
 	// output order.

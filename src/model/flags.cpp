@@ -40,6 +40,13 @@ constexpr std::array kSetupBits{
 	BitName{setup::SQ_REWIND, "SQ_REWIND"},
 };
 
+// include/uapi/linux/io_uring.h, IORING_SQ_*.
+constexpr std::array kSqFlagBits{
+	BitName{1u, "NEED_WAKEUP"},
+	BitName{2u, "CQ_OVERFLOW"},
+	BitName{4u, "TASKRUN"},
+};
+
 // include/uapi/linux/eventpoll.h and include/uapi/asm-generic/poll.h.
 constexpr std::array kEpollBits{
 	BitName{0x00000001u, "EPOLLIN"},       BitName{0x00000002u, "EPOLLPRI"},
@@ -106,6 +113,11 @@ std::vector<std::string> bit_names(std::uint32_t value, const std::array<BitName
 std::vector<std::string> setup_flag_names(std::uint32_t flags)
 {
 	return bit_names(flags, kSetupBits);
+}
+
+std::vector<std::string> sq_flag_names(std::uint32_t flags)
+{
+	return bit_names(flags, kSqFlagBits);
 }
 
 std::vector<std::string> epoll_event_names(std::uint32_t events)

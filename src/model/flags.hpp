@@ -101,6 +101,10 @@ std::string format_hex(std::uint64_t value);
 // "zcrx_region"; "0x..." for an offset without a name.
 std::string ring_region_name(std::uint64_t offset);
 
+// Names of io_rings.sq_flags bits (IORING_SQ_*, without the prefix):
+// "NEED_WAKEUP", "CQ_OVERFLOW", "TASKRUN"; other bits as one "0x..." entry.
+std::vector<std::string> sq_flag_names(std::uint32_t flags);
+
 // The provided-buffer group of a "pbuf_ring" offset.
 std::uint32_t ring_region_bgid(std::uint64_t offset);
 

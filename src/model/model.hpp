@@ -117,6 +117,21 @@ struct RingMap {
 	std::uint32_t vm_flags = 0;
 };
 
+// A ring's progress (record version 2): positions are free-running
+// 32-bit counters; pending counts are their differences.
+struct RingState {
+	bool rings_readable = true; // false: the shared memory could not be read
+	std::uint32_t sq_head = 0, sq_tail = 0, cached_sq_head = 0;
+	std::uint32_t cq_head = 0, cq_tail = 0, cached_cq_tail = 0;
+	std::uint32_t sq_flags = 0, cq_flags = 0;
+	std::uint32_t cq_overflow = 0, sq_dropped = 0;
+	std::uint32_t overflow_list = 0;
+	bool overflow_complete = true;   // false: the list walk stopped at its limit
+	std::uint32_t submitter_tid = 0; // SINGLE_ISSUER submitter, 0: none
+	std::uint32_t sq_pending() const { return sq_tail - sq_head; }
+	std::uint32_t cq_pending() const { return cq_tail - cq_head; }
+};
+
 struct Ring {
 	FileRef file = 0;
 	std::vector<std::uint32_t> fds; // the process's fds of the ring, sorted
@@ -133,6 +148,7 @@ struct Ring {
 	std::uint32_t cq_entries = 0;
 	std::optional<Sqpoll> sqpoll;       // only with IORING_SETUP_SQPOLL
 	std::optional<RingEventfd> eventfd; // only with a registered eventfd
+	std::optional<RingState> state;     // streams of record version 2
 	Table<RegisteredFile> files;
 	Table<RegisteredBuffer> buffers;
 };
@@ -163,17 +179,17 @@ struct Epoll {
 struct Thread {
 	std::uint32_t tid = 0;
 	std::string comm;
-	std::uint32_t table = 0;        // 0: the leader's fd table, else N of "tN"
-	bool io_worker = false;         // an io_uring worker or SQPOLL thread
-	bool no_files = false;          // no fd table (exiting)
+	std::uint32_t table = 0;            // 0: the leader's fd table, else N of "tN"
+	bool io_worker = false;             // an io_uring worker or SQPOLL thread
+	bool no_files = false;              // no fd table (exiting)
 	std::uint32_t registered_rings = 0; // non-empty registered ring slots
 };
 
 // An fd table that is not the leader's (threads that unshared CLONE_FILES).
 struct FdTable {
-	std::uint32_t index = 0;          // N of "tN", from 1
+	std::uint32_t index = 0;            // N of "tN", from 1
 	std::vector<std::uint32_t> threads; // tids that share it, sorted
-	std::vector<Fd> fds;              // sorted by fd
+	std::vector<Fd> fds;                // sorted by fd
 };
 
 struct Process {
@@ -183,11 +199,11 @@ struct Process {
 	// false for a dump of the native iterators, which see an instance, not
 	// a process: every fds list is then empty because nothing is known.
 	bool fds_known = true;
-	std::vector<Fd> fds;       // sorted by fd (the leader's table)
+	std::vector<Fd> fds;            // sorted by fd (the leader's table)
 	std::vector<Thread> threads;    // by tid; empty for version-1 streams
 	std::vector<FdTable> fd_tables; // threads' own tables, by index
-	std::vector<Ring> rings;   // by lowest fd; rings without fd last
-	std::vector<Epoll> epolls; // likewise
+	std::vector<Ring> rings;        // by lowest fd; rings without fd last
+	std::vector<Epoll> epolls;      // likewise
 
 	bool has_instances() const { return !rings.empty() || !epolls.empty(); }
 	const Fd* find_fd(std::uint32_t fd) const;

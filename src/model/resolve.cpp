@@ -281,7 +281,8 @@ void Resolver::build_threads(Process& p, ProcessSeed& seed)
 			t.index = it->second;
 			if (auto f = c_.thread_fds.find(files_id); f != c_.thread_fds.end())
 				for (const ud_rec_fd& fd : f->second)
-					t.fds.push_back(Fd{fd.fd, files_.ref(fd.file_id), fd.aux_id});
+					t.fds.push_back(
+						Fd{fd.fd, files_.ref(fd.file_id), fd.aux_id});
 			p.fd_tables.push_back(std::move(t));
 		}
 		FdTable& t = p.fd_tables.at(it->second - 1);
@@ -320,7 +321,8 @@ void Resolver::add_reach(Process& p, const ProcessSeed& seed)
 			table_fds[files_.get(fd.file).raw_id].push_back(TableFd{t.index, fd.fd});
 	auto thread_fds_of = [&](FileRef f) {
 		auto it = table_fds.find(files_.get(f).raw_id);
-		std::vector<TableFd> v = it == table_fds.end() ? std::vector<TableFd>{} : it->second;
+		std::vector<TableFd> v =
+			it == table_fds.end() ? std::vector<TableFd>{} : it->second;
 		std::sort(v.begin(), v.end());
 		return v;
 	};
@@ -369,6 +371,25 @@ Ring Resolver::build_ring(const ud_rec_ring& rec, const ProcessIndex& idx)
 		r.eventfd = build_eventfd(rec, idx);
 	r.files = build_rfiles(rec, idx);
 	r.buffers = build_rbufs(rec);
+	if (auto it = c_.ring_states.find(rec.file_id); it != c_.ring_states.end()) {
+		const ud_rec_ring_state& st = it->second;
+		RingState rs;
+		rs.rings_readable = (st.h.flags & UD_RS_NO_RINGS) == 0;
+		rs.sq_head = st.sq_head;
+		rs.sq_tail = st.sq_tail;
+		rs.cached_sq_head = st.cached_sq_head;
+		rs.cq_head = st.cq_head;
+		rs.cq_tail = st.cq_tail;
+		rs.cached_cq_tail = st.cached_cq_tail;
+		rs.sq_flags = st.sq_flags;
+		rs.cq_flags = st.cq_flags;
+		rs.cq_overflow = st.cq_overflow;
+		rs.sq_dropped = st.sq_dropped;
+		rs.overflow_list = st.overflow_list;
+		rs.overflow_complete = (st.h.flags & UD_RS_OVERFLOW_PARTIAL) == 0;
+		rs.submitter_tid = st.submitter_tid;
+		r.state = rs;
+	}
 	return r;
 }
 

@@ -66,6 +66,49 @@ void emit_table_fds(JsonWriter& e, const std::vector<TableFd>& fds)
 	e.end_array();
 }
 
+void emit_state(JsonWriter& e, const std::optional<RingState>& st)
+{
+	e.key("state");
+	if (!st)
+		return e.null();
+	e.begin_object();
+	e.key("sq_head");
+	e.number(st->sq_head);
+	e.key("sq_tail");
+	e.number(st->sq_tail);
+	e.key("cached_sq_head");
+	e.number(st->cached_sq_head);
+	e.key("sq_pending");
+	e.number(st->sq_pending());
+	e.key("cq_head");
+	e.number(st->cq_head);
+	e.key("cq_tail");
+	e.number(st->cq_tail);
+	e.key("cached_cq_tail");
+	e.number(st->cached_cq_tail);
+	e.key("cq_pending");
+	e.number(st->cq_pending());
+	e.key("sq_flags");
+	e.number(st->sq_flags);
+	e.key("sq_flag_names");
+	emit_names(e, sq_flag_names(st->sq_flags));
+	e.key("cq_flags");
+	e.number(st->cq_flags);
+	e.key("cq_overflow");
+	e.number(st->cq_overflow);
+	e.key("sq_dropped");
+	e.number(st->sq_dropped);
+	e.key("overflow_list");
+	e.number(st->overflow_list);
+	e.key("overflow_complete");
+	e.boolean(st->overflow_complete);
+	e.key("submitter_tid");
+	st->submitter_tid ? e.number(st->submitter_tid) : e.null();
+	e.key("rings_readable");
+	e.boolean(st->rings_readable);
+	e.end_object();
+}
+
 void emit_fds_table(JsonWriter& e, std::uint32_t table)
 {
 	e.key("fds_table");
@@ -118,7 +161,8 @@ void emit_threads(JsonWriter& e, const Process& p)
 		if (t.no_files)
 			e.null();
 		else
-			e.string(t.table == 0 ? std::string("leader") : "t" + std::to_string(t.table));
+			e.string(t.table == 0 ? std::string("leader")
+					      : "t" + std::to_string(t.table));
 		e.key("io_worker");
 		e.boolean(t.io_worker);
 		e.key("registered_rings");
@@ -236,6 +280,7 @@ void emit_ring(JsonWriter& e, const Snapshot& s, const Ring& r)
 	e.number(r.cq_entries);
 	emit_sqpoll(e, s, r);
 	emit_eventfd(e, s, r.eventfd);
+	emit_state(e, r.state);
 	emit_table(e, "registered_files", r.files, [&](const RegisteredFile& slot) {
 		e.key("file");
 		emit_file(e, s, slot.file);

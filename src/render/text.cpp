@@ -239,6 +239,7 @@ private:
 		out_.end_line();
 		sqpoll(r);
 		eventfd(r.eventfd);
+		state(r.state);
 		reg_files(r.files);
 		reg_buffers(r.buffers);
 	}
@@ -263,8 +264,9 @@ private:
 		if (!r.registered.empty()) {
 			key(out_, "registered");
 			for (std::size_t i = 0; i < r.registered.size(); i++)
-				out_ << (i ? ", " : "") << "tid " << std::to_string(r.registered[i].tid)
-				     << " slot " << std::to_string(r.registered[i].index);
+				out_ << (i ? ", " : "") << "tid "
+				     << std::to_string(r.registered[i].tid) << " slot "
+				     << std::to_string(r.registered[i].index);
 			out_.end_line();
 		}
 		if (!r.mappings.empty()) {
@@ -276,6 +278,25 @@ private:
 			}
 			out_.end_line();
 		}
+	}
+
+	void state(const std::optional<RingState>& st)
+	{
+		if (!st)
+			return; // a stream of record version 1
+		key(out_, "state");
+		const auto n = [](std::uint32_t v) { return std::to_string(v); };
+		out_ << "sq " << n(st->sq_head) << ".." << n(st->sq_tail) << " cached_head "
+		     << n(st->cached_sq_head) << " pending " << n(st->sq_pending()) << "  cq "
+		     << n(st->cq_head) << ".." << n(st->cq_tail) << " cached_tail "
+		     << n(st->cached_cq_tail) << " pending " << n(st->cq_pending()) << "  overflow "
+		     << n(st->overflow_list) << (st->overflow_complete ? "" : "+") << "  lost "
+		     << n(st->cq_overflow) << "  dropped " << n(st->sq_dropped) << "  sq_flags "
+		     << join_names(sq_flag_names(st->sq_flags)) << "  submitter "
+		     << (st->submitter_tid ? n(st->submitter_tid) : "-");
+		if (!st->rings_readable)
+			out_ << "  rings unreadable";
+		out_.end_line();
 	}
 
 	void sqpoll(const Ring& r)

@@ -705,6 +705,9 @@ def compare_truth(truth, dump, exact):
     if "reach" in truth:
         compare_reach(d, truth["reach"], proc, truth["pid"])
         return d
+    if "state" in truth:
+        compare_state(d, truth["state"], proc)
+        return d
     files_table = truth.get("files", {})
     drings, deps = proc.get("io_urings") or [], proc.get("epolls") or []
     d.eq("process", "number of rings", len(truth["rings"]), len(drings))
@@ -835,6 +838,40 @@ def compare_reach(d, t, proc, pid):
         d.eq(w, "fds (leader's table)", [], hits[0].get("fds"))
 
 
+SQ_FLAGS = [(1, "NEED_WAKEUP"), (2, "CQ_OVERFLOW"), (4, "TASKRUN")]
+
+
+def compare_state(d, t, proc):
+    """ring_state: each ring's progress against what the workload expects and
+    what it read itself from the memory it shares with the kernel."""
+    rings = proc.get("io_urings") or []
+    d.eq("process", "number of rings", len(t["rings"]), len(rings))
+    for tr in t["rings"]:
+        w = f"ring {tr['name']}"
+        dr = find_by_fd(rings, tr["fd"])
+        if dr is None:
+            d.add(w, f"no (single) ring with fd {tr['fd']}")
+            continue
+        st = dr.get("state")
+        if not isinstance(st, dict):
+            d.add(w, f"state: expected an object, dump has {fmt(st)}")
+            continue
+        if tr.get("note"):
+            print(f"compare.py: note: {w}: {tr['note']}")
+        for k, v in tr["own"].items():
+            d.eq(w, f"state.{k} (the workload's own read of the shared ring)", v, st.get(k))
+        for k in ("sq_pending", "cq_pending", "overflow_list", "submitter_tid"):
+            d.eq(w, f"state.{k}", tr[k], st.get(k))
+        if (st.get("sq_flags", 0) & tr["need_sq_flags"]) != tr["need_sq_flags"]:
+            d.add(w, f"state.sq_flags {fmt(st.get('sq_flags'))} lack {tr['need_sq_flags']:#x}")
+        check_names(d, w, st.get("sq_flags"), st.get("sq_flag_names"), SQ_FLAGS, "state.sq_flag_names")
+        d.eq(w, "state.overflow_complete", True, st.get("overflow_complete"))
+        d.eq(w, "state.sq_pending = sq_tail - sq_head", (st.get("sq_tail", 0) - st.get("sq_head", 0)) & 0xffffffff,
+             st.get("sq_pending"))
+        d.eq(w, "state.cq_pending = cq_tail - cq_head", (st.get("cq_tail", 0) - st.get("cq_head", 0)) & 0xffffffff,
+             st.get("cq_pending"))
+
+
 def compare_churn(d, tc, proc, exact=True):
     tr, te = tc["ring"], tc["epoll"]
     labels = Labels(d)
@@ -951,8 +988,15 @@ def parse_ring_fdinfo(text):
             elif key == "UserBufs":
                 info["nr_bufs"] = int(val)
                 section = "bufs"
-            elif key in ("SqThread", "SqThreadCpu"):
+            elif key in ("SqThread", "SqThreadCpu", "SqHead", "SqTail", "CachedSqHead", "CqHead",
+                         "CqTail", "CachedCqTail", "SQEs", "CQEs"):
                 info[key] = int(val)
+            elif key == "CqOverflowList":
+                info["overflow"] = 0
+                section = "overflow"
+            continue
+        if section == "overflow" and line.startswith("  user_data="):
+            info["overflow"] += 1
             continue
         m = re.match(r"^\s*(\d+): (.*)$", line)
         if m and section:
@@ -1081,6 +1125,19 @@ def compare_live(pid, dump, sample, do_lint=True):
             d.add(w, f"/proc/{pid}/fdinfo/{r['fds'][0]} left out the tables or SqThread 100 times "
                      "in 2 s (uring_lock held): nothing to compare the tables and SQPOLL with")
             continue
+        st = r.get("state")
+        if isinstance(st, dict) and "SqHead" in info:
+            # an idle or stopped ring: its positions hold still
+            for fk, sk in (("SqHead", "sq_head"), ("SqTail", "sq_tail"), ("CachedSqHead", "cached_sq_head"),
+                           ("CqHead", "cq_head"), ("CqTail", "cq_tail"), ("CachedCqTail", "cached_cq_tail"),
+                           ("CQEs", "cq_pending")):
+                d.eq(w, f"state.{sk} (fdinfo {fk})", info.get(fk), st.get(sk))
+            if info.get("SqHead") == info.get("CachedSqHead"):
+                d.eq(w, "state.sq_pending (fdinfo SQEs)", info.get("SQEs"), st.get("sq_pending"))
+            d.eq(w, "state.overflow_list (fdinfo CqOverflowList entries)", info.get("overflow"),
+                 st.get("overflow_list"))
+        elif "state" in r and not isinstance(st, dict):
+            d.add(w, f"state {fmt(st)}: a live dump has the ring's state")
         sq = r.get("sqpoll")
         d.eq(w, "SQPOLL thread (fdinfo SqThread)", info["SqThread"] if info["SqThread"] > 0 else None,
              sq.get("thread_pid") if isinstance(sq, dict) else None)
@@ -1365,6 +1422,23 @@ def parse_text(text):
                         t["used"], t["complete"] = 0, False
                     r[key] = t
                     table = (key, t)
+                elif key == "state":
+                    m = re.fullmatch(r"sq (\d+)\.\.(\d+) cached_head (\d+) pending (\d+)", rest[0] if rest else "")
+                    m2 = re.fullmatch(r"cq (\d+)\.\.(\d+) cached_tail (\d+) pending (\d+)", rest[1] if len(rest) > 1 else "")
+                    if not m or not m2:
+                        raise TextError("state is not 'sq H..T cached_head C pending N  cq H..T cached_tail C pending N ...'")
+                    kv = text_kv([c for c in rest[2:] if c != "rings unreadable"], "state")
+                    ov = kv.get("overflow", "?")
+                    bits, names = text_names(kv.get("sq_flags", "?"), SQ_FLAGS, "sq flag")
+                    r["state"] = {
+                        "sq_head": int(m.group(1)), "sq_tail": int(m.group(2)), "cached_sq_head": int(m.group(3)),
+                        "sq_pending": int(m.group(4)), "cq_head": int(m2.group(1)), "cq_tail": int(m2.group(2)),
+                        "cached_cq_tail": int(m2.group(3)), "cq_pending": int(m2.group(4)),
+                        "overflow_list": text_int(ov.rstrip("+"), "overflow"), "overflow_complete": not ov.endswith("+"),
+                        "cq_overflow": text_int(kv.get("lost"), "lost"), "sq_dropped": text_int(kv.get("dropped"), "dropped"),
+                        "sq_flags": bits, "sq_flag_names": names if bits else [],
+                        "submitter_tid": None if kv.get("submitter") == "-" else text_int(kv.get("submitter"), "submitter"),
+                        "rings_readable": "rings unreadable" not in rest}
                 elif key == "thread_fds":
                     r["thread_fds"] = text_table_fds(rest[0] if rest else "?")
                 elif key == "registered":

@@ -116,6 +116,20 @@ inline RawRecord map(std::uint32_t pid, std::uint64_t ring_id, std::uint64_t sta
 	return RawRecord::of(r);
 }
 
+inline RawRecord ring_state(std::uint32_t pid, std::uint64_t ring_id, std::uint32_t sq_head, std::uint32_t sq_tail,
+			    std::uint32_t cq_head, std::uint32_t cq_tail, std::uint32_t overflow = 0,
+			    std::uint16_t flags = 0)
+{
+	auto r = blank<ud_rec_ring_state>(UD_REC_RING_STATE, pid, flags);
+	r.ring_id = ring_id;
+	r.sq_head = r.cached_sq_head = sq_head;
+	r.sq_tail = sq_tail;
+	r.cq_head = cq_head;
+	r.cq_tail = r.cached_cq_tail = cq_tail;
+	r.overflow_list = overflow;
+	return RawRecord::of(r);
+}
+
 inline RawRecord file(std::uint64_t id, std::uint32_t kind, std::uint64_t ino, std::uint32_t dev = 15,
 		      std::string_view anon = "", std::uint32_t pid = 0)
 {

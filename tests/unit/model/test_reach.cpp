@@ -158,3 +158,29 @@ TEST(Reach, RegionNames)
 	EXPECT_EQ(ring_region_bgid(0x80000000ull | (7u << 16)), 7u);
 	EXPECT_EQ(ring_region_name(0x1234), "0x1234");
 }
+
+TEST(RingStateModel, PendingCountsWrapAndFlags)
+{
+	auto recs = reach_records();
+	// free-running counters: tail past 2^32 wraps below head
+	recs.insert(recs.end() - 1, ring_state(kPid, kRingFd, 0xfffffffeu, 1u, 10, 13, 7));
+	recs.insert(recs.end() - 1, ring_state(kPid, kRingRegOnly, 0, 0, 0, 0, 5, UD_RS_OVERFLOW_PARTIAL | UD_RS_NO_RINGS));
+	auto snap = build_snapshot(recs, false);
+	ASSERT_TRUE(snap) << snap.error().message;
+	const Process* p = snap->find_process(kPid);
+	ASSERT_NE(p, nullptr);
+	const Ring& byfd = ring_with(*p, 32);
+	ASSERT_TRUE(byfd.state.has_value());
+	EXPECT_EQ(byfd.state->sq_pending(), 3u);
+	EXPECT_EQ(byfd.state->cq_pending(), 3u);
+	EXPECT_EQ(byfd.state->overflow_list, 7u);
+	EXPECT_TRUE(byfd.state->overflow_complete);
+	const Ring& regonly = ring_with(*p, 4);
+	ASSERT_TRUE(regonly.state.has_value());
+	EXPECT_FALSE(regonly.state->overflow_complete);
+	EXPECT_FALSE(regonly.state->rings_readable);
+	// no RING_STATE record (a version-1 stream): no state
+	EXPECT_FALSE(ring_with(*p, 16).state.has_value());
+	EXPECT_EQ(sq_flag_names(3), (std::vector<std::string>{"NEED_WAKEUP", "CQ_OVERFLOW"}));
+	EXPECT_EQ(sq_flag_names(8), (std::vector<std::string>{"0x8"}));
+}

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ring_state: rings caught with work in them.
+ *   queued    3 SQEs queued (the SQ tail moved) but never submitted
+ *   unreaped  5 CQEs posted, none reaped
+ *   overflow  a 2-entry CQ driven past its size: CQEs wait on the overflow list
+ *   single    IORING_SETUP_SINGLE_ISSUER: the submitter is this task
+ *   sqpoll    an SQPOLL thread gone idle: IORING_SQ_NEED_WAKEUP
+ * The truth holds what the workload expects and what it reads itself from
+ * the memory it shares with the kernel (head, tail, flags, counters).
+ * Usage: ring_state TRUTH.json
+ */
+#include <errno.h>
+#include <liburing.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ring_common.h"
+#include "wl.h"
+
+struct state_ring {
+	struct wl_ring w;
+	unsigned sq_pending, cq_pending, overflow;
+	unsigned need_flags; /* IORING_SQ_* bits that must be set */
+	int submitter;       /* expected tid, 0: none */
+	const char *note;    /* how the kernel behaved, when it matters */
+};
+
+static void nops(struct io_uring *r, unsigned n, unsigned long long base)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(r);
+
+		if (!sqe)
+			wl_die("io_uring_get_sqe");
+		io_uring_prep_nop(sqe);
+		sqe->user_data = base + i;
+	}
+}
+
+static void jw_state_ring(struct jw *w, const struct state_ring *s)
+{
+	const struct io_uring *r = &s->w.r;
+
+	jw_obj(w, NULL);
+	jw_str(w, "name", s->w.name);
+	jw_int(w, "fd", s->w.fd);
+	jw_int(w, "sq_pending", s->sq_pending);
+	jw_int(w, "cq_pending", s->cq_pending);
+	jw_int(w, "overflow_list", s->overflow);
+	jw_int(w, "need_sq_flags", s->need_flags);
+	if (s->submitter)
+		jw_int(w, "submitter_tid", s->submitter);
+	else
+		jw_null(w, "submitter_tid");
+	if (s->note)
+		jw_str(w, "note", s->note);
+	/* the shared memory, as the workload reads it */
+	jw_obj(w, "own");
+	jw_int(w, "sq_head", atomic_load((_Atomic unsigned *)r->sq.khead));
+	jw_int(w, "sq_tail", atomic_load((_Atomic unsigned *)r->sq.ktail));
+	jw_int(w, "cq_head", atomic_load((_Atomic unsigned *)r->cq.khead));
+	jw_int(w, "cq_tail", atomic_load((_Atomic unsigned *)r->cq.ktail));
+	jw_int(w, "sq_dropped", *r->sq.kdropped);
+	jw_int(w, "cq_overflow", *r->cq.koverflow);
+	jw_end_obj(w);
+	jw_end_obj(w);
+}
+
+int main(int argc, char **argv)
+{
+	static struct state_ring queued, unreaped, overflow, single, sqpoll;
+	struct io_uring_params p;
+	const char *truth = wl_init(argc, argv, "ring_state");
+	int ret;
+
+	/* queued: the SQ tail moved, io_uring_enter never called */
+	memset(&p, 0, sizeof(p));
+	wlr_init(&queued.w, "queued", 4, &p);
+	nops(&queued.w.r, 3, 100);
+	atomic_store((_Atomic unsigned *)queued.w.r.sq.ktail, queued.w.r.sq.sqe_tail);
+	queued.sq_pending = 3;
+
+	/* unreaped: 5 completions nobody reaps */
+	memset(&p, 0, sizeof(p));
+	wlr_init(&unreaped.w, "unreaped", 8, &p);
+	nops(&unreaped.w.r, 5, 200);
+	ret = io_uring_submit_and_wait(&unreaped.w.r, 5);
+	if (ret != 5)
+		wl_check_ret(ret < 0 ? ret : -EIO, "submit unreaped");
+	unreaped.cq_pending = 5;
+
+	/* overflow: CQ of 2, 5 completions, none reaped */
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_CQSIZE;
+	p.cq_entries = 2;
+	wlr_init(&overflow.w, "overflow", 2, &p);
+	unsigned posted = 0;
+	for (int batch = 0; batch < 3; batch++) {
+		unsigned n = batch == 2 ? 1 : 2;
+
+		nops(&overflow.w.r, n, 300 + posted);
+		ret = io_uring_submit(&overflow.w.r);
+		if (ret < 0) {
+			/* a kernel that refuses submissions while its CQ overflows */
+			overflow.note = "submission refused while the CQ overflowed";
+			fprintf(stderr, "ring_state: overflow: submit: %s\n", strerror(-ret));
+			break;
+		}
+		posted += (unsigned)ret;
+	}
+	overflow.cq_pending = posted < 2 ? posted : 2;
+	overflow.overflow = posted > 2 ? posted - 2 : 0;
+	if (overflow.overflow)
+		overflow.need_flags = IORING_SQ_CQ_OVERFLOW;
+
+	/* single: SINGLE_ISSUER (6.0+) */
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_SINGLE_ISSUER;
+	wlr_init(&single.w, "single", 16, &p);
+	single.submitter = (int)syscall(SYS_gettid);
+
+	/* sqpoll: its thread idles after 20 ms and asks to be woken */
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_SQPOLL;
+	p.sq_thread_idle = 20;
+	wlr_init(&sqpoll.w, "sqpoll", 32, &p);
+	nops(&sqpoll.w.r, 1, 500);
+	ret = io_uring_submit_and_wait(&sqpoll.w.r, 1);
+	if (ret < 0)
+		wl_check_ret(ret, "submit sqpoll");
+	struct io_uring_cqe *cqe;
+	wl_check_ret(io_uring_wait_cqe(&sqpoll.w.r, &cqe), "wait sqpoll");
+	io_uring_cqe_seen(&sqpoll.w.r, cqe);
+	for (int i = 0; i < 200 && !(atomic_load((_Atomic unsigned *)sqpoll.w.r.sq.kflags) & IORING_SQ_NEED_WAKEUP); i++) {
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	sqpoll.need_flags = IORING_SQ_NEED_WAKEUP;
+
+	struct jw w;
+	jw_open(&w, truth);
+	jw_obj(&w, NULL);
+	jw_str(&w, "workload", "ring_state");
+	jw_int(&w, "pid", getpid());
+	jw_str(&w, "comm", "ring_state");
+	jw_obj(&w, "state");
+	jw_arr(&w, "rings");
+	jw_state_ring(&w, &queued);
+	jw_state_ring(&w, &unreaped);
+	jw_state_ring(&w, &overflow);
+	jw_state_ring(&w, &single);
+	jw_state_ring(&w, &sqpoll);
+	jw_end_arr(&w);
+	jw_end_obj(&w);
+	jw_end_obj(&w);
+	jw_close(&w);
+
+	return wl_ready_and_wait();
+}
