@@ -203,10 +203,10 @@ int dump_threads(struct bpf_iter__task *ctx)
 	struct task_struct *task = ctx->task;
 
 	step_begin(ctx->meta->seq_num);
-	if (ctx->meta->seq_num == 0) {
+	if (ctx->meta->seq_num == 0)
 		emit_stream(seq);
-		walk_pending(seq);
-	}
+	/* rings the mappings walk and earlier steps left */
+	walk_pending(seq);
 	if (!task) {
 		emit_end(seq, 0);
 		step_end();

@@ -180,6 +180,30 @@ static long path_step(__u32 i, void *data)
 }
 
 /*
+ * The FILE record of an anon-inode file (a ring reached without an fd),
+ * once per stream: no PATH, and none of describe_file()'s path-walk state
+ * on the stack of a nested walk.
+ */
+static __always_inline void describe_anon_file(struct seq_file *seq, __u32 pid, struct file *f)
+{
+	struct anon_name name = {};
+	union ud_any *r = scratch(UD_SCR_FILE);
+	__u32 magic;
+
+	if (!r || !f || file_described((__u64)f))
+		return;
+	rec_init(r, UD_REC_FILE, pid);
+	r->file.kind = file_kind(f, &name, &magic);
+	r->file.file_id = mix((__u64)f);
+	r->file.mode = BPF_CORE_READ(f, f_inode, i_mode);
+	r->file.ino = BPF_CORE_READ(f, f_inode, i_ino);
+	r->file.dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+	r->file.f_flags = BPF_CORE_READ(f, f_flags);
+	__builtin_memcpy(r->file.anon_name, name.s, sizeof(name.s));
+	emit(seq, r, true);
+}
+
+/*
  * Describe `f` (FILE, and PATH for files with a real path) once per stream.
  * Returns whether this call described it (false: already described, or no
  * file).

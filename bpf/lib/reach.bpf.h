@@ -48,14 +48,16 @@ static __always_inline void reach_ring(struct seq_file *seq, __u32 pid, struct f
 {
 	if (ring_walked(ring))
 		return;
-	describe_file(seq, pid, ring);
+	describe_anon_file(seq, pid, ring);
 	walk_ring(seq, pid, ring);
 }
 
 /*
- * Rings the mappings walk found and left for the threads walk (iter/task_vma
- * must not walk a ring itself: a large ring's output makes the kernel show
- * the same mapping again and again).
+ * Rings left for the threads walk to walk at the start of its next step:
+ * those the mappings walk found (iter/task_vma must not walk a ring itself:
+ * a large ring's output makes the kernel show the same mapping again and
+ * again) and those of registered ring tables (a walk inside that table's
+ * bpf_loop callback nests one frame too deep for 6.1).
  */
 static __always_inline void ring_pending(__u32 pid, struct file *ring)
 {
@@ -176,12 +178,18 @@ static long regring_step(__u32 i, void *data)
 	r->ringref.ring_id = mix((__u64)ring);
 	if (emit(w->seq, r, false))
 		return 1;
-	reach_ring(w->seq, w->pid, ring);
+	/* walked by a later step (walk_pending): not in this nested callback */
+	ring_pending(w->pid, ring);
 	return 0;
 }
 
-/* THREAD of task, then RINGREF (and the ring, if new) per registered ring. */
-static __always_inline void walk_thread(struct seq_file *seq, __u32 pid, struct task_struct *task)
+/*
+ * THREAD of task, then RINGREF per registered ring (a ring not walked yet is
+ * left for walk_pending).  Not inlined: its state stays off the frame that
+ * walk_pending's nested walks add to (the 512-byte limit of 6.1 counts
+ * every frame of a call chain).
+ */
+static __noinline void walk_thread(struct seq_file *seq, __u32 pid, struct task_struct *task)
 {
 	struct io_uring_task *tctx = BPF_CORE_READ(task, io_uring);
 	struct regring_walk w = {

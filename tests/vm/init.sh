@@ -84,6 +84,10 @@ for name in $(cat /t/workloads.list 2>/dev/null); do
         step "$name: ready"
         if [ -x /t/uringdump ]; then
             run "$d/json" /t/uringdump --json $pid
+            # a refused program: keep the end of the verifier's log
+            if [ "$(cat "$d/json.rc" 2>/dev/null)" != 0 ] && grep -q "verifier log" "$d/json.err"; then
+                /t/uringdump -v --json $pid 2>&1 >/dev/null | tail -c 30000 > "$d/verifier.log"
+            fi
             step "$name: json done"
             run "$d/freeze" /t/uringdump --json --freeze $pid
             step "$name: freeze done"
