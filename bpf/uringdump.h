@@ -304,6 +304,30 @@ struct ud_rec_ring_state {
 	__u32 submitter_tid; /* IORING_SETUP_SINGLE_ISSUER: the submitter task's tid, else 0 */
 };
 
+/*
+ * Version 2: what a ring registered besides files and buffers, written
+ * after RING_STATE.
+ */
+
+/* h.flags of UD_REC_RING_REGS */
+#define UD_REGS_SQE_RESTRICTED 0x1 /* SQE opcode restrictions registered */
+#define UD_REGS_REG_RESTRICTED 0x2 /* register opcode restrictions registered */
+#define UD_REGS_HAS_EVFD_COUNT 0x4 /* evfd_count is the registered eventfd's counter */
+
+struct ud_rec_ring_regs {
+	struct ud_hdr h;
+	__u64 ring_id;           /* file_id of the ring */
+	__u64 register_ops;      /* allowed IORING_REGISTER_* opcodes, bit N = opcode N */
+	__u64 sqe_ops[2];        /* allowed IORING_OP_* opcodes, bits 0-127 */
+	__u8 sqe_flags_allowed;  /* IOSQE_* flags an SQE may carry */
+	__u8 sqe_flags_required; /* IOSQE_* flags every SQE must carry */
+	__u8 reserved[2];
+	__u32 iowq_bounded;   /* IORING_REGISTER_IOWQ_MAX_WORKERS: bounded workers, 0 default */
+	__u32 iowq_unbounded; /* unbounded workers, 0 default */
+	__u32 pad;
+	__u64 evfd_count; /* the registered eventfd's counter */
+};
+
 /* h.flags of UD_REC_TABLE_END */
 #define UD_TABLE_INCOMPLETE 0x1 /* the walk stopped early (loop limit, race) */
 
@@ -351,5 +375,6 @@ UD_ASSERT_SIZE(ud_rec_thread);
 UD_ASSERT_SIZE(ud_rec_ringref);
 UD_ASSERT_SIZE(ud_rec_map);
 UD_ASSERT_SIZE(ud_rec_ring_state);
+UD_ASSERT_SIZE(ud_rec_ring_regs);
 
 #endif /* URINGDUMP_RECORDS_H */

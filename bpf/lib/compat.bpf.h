@@ -178,6 +178,49 @@ static __always_inline __u64 ud_imu_len(struct io_mapped_ubuf *imu, __u64 addr)
 	return BPF_CORE_READ(imu, len);
 }
 
+/* ---- restrictions (IORING_REGISTER_RESTRICTIONS) ------------------------- */
+
+/*
+ * 6.1 - 6.12 (and the host's 6.18): one `registered` flag and a 64-bit
+ * sqe_op bitmap.  The 7.2 and 7.3 BTF (the first 7.x checked; the upstream
+ * commits were not looked up) split the flag into op_registered (SQE
+ * opcodes) and reg_registered (register opcodes) and widen sqe_op to two
+ * words.
+ */
+struct io_restriction___v6 {
+	bool registered;
+} __attribute__((preserve_access_index));
+
+struct io_restriction___v7 {
+	bool op_registered;
+	bool reg_registered;
+} __attribute__((preserve_access_index));
+
+/* Are SQE-opcode (*op) and register-opcode (*reg) restrictions registered? */
+static __always_inline void ud_restricted(struct io_restriction *res, bool *op, bool *reg)
+{
+	struct io_restriction___v6 *o = (void *)res;
+	struct io_restriction___v7 *n = (void *)res;
+
+	if (bpf_core_field_exists(o->registered)) {
+		*op = *reg = BPF_CORE_READ(o, registered);
+		return;
+	}
+	*op = BPF_CORE_READ(n, op_registered);
+	*reg = BPF_CORE_READ(n, reg_registered);
+}
+
+/* Word `i` (0 or 1) of the allowed SQE opcode bitmap; 0 past its end. */
+static __always_inline __u64 ud_sqe_op_word(struct io_restriction *res, __u32 i)
+{
+	__u64 w = 0;
+
+	if ((i + 1) * sizeof(__u64) > bpf_core_field_size(res->sqe_op))
+		return 0;
+	bpf_probe_read_kernel(&w, sizeof(w), (void *)&res->sqe_op + i * sizeof(__u64));
+	return w;
+}
+
 /* ---- changes that need no accessor ----------------------------------------
  *
  * Checked against the BTF of Debian's 7.0.4, 7.1.3, 7.2.13 and 7.3.4 kernels

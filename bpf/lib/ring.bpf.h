@@ -11,6 +11,7 @@
 #define URINGDUMP_LIB_RING_BPF_H
 
 #include "lib/file.bpf.h"
+#include "lib/ring_regs.bpf.h"
 #include "lib/ring_state.bpf.h"
 
 #define IORING_SETUP_SQ_AFF (1U << 2)
@@ -148,7 +149,11 @@ static __always_inline int emit_ring(struct seq_file *seq, __u32 pid, struct fil
 	}
 	if (emit(seq, r, false))
 		return -1;
-	return emit_ring_state(seq, pid, r->ring.file_id, ctx);
+	__u64 ring_id = r->ring.file_id;
+
+	if (emit_ring_state(seq, pid, ring_id, ctx))
+		return -1;
+	return emit_ring_regs(seq, pid, ring_id, ctx);
 }
 
 /* The live iterator: a whole ring in one step (what does not fit spills). */

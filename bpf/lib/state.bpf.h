@@ -30,6 +30,7 @@ union ud_any {
 	struct ud_rec_ringref ringref;
 	struct ud_rec_map map;
 	struct ud_rec_ring_state rstate;
+	struct ud_rec_ring_regs regs;
 };
 
 _Static_assert(sizeof(union ud_any) == UD_REC_SIZE, "records are UD_REC_SIZE bytes");

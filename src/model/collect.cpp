@@ -107,6 +107,12 @@ void Collected::add(const RawRecord& r)
 			ring_states.try_emplace(st.ring_id, st);
 		break;
 	}
+	case UD_REC_RING_REGS: {
+		const auto g = r.as<ud_rec_ring_regs>();
+		if (g.ring_id != 0)
+			ring_regs.try_emplace(g.ring_id, g);
+		break;
+	}
 	case UD_REC_MAP: {
 		const auto m = r.as<ud_rec_map>();
 		if (m.ring_id != 0)

@@ -69,6 +69,7 @@ struct Collected {
 	std::vector<ud_rec_ringref> ringrefs;                             // deduped by (tid, index)
 	std::vector<ud_rec_map> maps;                                     // deduped by (pid, start)
 	std::unordered_map<std::uint64_t, ud_rec_ring_state> ring_states; // ring id -> first
+	std::unordered_map<std::uint64_t, ud_rec_ring_regs> ring_regs;    // ring id -> first
 
 	// Collects records (in any order) and finishes: tables deduped and in
 	// output order.

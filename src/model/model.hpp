@@ -132,6 +132,17 @@ struct RingState {
 	std::uint32_t cq_pending() const { return cq_tail - cq_head; }
 };
 
+// What a ring registered besides files and buffers (record version 2).
+struct RingRegs {
+	bool sqe_restricted = false;             // IORING_REGISTER_RESTRICTIONS: SQE opcodes
+	bool register_restricted = false;        // ... register opcodes
+	std::vector<std::uint32_t> register_ops; // allowed IORING_REGISTER_* opcodes
+	std::vector<std::uint32_t> sqe_ops;      // allowed IORING_OP_* opcodes
+	std::uint32_t sqe_flags_allowed = 0, sqe_flags_required = 0;
+	std::uint32_t iowq_bounded = 0, iowq_unbounded = 0; // 0: the default
+	std::optional<std::uint64_t> evfd_count;            // the registered eventfd's counter
+};
+
 struct Ring {
 	FileRef file = 0;
 	std::vector<std::uint32_t> fds; // the process's fds of the ring, sorted
@@ -149,6 +160,7 @@ struct Ring {
 	std::optional<Sqpoll> sqpoll;       // only with IORING_SETUP_SQPOLL
 	std::optional<RingEventfd> eventfd; // only with a registered eventfd
 	std::optional<RingState> state;     // streams of record version 2
+	std::optional<RingRegs> regs;       // likewise
 	Table<RegisteredFile> files;
 	Table<RegisteredBuffer> buffers;
 };

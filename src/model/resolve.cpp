@@ -111,6 +111,7 @@ private:
 	void add_reach(Process& p, const ProcessSeed& seed);
 	Ring build_ring(const ud_rec_ring& rec, const ProcessIndex& idx);
 	Sqpoll build_sqpoll(const ud_rec_ring& rec);
+	static RingRegs build_regs(const ud_rec_ring_regs& g);
 	RingEventfd build_eventfd(const ud_rec_ring& rec, const ProcessIndex& idx);
 	Table<RegisteredFile> build_rfiles(const ud_rec_ring& rec, const ProcessIndex& idx);
 	Table<RegisteredBuffer> build_rbufs(const ud_rec_ring& rec);
@@ -390,7 +391,29 @@ Ring Resolver::build_ring(const ud_rec_ring& rec, const ProcessIndex& idx)
 		rs.submitter_tid = st.submitter_tid;
 		r.state = rs;
 	}
+	if (auto it = c_.ring_regs.find(rec.file_id); it != c_.ring_regs.end())
+		r.regs = build_regs(it->second);
 	return r;
+}
+
+RingRegs Resolver::build_regs(const ud_rec_ring_regs& g)
+{
+	RingRegs out;
+	out.sqe_restricted = (g.h.flags & UD_REGS_SQE_RESTRICTED) != 0;
+	out.register_restricted = (g.h.flags & UD_REGS_REG_RESTRICTED) != 0;
+	for (std::uint32_t bit = 0; bit < 64; bit++)
+		if (g.register_ops >> bit & 1)
+			out.register_ops.push_back(bit);
+	for (std::uint32_t bit = 0; bit < 128; bit++)
+		if (g.sqe_ops[bit / 64] >> (bit % 64) & 1)
+			out.sqe_ops.push_back(bit);
+	out.sqe_flags_allowed = g.sqe_flags_allowed;
+	out.sqe_flags_required = g.sqe_flags_required;
+	out.iowq_bounded = g.iowq_bounded;
+	out.iowq_unbounded = g.iowq_unbounded;
+	if (g.h.flags & UD_REGS_HAS_EVFD_COUNT)
+		out.evfd_count = g.evfd_count;
+	return out;
 }
 
 Sqpoll Resolver::build_sqpoll(const ud_rec_ring& rec)

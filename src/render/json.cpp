@@ -109,6 +109,48 @@ void emit_state(JsonWriter& e, const std::optional<RingState>& st)
 	e.end_object();
 }
 
+void emit_numbers(JsonWriter& e, const std::vector<std::uint32_t>& v)
+{
+	e.begin_array();
+	for (std::uint32_t x : v)
+		e.number(x);
+	e.end_array();
+}
+
+void emit_regs(JsonWriter& e, const std::optional<RingRegs>& g)
+{
+	e.key("restrictions");
+	if (!g || (!g->sqe_restricted && !g->register_restricted)) {
+		e.null();
+	} else {
+		e.begin_object();
+		e.key("sqe_ops_restricted");
+		e.boolean(g->sqe_restricted);
+		e.key("register_ops_restricted");
+		e.boolean(g->register_restricted);
+		e.key("allowed_register_ops");
+		emit_numbers(e, g->register_ops);
+		e.key("allowed_sqe_ops");
+		emit_numbers(e, g->sqe_ops);
+		e.key("sqe_flags_allowed");
+		e.number(g->sqe_flags_allowed);
+		e.key("sqe_flags_required");
+		e.number(g->sqe_flags_required);
+		e.end_object();
+	}
+	e.key("iowq_max_workers");
+	if (!g) {
+		e.null();
+	} else {
+		e.begin_object();
+		e.key("bounded");
+		e.number(g->iowq_bounded);
+		e.key("unbounded");
+		e.number(g->iowq_unbounded);
+		e.end_object();
+	}
+}
+
 void emit_fds_table(JsonWriter& e, std::uint32_t table)
 {
 	e.key("fds_table");
@@ -215,7 +257,8 @@ void emit_sqpoll(JsonWriter& e, const Snapshot& s, const Ring& r)
 	e.end_object();
 }
 
-void emit_eventfd(JsonWriter& e, const Snapshot& s, const std::optional<RingEventfd>& ev)
+void emit_eventfd(JsonWriter& e, const Snapshot& s, const std::optional<RingEventfd>& ev,
+		  const std::optional<RingRegs>& regs)
 {
 	e.key("eventfd");
 	if (!ev)
@@ -227,6 +270,8 @@ void emit_eventfd(JsonWriter& e, const Snapshot& s, const std::optional<RingEven
 	e.boolean(ev->async);
 	e.key("file");
 	ev->file ? emit_file(e, s, *ev->file) : e.null();
+	e.key("count");
+	regs && regs->evfd_count ? e.number(*regs->evfd_count) : e.null();
 	e.end_object();
 }
 
@@ -279,8 +324,9 @@ void emit_ring(JsonWriter& e, const Snapshot& s, const Ring& r)
 	e.key("cq_entries");
 	e.number(r.cq_entries);
 	emit_sqpoll(e, s, r);
-	emit_eventfd(e, s, r.eventfd);
+	emit_eventfd(e, s, r.eventfd, r.regs);
 	emit_state(e, r.state);
+	emit_regs(e, r.regs);
 	emit_table(e, "registered_files", r.files, [&](const RegisteredFile& slot) {
 		e.key("file");
 		emit_file(e, s, slot.file);

@@ -238,8 +238,9 @@ private:
 		out_ << std::to_string(r.cq_entries);
 		out_.end_line();
 		sqpoll(r);
-		eventfd(r.eventfd);
+		eventfd(r.eventfd, r.regs);
 		state(r.state);
+		regs(r.regs);
 		reg_files(r.files);
 		reg_buffers(r.buffers);
 	}
@@ -320,7 +321,35 @@ private:
 		out_.end_line();
 	}
 
-	void eventfd(const std::optional<RingEventfd>& e)
+	// Restrictions and io-wq limits, a line each when set.
+	void regs(const std::optional<RingRegs>& g)
+	{
+		if (!g)
+			return;
+		const auto list = [](const std::vector<std::uint32_t>& v) {
+			std::string out;
+			for (std::uint32_t x : v)
+				out += (out.empty() ? "" : ",") + std::to_string(x);
+			return out.empty() ? std::string("-") : out;
+		};
+		if (g->sqe_restricted || g->register_restricted) {
+			key(out_, "restrictions");
+			out_ << "register_ops "
+			     << (g->register_restricted ? list(g->register_ops) : "any")
+			     << "  sqe_ops " << (g->sqe_restricted ? list(g->sqe_ops) : "any")
+			     << "  sqe_flags_allowed " << format_hex(g->sqe_flags_allowed)
+			     << "  sqe_flags_required " << format_hex(g->sqe_flags_required);
+			out_.end_line();
+		}
+		if (g->iowq_bounded || g->iowq_unbounded) {
+			key(out_, "iowq_max_workers");
+			out_ << "bounded " << std::to_string(g->iowq_bounded) << "  unbounded "
+			     << std::to_string(g->iowq_unbounded);
+			out_.end_line();
+		}
+	}
+
+	void eventfd(const std::optional<RingEventfd>& e, const std::optional<RingRegs>& g)
 	{
 		key(out_, "eventfd");
 		if (!e) {
@@ -330,6 +359,8 @@ private:
 		}
 		out_ << (e->file ? file(*e->file).id : "-") << "  fds " << fd_list(e->fds)
 		     << "  async " << yes_no(e->async);
+		if (g && g->evfd_count)
+			out_ << "  count " << std::to_string(*g->evfd_count);
 		if (!e->file) {
 			out_.end_line();
 			return;

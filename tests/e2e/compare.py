@@ -882,6 +882,24 @@ def compare_state(d, t, proc, frozen=False):
             d.add(w, f"state.sq_flags {fmt(st.get('sq_flags'))} lack {lack:#x}")
         check_names(d, w, st.get("sq_flags"), st.get("sq_flag_names"), SQ_FLAGS, "state.sq_flag_names")
         d.eq(w, "state.overflow_complete", True, st.get("overflow_complete"))
+        # registrations
+        if "iowq_bounded" in tr:
+            d.eq(w, "iowq_max_workers", {"bounded": tr["iowq_bounded"], "unbounded": tr["iowq_unbounded"]},
+                 dr.get("iowq_max_workers"))
+            ev = dr.get("eventfd")
+            d.eq(w, "eventfd.count", tr["eventfd_count"], ev.get("count") if isinstance(ev, dict) else None)
+            want = tr["restrictions"]
+            got = dr.get("restrictions")
+            if want is None:
+                d.eq(w, "restrictions", None, got)
+            elif not isinstance(got, dict):
+                d.add(w, f"restrictions: expected an object, dump has {fmt(got)}")
+            else:
+                bits = lambda v: [i for i in range(64) if v >> i & 1]
+                d.eq(w, "restrictions.allowed_register_ops", bits(want["register_ops"]), got.get("allowed_register_ops"))
+                d.eq(w, "restrictions.allowed_sqe_ops", bits(want["sqe_ops"]), got.get("allowed_sqe_ops"))
+                d.eq(w, "restrictions.sqe_flags_allowed", want["sqe_flags_allowed"], got.get("sqe_flags_allowed"))
+                d.eq(w, "restrictions.sqe_flags_required", want["sqe_flags_required"], got.get("sqe_flags_required"))
         d.eq(w, "state.sq_pending = sq_tail - sq_head", (st.get("sq_tail", 0) - st.get("sq_head", 0)) & 0xffffffff,
              st.get("sq_pending"))
         d.eq(w, "state.cq_pending = cq_tail - cq_head", (st.get("cq_tail", 0) - st.get("cq_head", 0)) & 0xffffffff,
@@ -1141,6 +1159,14 @@ def compare_live(pid, dump, sample, do_lint=True):
             d.add(w, f"/proc/{pid}/fdinfo/{r['fds'][0]} left out the tables or SqThread 100 times "
                      "in 2 s (uring_lock held): nothing to compare the tables and SQPOLL with")
             continue
+        ev = r.get("eventfd")
+        if isinstance(ev, dict) and ev.get("fds") and ev.get("count") is not None:
+            try:
+                with open(f"/proc/{pid}/fdinfo/{ev['fds'][0]}") as f:
+                    m = re.search(r"^eventfd-count:\s*([0-9a-f]+)", f.read(), re.M)
+                d.eq(w, "eventfd.count (its fdinfo eventfd-count)", int(m.group(1), 16) if m else None, ev.get("count"))
+            except OSError as e:
+                d.add(w, f"eventfd fdinfo: {e}")
         st = r.get("state")
         if isinstance(st, dict) and "SqHead" in info:
             # an idle or stopped ring: its positions hold still
@@ -1423,7 +1449,8 @@ def parse_text(text):
                         kv = text_kv(rest[1:], "eventfd")
                         fid = rest[0] if rest else "?"
                         ev = {"fds": text_fds(kv.get("fds", "?")),
-                              "async": {"yes": True, "no": False}.get(kv.get("async")), "file": None}
+                              "async": {"yes": True, "no": False}.get(kv.get("async")), "file": None,
+                              "count": text_int(kv["count"], "count") if "count" in kv else None}
                         if fid != "-":
                             ev["file"] = {"id": fid, "type": "eventfd", "path": kv.get("path"), "_partial": True}
                         r["eventfd"] = ev
@@ -1455,6 +1482,23 @@ def parse_text(text):
                         "sq_flags": bits, "sq_flag_names": names if bits else [],
                         "submitter_tid": None if kv.get("submitter") == "-" else text_int(kv.get("submitter"), "submitter"),
                         "rings_readable": "rings unreadable" not in rest}
+                    # a version-2 report: these lines show only when set
+                    r.setdefault("restrictions", None)
+                    r.setdefault("iowq_max_workers", {"bounded": 0, "unbounded": 0})
+                elif key == "restrictions":
+                    kv = text_kv(rest, "restrictions")
+                    ops = lambda v: [] if v in ("-", "any") else [int(x) for x in v.split(",")]
+                    r["restrictions"] = {
+                        "register_ops_restricted": kv.get("register_ops") != "any",
+                        "sqe_ops_restricted": kv.get("sqe_ops") != "any",
+                        "allowed_register_ops": ops(kv.get("register_ops", "-")),
+                        "allowed_sqe_ops": ops(kv.get("sqe_ops", "-")),
+                        "sqe_flags_allowed": text_hex(kv.get("sqe_flags_allowed"), "sqe_flags_allowed"),
+                        "sqe_flags_required": text_hex(kv.get("sqe_flags_required"), "sqe_flags_required")}
+                elif key == "iowq_max_workers":
+                    kv = text_kv(rest, "iowq_max_workers")
+                    r["iowq_max_workers"] = {"bounded": text_int(kv.get("bounded"), "bounded"),
+                                             "unbounded": text_int(kv.get("unbounded"), "unbounded")}
                 elif key == "thread_fds":
                     r["thread_fds"] = text_table_fds(rest[0] if rest else "?")
                 elif key == "registered":

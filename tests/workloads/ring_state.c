@@ -6,6 +6,8 @@
  *   overflow  a 2-entry CQ driven past its size: CQEs wait on the overflow list
  *   single    IORING_SETUP_SINGLE_ISSUER: the submitter is this task
  *   sqpoll    an SQPOLL thread gone idle: IORING_SQ_NEED_WAKEUP
+ *   restricted  created disabled, restrictions registered, left disabled
+ *   limits    io-wq worker limits set, an eventfd registered whose counter is 7
  * The truth holds what the workload expects and what it reads itself from
  * the memory it shares with the kernel (head, tail, flags, counters).
  * Usage: ring_state TRUTH.json
@@ -14,6 +16,7 @@
 #include <liburing.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,6 +30,12 @@ struct state_ring {
 	unsigned need_flags; /* IORING_SQ_* bits that must be set */
 	int submitter;       /* expected tid, 0: none */
 	const char *note;    /* how the kernel behaved, when it matters */
+	/* registrations */
+	bool restricted;
+	unsigned long long register_ops, sqe_ops; /* allowed opcodes, bit N = opcode N */
+	unsigned sqe_flags_allowed, sqe_flags_required;
+	unsigned iowq[2];
+	long long evfd_count; /* -1: no eventfd */
 };
 
 static void nops(struct io_uring *r, unsigned n, unsigned long long base)
@@ -58,6 +67,22 @@ static void jw_state_ring(struct jw *w, const struct state_ring *s)
 		jw_null(w, "submitter_tid");
 	if (s->note)
 		jw_str(w, "note", s->note);
+	if (s->restricted) {
+		jw_obj(w, "restrictions");
+		jw_u64(w, "register_ops", s->register_ops);
+		jw_u64(w, "sqe_ops", s->sqe_ops);
+		jw_int(w, "sqe_flags_allowed", s->sqe_flags_allowed);
+		jw_int(w, "sqe_flags_required", s->sqe_flags_required);
+		jw_end_obj(w);
+	} else {
+		jw_null(w, "restrictions");
+	}
+	jw_int(w, "iowq_bounded", s->iowq[0]);
+	jw_int(w, "iowq_unbounded", s->iowq[1]);
+	if (s->evfd_count >= 0)
+		jw_int(w, "eventfd_count", s->evfd_count);
+	else
+		jw_null(w, "eventfd_count");
 	/* the shared memory, as the workload reads it */
 	jw_obj(w, "own");
 	jw_int(w, "sq_head", atomic_load((_Atomic unsigned *)r->sq.khead));
@@ -141,6 +166,48 @@ int main(int argc, char **argv)
 	}
 	sqpoll.need_flags = IORING_SQ_NEED_WAKEUP;
 
+	/* restricted: left disabled with restrictions (register: 0 and 2; SQE: NOP
+	 * and READV; IOSQE_FIXED_FILE allowed and required) */
+	static struct state_ring restricted, limits;
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_R_DISABLED;
+	wlr_init(&restricted.w, "restricted", 64, &p);
+	struct io_uring_restriction res[5];
+	memset(res, 0, sizeof(res));
+	res[0].opcode = IORING_RESTRICTION_REGISTER_OP;
+	res[0].register_op = IORING_REGISTER_BUFFERS;
+	res[1].opcode = IORING_RESTRICTION_REGISTER_OP;
+	res[1].register_op = IORING_REGISTER_FILES;
+	res[2].opcode = IORING_RESTRICTION_SQE_OP;
+	res[2].sqe_op = IORING_OP_NOP;
+	res[3].opcode = IORING_RESTRICTION_SQE_OP;
+	res[3].sqe_op = IORING_OP_READV;
+	res[4].opcode = IORING_RESTRICTION_SQE_FLAGS_REQUIRED;
+	res[4].sqe_flags = IOSQE_FIXED_FILE;
+	/* the syscall: liburing 2.3 does not export io_uring_register_restrictions */
+	WL_CHECK(syscall(__NR_io_uring_register, restricted.w.fd, IORING_REGISTER_RESTRICTIONS, res, 5));
+	restricted.restricted = true;
+	restricted.register_ops = (1ull << IORING_REGISTER_BUFFERS) | (1ull << IORING_REGISTER_FILES);
+	restricted.sqe_ops = (1ull << IORING_OP_NOP) | (1ull << IORING_OP_READV);
+	restricted.sqe_flags_required = IOSQE_FIXED_FILE;
+	restricted.sqe_flags_allowed = 0;
+	restricted.evfd_count = -1;
+
+	/* limits: io-wq limits and an eventfd with a counter */
+	memset(&p, 0, sizeof(p));
+	wlr_init(&limits.w, "limits", 128, &p);
+	unsigned vals[2] = {3, 7};
+	wl_check_ret(io_uring_register_iowq_max_workers(&limits.w.r, vals), "iowq_max_workers");
+	limits.iowq[0] = 3;
+	limits.iowq[1] = 7;
+	int ev = eventfd(7, 0);
+	WL_CHECK(ev);
+	wl_track("ev_limits", ev);
+	wlr_register_eventfd(&limits.w, "ev_limits", false);
+	limits.evfd_count = 7;
+	for (struct state_ring *x = &queued; x; x = x == &queued ? &unreaped : x == &unreaped ? &overflow : x == &overflow ? &single : x == &single ? &sqpoll : NULL)
+		x->evfd_count = -1;
+
 	struct jw w;
 	jw_open(&w, truth);
 	jw_obj(&w, NULL);
@@ -154,6 +221,8 @@ int main(int argc, char **argv)
 	jw_state_ring(&w, &overflow);
 	jw_state_ring(&w, &single);
 	jw_state_ring(&w, &sqpoll);
+	jw_state_ring(&w, &restricted);
+	jw_state_ring(&w, &limits);
 	jw_end_arr(&w);
 	jw_end_obj(&w);
 	jw_end_obj(&w);

@@ -184,3 +184,32 @@ TEST(RingStateModel, PendingCountsWrapAndFlags)
 	EXPECT_EQ(sq_flag_names(3), (std::vector<std::string>{"NEED_WAKEUP", "CQ_OVERFLOW"}));
 	EXPECT_EQ(sq_flag_names(8), (std::vector<std::string>{"0x8"}));
 }
+
+TEST(RingRegsModel, RestrictionsLimitsAndEventfdCount)
+{
+	auto recs = reach_records();
+	auto g = blank<ud_rec_ring_regs>(UD_REC_RING_REGS, kPid, UD_REGS_SQE_RESTRICTED | UD_REGS_HAS_EVFD_COUNT);
+	g.ring_id = kRingFd;
+	g.register_ops = 0b101;
+	g.sqe_ops[0] = 0b11;
+	g.sqe_ops[1] = 1; // opcode 64
+	g.sqe_flags_required = 1;
+	g.iowq_bounded = 3;
+	g.iowq_unbounded = 7;
+	g.evfd_count = 42;
+	recs.insert(recs.end() - 1, RawRecord::of(g));
+	auto snap = build_snapshot(recs, false);
+	ASSERT_TRUE(snap) << snap.error().message;
+	const Process* p = snap->find_process(kPid);
+	ASSERT_NE(p, nullptr);
+	const Ring& r = ring_with(*p, 32);
+	ASSERT_TRUE(r.regs.has_value());
+	EXPECT_TRUE(r.regs->sqe_restricted);
+	EXPECT_FALSE(r.regs->register_restricted);
+	EXPECT_EQ(r.regs->register_ops, (std::vector<std::uint32_t>{0, 2}));
+	EXPECT_EQ(r.regs->sqe_ops, (std::vector<std::uint32_t>{0, 1, 64}));
+	EXPECT_EQ(r.regs->iowq_unbounded, 7u);
+	ASSERT_TRUE(r.regs->evfd_count.has_value());
+	EXPECT_EQ(*r.regs->evfd_count, 42u);
+	EXPECT_FALSE(ring_with(*p, 4).regs.has_value());
+}
