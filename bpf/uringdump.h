@@ -328,6 +328,17 @@ struct ud_rec_ring_regs {
 	__u64 evfd_count; /* the registered eventfd's counter */
 };
 
+/* A registered personality (IORING_REGISTER_PERSONALITY), after the tables. */
+struct ud_rec_personality {
+	struct ud_hdr h;
+	__u64 ring_id;                            /* file_id of the ring */
+	__u32 id;                                 /* the personality id SQEs name */
+	__u32 ngroups;                            /* supplementary groups */
+	__u32 uid, gid, euid, egid, fsuid, fsgid; /* as the initial user namespace sees them */
+	__u64 cap_permitted;
+	__u64 cap_effective;
+};
+
 /* h.flags of UD_REC_TABLE_END */
 #define UD_TABLE_INCOMPLETE 0x1 /* the walk stopped early (loop limit, race) */
 
@@ -376,5 +387,6 @@ UD_ASSERT_SIZE(ud_rec_ringref);
 UD_ASSERT_SIZE(ud_rec_map);
 UD_ASSERT_SIZE(ud_rec_ring_state);
 UD_ASSERT_SIZE(ud_rec_ring_regs);
+UD_ASSERT_SIZE(ud_rec_personality);
 
 #endif /* URINGDUMP_RECORDS_H */

@@ -11,6 +11,7 @@
 #define URINGDUMP_LIB_RING_BPF_H
 
 #include "lib/file.bpf.h"
+#include "lib/personality.bpf.h"
 #include "lib/ring_regs.bpf.h"
 #include "lib/ring_state.bpf.h"
 
@@ -179,7 +180,9 @@ static __always_inline void walk_ring(struct seq_file *seq, __u32 pid, struct fi
 	t.base = bufs;
 	t.count = opaque(0);
 	bpf_loop(nr_bufs, rbuf_step, &t, 0);
-	table_end(seq, pid, t.ring_id, UD_TABLE_RBUF, t.count, nr_bufs);
+	if (table_end(seq, pid, t.ring_id, UD_TABLE_RBUF, t.count, nr_bufs))
+		return;
+	walk_personalities(seq, pid, t.ring_id, ctx);
 }
 
 #endif /* URINGDUMP_LIB_RING_BPF_H */

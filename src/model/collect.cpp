@@ -113,6 +113,12 @@ void Collected::add(const RawRecord& r)
 			ring_regs.try_emplace(g.ring_id, g);
 		break;
 	}
+	case UD_REC_PERSONALITY: {
+		const auto pr = r.as<ud_rec_personality>();
+		if (pr.ring_id != 0)
+			personalities[pr.ring_id].push_back(pr);
+		break;
+	}
 	case UD_REC_MAP: {
 		const auto m = r.as<ud_rec_map>();
 		if (m.ring_id != 0)
@@ -174,6 +180,8 @@ void Collected::finish()
 	}
 	for (auto& [id, v] : thread_fds)
 		dedupe_by(v, [](const ud_rec_fd& f) { return f.fd; });
+	for (auto& [id, v] : personalities)
+		dedupe_by(v, [](const ud_rec_personality& x) { return x.id; });
 	dedupe_by(ringrefs, [](const ud_rec_ringref& x) { return std::pair{x.tid, x.index}; });
 	dedupe_by(maps, [](const ud_rec_map& x) { return std::pair{x.h.pid, x.start}; });
 	for (auto& [id, r] : rings)

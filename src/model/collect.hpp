@@ -70,6 +70,8 @@ struct Collected {
 	std::vector<ud_rec_map> maps;                                     // deduped by (pid, start)
 	std::unordered_map<std::uint64_t, ud_rec_ring_state> ring_states; // ring id -> first
 	std::unordered_map<std::uint64_t, ud_rec_ring_regs> ring_regs;    // ring id -> first
+	std::unordered_map<std::uint64_t, std::vector<ud_rec_personality>>
+		personalities; // ring id ->, by id
 
 	// Collects records (in any order) and finishes: tables deduped and in
 	// output order.

@@ -143,6 +143,15 @@ struct RingRegs {
 	std::optional<std::uint64_t> evfd_count;            // the registered eventfd's counter
 };
 
+// A registered personality (IORING_REGISTER_PERSONALITY): credentials
+// as the initial user namespace sees them.
+struct Personality {
+	std::uint32_t id = 0;
+	std::uint32_t uid = 0, gid = 0, euid = 0, egid = 0, fsuid = 0, fsgid = 0;
+	std::uint32_t ngroups = 0;
+	std::uint64_t cap_permitted = 0, cap_effective = 0;
+};
+
 struct Ring {
 	FileRef file = 0;
 	std::vector<std::uint32_t> fds; // the process's fds of the ring, sorted
@@ -157,10 +166,11 @@ struct Ring {
 	std::uint32_t setup_flags = 0;
 	std::uint32_t sq_entries = 0;
 	std::uint32_t cq_entries = 0;
-	std::optional<Sqpoll> sqpoll;       // only with IORING_SETUP_SQPOLL
-	std::optional<RingEventfd> eventfd; // only with a registered eventfd
-	std::optional<RingState> state;     // streams of record version 2
-	std::optional<RingRegs> regs;       // likewise
+	std::optional<Sqpoll> sqpoll;           // only with IORING_SETUP_SQPOLL
+	std::optional<RingEventfd> eventfd;     // only with a registered eventfd
+	std::optional<RingState> state;         // streams of record version 2
+	std::optional<RingRegs> regs;           // likewise
+	std::vector<Personality> personalities; // by id
 	Table<RegisteredFile> files;
 	Table<RegisteredBuffer> buffers;
 };

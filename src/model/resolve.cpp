@@ -393,6 +393,11 @@ Ring Resolver::build_ring(const ud_rec_ring& rec, const ProcessIndex& idx)
 	}
 	if (auto it = c_.ring_regs.find(rec.file_id); it != c_.ring_regs.end())
 		r.regs = build_regs(it->second);
+	if (auto it = c_.personalities.find(rec.file_id); it != c_.personalities.end())
+		for (const ud_rec_personality& x : it->second)
+			r.personalities.push_back(Personality{x.id, x.uid, x.gid, x.euid, x.egid,
+							      x.fsuid, x.fsgid, x.ngroups,
+							      x.cap_permitted, x.cap_effective});
 	return r;
 }
 

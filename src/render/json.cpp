@@ -151,6 +151,37 @@ void emit_regs(JsonWriter& e, const std::optional<RingRegs>& g)
 	}
 }
 
+void emit_personalities(JsonWriter& e, const std::vector<Personality>& v)
+{
+	e.key("personalities");
+	e.begin_array();
+	for (const Personality& p : v) {
+		e.begin_object();
+		e.key("id");
+		e.number(p.id);
+		e.key("uid");
+		e.number(p.uid);
+		e.key("gid");
+		e.number(p.gid);
+		e.key("euid");
+		e.number(p.euid);
+		e.key("egid");
+		e.number(p.egid);
+		e.key("fsuid");
+		e.number(p.fsuid);
+		e.key("fsgid");
+		e.number(p.fsgid);
+		e.key("ngroups");
+		e.number(p.ngroups);
+		e.key("cap_permitted");
+		e.string(format_hex(p.cap_permitted));
+		e.key("cap_effective");
+		e.string(format_hex(p.cap_effective));
+		e.end_object();
+	}
+	e.end_array();
+}
+
 void emit_fds_table(JsonWriter& e, std::uint32_t table)
 {
 	e.key("fds_table");
@@ -327,6 +358,7 @@ void emit_ring(JsonWriter& e, const Snapshot& s, const Ring& r)
 	emit_eventfd(e, s, r.eventfd, r.regs);
 	emit_state(e, r.state);
 	emit_regs(e, r.regs);
+	emit_personalities(e, r.personalities);
 	emit_table(e, "registered_files", r.files, [&](const RegisteredFile& slot) {
 		e.key("file");
 		emit_file(e, s, slot.file);

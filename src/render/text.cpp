@@ -241,6 +241,16 @@ private:
 		eventfd(r.eventfd, r.regs);
 		state(r.state);
 		regs(r.regs);
+		for (const Personality& p : r.personalities) {
+			key(out_, "personality");
+			const auto n = [](std::uint32_t v) { return std::to_string(v); };
+			out_ << n(p.id) << "  uid " << n(p.uid) << "  gid " << n(p.gid) << "  euid "
+			     << n(p.euid) << "  egid " << n(p.egid) << "  fsuid " << n(p.fsuid)
+			     << "  fsgid " << n(p.fsgid) << "  groups " << n(p.ngroups)
+			     << "  cap_eff " << format_hex(p.cap_effective) << "  cap_prm "
+			     << format_hex(p.cap_permitted);
+			out_.end_line();
+		}
 		reg_files(r.files);
 		reg_buffers(r.buffers);
 	}

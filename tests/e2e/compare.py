@@ -882,6 +882,10 @@ def compare_state(d, t, proc, frozen=False):
             d.add(w, f"state.sq_flags {fmt(st.get('sq_flags'))} lack {lack:#x}")
         check_names(d, w, st.get("sq_flags"), st.get("sq_flag_names"), SQ_FLAGS, "state.sq_flag_names")
         d.eq(w, "state.overflow_complete", True, st.get("overflow_complete"))
+        if "personalities" in tr:
+            got = [{k: x.get(k) for k in ("id", "uid", "gid", "euid", "egid", "ngroups")}
+                   for x in dr.get("personalities") or []]
+            d.eq(w, "personalities", tr["personalities"], got)
         # registrations
         if "iowq_bounded" in tr:
             d.eq(w, "iowq_max_workers", {"bounded": tr["iowq_bounded"], "unbounded": tr["iowq_unbounded"]},
@@ -1499,6 +1503,14 @@ def parse_text(text):
                     kv = text_kv(rest, "iowq_max_workers")
                     r["iowq_max_workers"] = {"bounded": text_int(kv.get("bounded"), "bounded"),
                                              "unbounded": text_int(kv.get("unbounded"), "unbounded")}
+                elif key == "personality":
+                    kv = text_kv(rest[1:], "personality")
+                    p = {"id": text_int(rest[0] if rest else "?", "personality id")}
+                    for k in ("uid", "gid", "euid", "egid", "fsuid", "fsgid"):
+                        p[k] = text_int(kv.get(k), k)
+                    p["ngroups"] = text_int(kv.get("groups"), "groups")
+                    p["cap_effective"], p["cap_permitted"] = kv.get("cap_eff"), kv.get("cap_prm")
+                    r.setdefault("personalities", []).append(p)
                 elif key == "thread_fds":
                     r["thread_fds"] = text_table_fds(rest[0] if rest else "?")
                 elif key == "registered":

@@ -7,7 +7,9 @@
  *   single    IORING_SETUP_SINGLE_ISSUER: the submitter is this task
  *   sqpoll    an SQPOLL thread gone idle: IORING_SQ_NEED_WAKEUP
  *   restricted  created disabled, restrictions registered, left disabled
- *   limits    io-wq worker limits set, an eventfd registered whose counter is 7
+ *   limits    io-wq worker limits set, an eventfd registered whose counter is 7,
+ *             and two personalities: this process's credentials, and the same
+ *             with egid 1234 and supplementary groups 5 and 6
  * The truth holds what the workload expects and what it reads itself from
  * the memory it shares with the kernel (head, tail, flags, counters).
  * Usage: ring_state TRUTH.json
@@ -16,6 +18,7 @@
 #include <liburing.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -36,6 +39,11 @@ struct state_ring {
 	unsigned sqe_flags_allowed, sqe_flags_required;
 	unsigned iowq[2];
 	long long evfd_count; /* -1: no eventfd */
+	int npers;
+	struct {
+		int id;
+		unsigned uid, gid, euid, egid, ngroups;
+	} pers[2];
 };
 
 static void nops(struct io_uring *r, unsigned n, unsigned long long base)
@@ -83,6 +91,18 @@ static void jw_state_ring(struct jw *w, const struct state_ring *s)
 		jw_int(w, "eventfd_count", s->evfd_count);
 	else
 		jw_null(w, "eventfd_count");
+	jw_arr(w, "personalities");
+	for (int i = 0; i < s->npers; i++) {
+		jw_obj(w, NULL);
+		jw_int(w, "id", s->pers[i].id);
+		jw_int(w, "uid", s->pers[i].uid);
+		jw_int(w, "gid", s->pers[i].gid);
+		jw_int(w, "euid", s->pers[i].euid);
+		jw_int(w, "egid", s->pers[i].egid);
+		jw_int(w, "ngroups", s->pers[i].ngroups);
+		jw_end_obj(w);
+	}
+	jw_end_arr(w);
 	/* the shared memory, as the workload reads it */
 	jw_obj(w, "own");
 	jw_int(w, "sq_head", atomic_load((_Atomic unsigned *)r->sq.khead));
@@ -205,6 +225,28 @@ int main(int argc, char **argv)
 	wl_track("ev_limits", ev);
 	wlr_register_eventfd(&limits.w, "ev_limits", false);
 	limits.evfd_count = 7;
+	/* personalities: as we are, then with another egid and two groups */
+	for (int i = 0; i < 2; i++) {
+		gid_t groups[2] = {5, 6};
+
+		if (i == 1) {
+			WL_CHECK(setgroups(2, groups));
+			WL_CHECK(setegid(1234));
+		}
+		int id = io_uring_register_personality(&limits.w.r);
+		wl_check_ret(id, "register_personality");
+		limits.pers[i].id = id;
+		limits.pers[i].uid = getuid();
+		limits.pers[i].gid = getgid();
+		limits.pers[i].euid = geteuid();
+		limits.pers[i].egid = getegid();
+		limits.pers[i].ngroups = (unsigned)getgroups(0, NULL);
+		if (i == 1) {
+			WL_CHECK(setegid(getgid()));
+			WL_CHECK(setgroups(0, NULL));
+		}
+	}
+	limits.npers = 2;
 	for (struct state_ring *x = &queued; x; x = x == &queued ? &unreaped : x == &unreaped ? &overflow : x == &overflow ? &single : x == &single ? &sqpoll : NULL)
 		x->evfd_count = -1;
 

@@ -213,3 +213,24 @@ TEST(RingRegsModel, RestrictionsLimitsAndEventfdCount)
 	EXPECT_EQ(*r.regs->evfd_count, 42u);
 	EXPECT_FALSE(ring_with(*p, 4).regs.has_value());
 }
+
+TEST(PersonalityModel, ByIdDeduped)
+{
+	auto recs = reach_records();
+	for (std::uint32_t id : {2u, 1u, 2u}) {
+		auto x = blank<ud_rec_personality>(UD_REC_PERSONALITY, kPid);
+		x.ring_id = kRingFd;
+		x.id = id;
+		x.egid = 1000 + id;
+		x.ngroups = id;
+		x.cap_effective = 0x1ffull;
+		recs.insert(recs.end() - 1, RawRecord::of(x));
+	}
+	auto snap = build_snapshot(recs, false);
+	ASSERT_TRUE(snap) << snap.error().message;
+	const Ring& r = ring_with(*snap->find_process(kPid), 32);
+	ASSERT_EQ(r.personalities.size(), 2u);
+	EXPECT_EQ(r.personalities[0].id, 1u);
+	EXPECT_EQ(r.personalities[1].egid, 1002u);
+	EXPECT_EQ(r.personalities[1].cap_effective, 0x1ffu);
+}
