@@ -202,6 +202,7 @@ static __always_inline void begin_ring(struct seq_file *seq, __u32 pid, struct f
 	tw.count = 0;
 	if (emit_ring(seq, pid, file, ctx, &files, &tw_nr, &bufs, &nr_bufs))
 		return;
+	walk_personalities(seq, pid, tw.ring_id, ctx);
 	tw.base = files;
 	phase = PH_RFILES;
 }

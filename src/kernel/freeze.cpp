@@ -6,9 +6,13 @@
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <fstream>
 #include <string>
 
 #include "base/errors.hpp"
@@ -34,27 +38,50 @@ std::vector<pid_t> list_threads(pid_t pid)
 	return out;
 }
 
+// How long a thread may take to stop: a thread blocked in the kernel (an
+// uninterruptible wait, a page fault that a userfaultfd never serves) stops
+// only when it gets out, maybe never.
+constexpr auto kStopTimeout = std::chrono::seconds(5);
+
+enum class Stop { Stopped, Gone, Timeout };
+
 // Waits until `tid` reports a ptrace stop.  When the stop is the delivery of
 // a signal rather than our interrupt, the signal is returned in `*sig` so that
-// PTRACE_DETACH hands it back.  Returns false when the thread is gone.
-bool wait_stop(pid_t tid, int* sig)
+// PTRACE_DETACH hands it back.
+Stop wait_stop(pid_t tid, int* sig)
 {
+	const auto deadline = std::chrono::steady_clock::now() + kStopTimeout;
 	for (;;) {
 		int status = 0;
-		pid_t r = waitpid(tid, &status, __WALL);
+		pid_t r = waitpid(tid, &status, __WALL | WNOHANG);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			return false;
+			return Stop::Gone;
+		}
+		if (r == 0) {
+			if (std::chrono::steady_clock::now() > deadline)
+				return Stop::Timeout;
+			usleep(1000);
+			continue;
 		}
 		if (WIFEXITED(status) || WIFSIGNALED(status))
-			return false;
+			return Stop::Gone;
 		if (WIFSTOPPED(status)) {
 			bool event_stop = (status >> 16) == PTRACE_EVENT_STOP;
 			*sig = event_stop ? 0 : WSTOPSIG(status);
-			return true;
+			return Stop::Stopped;
 		}
 	}
+}
+
+// Where a thread sleeps in the kernel (/proc/TID/wchan), "" when unknown.
+std::string wchan(pid_t tid)
+{
+	std::ifstream in("/proc/" + std::to_string(tid) + "/wchan");
+	std::string w;
+	std::getline(in, w);
+	return w == "0" ? std::string() : w;
 }
 
 // A thread that is a zombie or being reaped cannot be seized (EPERM).
@@ -88,8 +115,18 @@ Result<Freezer> Freezer::freeze(pid_t pid)
 			f.tids_.push_back(tid);
 			f.sigs_.push_back(0);
 			added = true;
-			if (ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr) == 0)
-				wait_stop(tid, &f.sigs_.back());
+			if (ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr) == 0 &&
+			    wait_stop(tid, &f.sigs_.back()) == Stop::Timeout) {
+				const std::string w = wchan(tid);
+				return make_error(Exit::Target,
+						  "cannot freeze process " + std::to_string(pid) +
+							  ": thread " + std::to_string(tid) +
+							  " did not stop within " +
+							  std::to_string(kStopTimeout.count()) +
+							  " s (blocked in the kernel" +
+							  (w.empty() ? "" : ", in " + w) +
+							  "); dump it without --freeze");
+			}
 		}
 		if (!added)
 			break;

@@ -155,6 +155,13 @@ def judge_run(j, a, r, wl, mode):
     name = f"{wl} {mode}"
     steps = ("pinned", "pin") if mode == "pin" else (mode,)
     why = workload_problem(r, wl)
+    if mode == "freeze" and not why and '"locked"' in (r.read(wl, "truth.json") or ""):
+        # ring_locked: a thread blocked in the kernel cannot stop; --freeze
+        # must say so (exit status 3) instead of waiting forever
+        rc, err = r.read(wl, "freeze.rc").strip(), r.read(wl, "freeze.err").strip()
+        j.result(name, rc == "3" and "did not stop within" in err,
+                 f"--freeze of a process with a thread blocked in the kernel: status {rc}, {err!r}")
+        return
     for step in steps:
         why = why or run_failed(r, wl, step)
     if why:
