@@ -917,6 +917,8 @@ def compare_locked(d, t, proc):
     """ring_locked: the ring whose uring_lock a blocked register call holds
     is dumped whole (fdinfo printed nothing for it on 6.15+)."""
     w = "ring locked"
+    if not t.get("held", True):
+        print(f"compare.py: note: uring_lock not held on this kernel: {t.get('not_held')}")
     if t["fdinfo_empty"]:
         print("compare.py: note: fdinfo showed nothing for the ring while its uring_lock was held")
     dr = find_by_fd(proc.get("io_urings") or [], t["fd"])

@@ -155,7 +155,7 @@ def judge_run(j, a, r, wl, mode):
     name = f"{wl} {mode}"
     steps = ("pinned", "pin") if mode == "pin" else (mode,)
     why = workload_problem(r, wl)
-    if mode == "freeze" and not why and '"locked"' in (r.read(wl, "truth.json") or ""):
+    if mode == "freeze" and not why and '"held":true' in (r.read(wl, "truth.json") or "").replace(" ", ""):
         # ring_locked: a thread blocked in the kernel cannot stop; --freeze
         # must say so (exit status 3) instead of waiting forever
         rc, err = r.read(wl, "freeze.rc").strip(), r.read(wl, "freeze.err").strip()
