@@ -28,7 +28,9 @@
 /*
  * Version 1: types STREAM..END (1-12).  Version 2 adds types 13-20 and
  * fields in what version 1 left as padding; a version-1 stream keeps
- * reading, a stream newer than the reader is refused.
+ * reading, a stream newer than the reader is refused.  Within version 2,
+ * fields are added only where earlier version-2 writers put 0 and 0 means
+ * "not set" (RFILE/RBUF tag, RING_REGS NAPI), so either side reads the other.
  */
 #define UD_VERSION 2u
 #define UD_REC_SIZE 64u
@@ -202,7 +204,8 @@ struct ud_rec_rfile {
 	__u64 file_id; /* 0 for an empty slot */
 	__u32 index;
 	__u32 reserved; /* 0 (version 1 writers put file_ptr's flag bits here) */
-	__u8 pad[32];
+	__u64 tag;      /* version 2: the slot's tag (IORING_REGISTER_FILES2), 0: none */
+	__u8 pad[24];
 };
 
 struct ud_rec_rbuf {
@@ -213,7 +216,8 @@ struct ud_rec_rbuf {
 	__u32 index;
 	__u32 nr_bvecs;
 	__u8 reserved[8]; /* 0 (version 1 writers put acct_pages here) */
-	__u8 pad[16];
+	__u64 tag;        /* version 2: the slot's tag (IORING_REGISTER_BUFFERS2), 0: none */
+	__u8 pad[8];
 };
 
 struct ud_rec_epoll {
@@ -313,19 +317,26 @@ struct ud_rec_ring_state {
 #define UD_REGS_SQE_RESTRICTED 0x1 /* SQE opcode restrictions registered */
 #define UD_REGS_REG_RESTRICTED 0x2 /* register opcode restrictions registered */
 #define UD_REGS_HAS_EVFD_COUNT 0x4 /* evfd_count is the registered eventfd's counter */
+#define UD_REGS_NAPI 0x8           /* NAPI busy polling registered (IORING_REGISTER_NAPI) */
+
+/* RING_REGS.napi_tracking, as enum io_uring_napi_tracking_strategy */
+#define UD_NAPI_TRACKING_DYNAMIC 0
+#define UD_NAPI_TRACKING_STATIC 1
+#define UD_NAPI_TRACKING_INACTIVE 255
 
 struct ud_rec_ring_regs {
 	struct ud_hdr h;
-	__u64 ring_id;           /* file_id of the ring */
-	__u64 register_ops;      /* allowed IORING_REGISTER_* opcodes, bit N = opcode N */
-	__u64 sqe_ops[2];        /* allowed IORING_OP_* opcodes, bits 0-127 */
-	__u8 sqe_flags_allowed;  /* IOSQE_* flags an SQE may carry */
-	__u8 sqe_flags_required; /* IOSQE_* flags every SQE must carry */
-	__u8 reserved[2];
-	__u32 iowq_bounded;   /* IORING_REGISTER_IOWQ_MAX_WORKERS: bounded workers, 0 default */
-	__u32 iowq_unbounded; /* unbounded workers, 0 default */
-	__u32 pad;
-	__u64 evfd_count; /* the registered eventfd's counter */
+	__u64 ring_id;              /* file_id of the ring */
+	__u64 register_ops;         /* allowed IORING_REGISTER_* opcodes, bit N = opcode N */
+	__u64 sqe_ops[2];           /* allowed IORING_OP_* opcodes, bits 0-127 */
+	__u8 sqe_flags_allowed;     /* IOSQE_* flags an SQE may carry */
+	__u8 sqe_flags_required;    /* IOSQE_* flags every SQE must carry */
+	__u8 napi_prefer_busy_poll; /* with UD_REGS_NAPI: 1 if preferred */
+	__u8 napi_tracking;         /* with UD_REGS_NAPI: UD_NAPI_TRACKING_* */
+	__u32 iowq_bounded;      /* IORING_REGISTER_IOWQ_MAX_WORKERS: bounded workers, 0 default */
+	__u32 iowq_unbounded;    /* unbounded workers, 0 default */
+	__u32 napi_busy_poll_us; /* with UD_REGS_NAPI: busy poll timeout, microseconds */
+	__u64 evfd_count;        /* the registered eventfd's counter */
 };
 
 /* A registered personality (IORING_REGISTER_PERSONALITY), after the tables. */
@@ -337,6 +348,33 @@ struct ud_rec_personality {
 	__u32 uid, gid, euid, egid, fsuid, fsgid; /* as the initial user namespace sees them */
 	__u64 cap_permitted;
 	__u64 cap_effective;
+};
+
+/*
+ * A provided-buffer group (IORING_REGISTER_PBUF_RING or IORING_OP_PROVIDE_BUFFERS),
+ * after the personalities.  A buffer ring: entries, the kernel's head and
+ * the application's tail (read from the ring's shared memory); kernel
+ * memory (IOU_PBUF_RING_MMAP) is mapped at mmap_offset, user memory's
+ * address is not kept by the kernel.  A legacy group: count buffers.
+ */
+
+/* h.flags of UD_REC_PBUF */
+#define UD_PBUF_RING 0x1           /* a buffer ring (else a legacy group) */
+#define UD_PBUF_KERNEL_MEM 0x2     /* ring memory allocated by the kernel (IOU_PBUF_RING_MMAP) */
+#define UD_PBUF_INC 0x4            /* incremental consumption (IOU_PBUF_RING_INC) */
+#define UD_PBUF_NO_TAIL 0x8        /* the ring's memory was not readable: tail is 0 */
+#define UD_PBUF_COUNT_PARTIAL 0x10 /* the legacy list walk stopped at its limit */
+
+struct ud_rec_pbuf {
+	struct ud_hdr h;
+	__u64 ring_id;     /* file_id of the ring */
+	__u64 mmap_offset; /* UD_PBUF_KERNEL_MEM: IORING_OFF_PBUF_RING | bgid << 16, else 0 */
+	__u32 bgid;        /* buffer group id (IOSQE_BUFFER_SELECT's buf_group) */
+	__u32 entries;     /* ring: its size (a power of 2); legacy: 0 */
+	__u32 count;       /* ring: tail - head (buffers available); legacy: buffers in the group */
+	__u16 head;        /* ring: the kernel's consumer position */
+	__u16 tail;        /* ring: the application's producer position */
+	__u8 pad[24];
 };
 
 /* h.flags of UD_REC_TABLE_END */
@@ -388,5 +426,6 @@ UD_ASSERT_SIZE(ud_rec_map);
 UD_ASSERT_SIZE(ud_rec_ring_state);
 UD_ASSERT_SIZE(ud_rec_ring_regs);
 UD_ASSERT_SIZE(ud_rec_personality);
+UD_ASSERT_SIZE(ud_rec_pbuf);
 
 #endif /* URINGDUMP_RECORDS_H */

@@ -261,10 +261,12 @@ static __always_inline void ring_table_step(struct bpf_iter_meta *meta, struct i
 		emit_end(seq, 0);
 	} else {
 		if (table == UD_TABLE_RFILE)
-			err = emit_rfile(seq, target_pid, ring_id_of(ctx), (__u32)index, slot);
+			err = emit_rfile(seq, target_pid, ring_id_of(ctx), (__u32)index, slot,
+					 ud_slot_tag(ctx, true, (__u32)index));
 		else
 			err = emit_rbuf(seq, target_pid, ring_id_of(ctx), (__u32)index,
-					(struct io_mapped_ubuf *)slot);
+					(struct io_mapped_ubuf *)slot,
+					ud_slot_tag(ctx, false, (__u32)index));
 		if (!err)
 			slots_seen++;
 	}

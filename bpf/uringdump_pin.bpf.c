@@ -115,8 +115,9 @@ static struct fdt_walk {
 	__u32 next; /* next fd to visit */
 } fw;
 static struct table_walk tw;
-static __u32 tw_nr; /* slots of the table being walked */
-static void *bufs;  /* the ring's buffer table, walked after its files */
+static __u64 tw_ctx; /* the ring whose tables tw walks */
+static __u32 tw_nr;  /* slots of the table being walked */
+static void *bufs;   /* the ring's buffer table, walked after its files */
 static __u32 nr_bufs;
 
 static __always_inline void force_overflow(struct seq_file *seq)
@@ -202,8 +203,10 @@ static __always_inline void begin_ring(struct seq_file *seq, __u32 pid, struct f
 	tw.count = 0;
 	if (emit_ring(seq, pid, file, ctx, &files, &tw_nr, &bufs, &nr_bufs))
 		return;
-	walk_personalities(seq, pid, tw.ring_id, ctx);
+	walk_ring_regs(seq, pid, tw.ring_id, ctx);
 	tw.base = files;
+	tw.tags = ud_table_tags(ctx, true);
+	tw_ctx = (__u64)ctx;
 	phase = PH_RFILES;
 }
 
@@ -294,6 +297,7 @@ static __always_inline void tick(struct seq_file *seq)
 			break;
 		if (files) {
 			tw.base = bufs;
+			tw.tags = ud_table_tags((struct io_ring_ctx *)tw_ctx, false);
 			tw.first = 0;
 			tw_nr = nr_bufs;
 			phase = PH_RBUFS;

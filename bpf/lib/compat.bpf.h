@@ -15,7 +15,8 @@
  * Everything is read with BPF_CORE_READ / bpf_probe_read_kernel, which work
  * on every supported kernel: 6.1 has no bpf_rdonly_cast.
  *
- * Needs from the including program: nothing (no maps, no globals).
+ * Needs from the including program: nothing (no maps, no globals); the
+ * accessors answer in the record format's terms (uringdump.h).
  */
 #ifndef URINGDUMP_LIB_COMPAT_BPF_H
 #define URINGDUMP_LIB_COMPAT_BPF_H
@@ -23,6 +24,8 @@
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
+
+#include "uringdump.h"
 
 /* ---- registered file and buffer tables ---------------------------------- */
 
@@ -44,11 +47,21 @@ struct io_fixed_file___old {
 	unsigned long file_ptr;
 } __attribute__((preserve_access_index));
 
+/* The tables' tags (IORING_REGISTER_FILES2/BUFFERS2): pages of 512 u64s. */
+struct io_rsrc_data___old {
+	__u64 **tags;
+} __attribute__((preserve_access_index));
+
+#define UD_RSRC_TAG_SHIFT 9 /* IO_RSRC_TAG_TABLE_SHIFT: PAGE_SHIFT - 3 */
+#define UD_RSRC_TAG_MASK ((1u << UD_RSRC_TAG_SHIFT) - 1)
+
 struct io_ring_ctx___old {
 	struct io_file_table___old file_table;
 	unsigned int nr_user_files;
 	unsigned int nr_user_bufs;
 	struct io_mapped_ubuf **user_bufs;
+	struct io_rsrc_data___old *file_data;
+	struct io_rsrc_data___old *buf_data;
 } __attribute__((preserve_access_index));
 
 /* Are the tables io_rsrc_node arrays (6.13+)?  The one test of that layout. */
@@ -84,11 +97,40 @@ static __always_inline void *ud_ring_bufs(struct io_ring_ctx *ctx, __u32 *nr)
 }
 
 /*
- * The file_ptr of slot i of a file table from ud_ring_files() (0: empty).
- * The slots are read as numbers: the verifier does not follow a pointer
- * loaded from an array of pointers.
+ * Tags.  6.13+: in each slot's io_rsrc_node (tag).  Before: in the table's
+ * io_rsrc_data (ctx->file_data, ctx->buf_data), tags[i >> 9][i & 511].
+ * ud_table_tags() gives the latter's page array (NULL from 6.13 on, or
+ * when the table has none); the slot accessors below fill *tag from either.
  */
-static __always_inline unsigned long ud_file_slot(void *files, __u32 i)
+static __always_inline void *ud_table_tags(struct io_ring_ctx *ctx, bool files)
+{
+	struct io_ring_ctx___old *o = (void *)ctx;
+	struct io_rsrc_data___old *d;
+
+	if (ud_has_rsrc_nodes())
+		return NULL;
+	d = files ? BPF_CORE_READ(o, file_data) : BPF_CORE_READ(o, buf_data);
+	return d ? BPF_CORE_READ(d, tags) : NULL;
+}
+
+static __always_inline __u64 ud_old_tag(void *tags, __u32 i)
+{
+	__u64 page = 0, tag = 0;
+
+	if (!tags)
+		return 0;
+	bpf_probe_read_kernel(&page, sizeof(page), tags + (__u64)(i >> UD_RSRC_TAG_SHIFT) * 8);
+	if (page)
+		bpf_probe_read_kernel(&tag, sizeof(tag), (void *)page + (i & UD_RSRC_TAG_MASK) * 8);
+	return tag;
+}
+
+/*
+ * The file_ptr of slot i of a file table from ud_ring_files() (0: empty),
+ * and its tag (tags: from ud_table_tags()).  The slots are read as numbers:
+ * the verifier does not follow a pointer loaded from an array of pointers.
+ */
+static __always_inline unsigned long ud_file_slot(void *files, __u32 i, void *tags, __u64 *tag)
 {
 	unsigned long fp = 0;
 
@@ -96,34 +138,58 @@ static __always_inline unsigned long ud_file_slot(void *files, __u32 i)
 		__u32 sz = bpf_core_type_size(struct io_fixed_file___old);
 
 		bpf_probe_read_kernel(&fp, sizeof(fp), files + (__u64)i * sz);
+		*tag = fp ? ud_old_tag(tags, i) : 0;
 	} else {
 		struct io_rsrc_node *node = NULL;
 
 		bpf_probe_read_kernel(&node, sizeof(node), files + (__u64)i * sizeof(void *));
-		if (node)
+		if (node) {
 			fp = BPF_CORE_READ(node, file_ptr);
+			*tag = BPF_CORE_READ(node, tag);
+		}
 	}
 	return fp;
 }
 
 /*
  * The io_mapped_ubuf of slot i of a buffer table from ud_ring_bufs() (NULL:
- * empty; before 6.13 an empty slot is the dummy buffer, whose ubuf is -1).
+ * empty; before 6.13 an empty slot is the dummy buffer, whose ubuf is -1),
+ * and its tag, as ud_file_slot().
  */
-static __always_inline struct io_mapped_ubuf *ud_buf_slot(void *bufs, __u32 i)
+static __always_inline struct io_mapped_ubuf *ud_buf_slot(void *bufs, __u32 i, void *tags,
+							  __u64 *tag)
 {
 	struct io_mapped_ubuf *imu = NULL;
 
 	if (!ud_has_rsrc_nodes()) {
 		bpf_probe_read_kernel(&imu, sizeof(imu), bufs + (__u64)i * sizeof(void *));
+		*tag = ud_old_tag(tags, i);
 	} else {
 		struct io_rsrc_node *node = NULL;
 
 		bpf_probe_read_kernel(&node, sizeof(node), bufs + (__u64)i * sizeof(void *));
-		if (node)
+		if (node) {
 			imu = BPF_CORE_READ(node, buf);
+			*tag = BPF_CORE_READ(node, tag);
+		}
 	}
 	return imu;
+}
+
+/* The tag of slot i of the ring's file (files) or buffer table, by itself. */
+static __always_inline __u64 ud_slot_tag(struct io_ring_ctx *ctx, bool files, __u32 i)
+{
+	__u32 nr = 0;
+	__u64 tag = 0;
+	void *base = files ? ud_ring_files(ctx, &nr) : ud_ring_bufs(ctx, &nr);
+
+	if (!base || i >= nr)
+		return 0;
+	if (files)
+		ud_file_slot(base, i, ud_table_tags(ctx, true), &tag);
+	else
+		ud_buf_slot(base, i, ud_table_tags(ctx, false), &tag);
+	return tag;
 }
 
 /*
@@ -219,6 +285,109 @@ static __always_inline __u64 ud_sqe_op_word(struct io_restriction *res, __u32 i)
 		return 0;
 	bpf_probe_read_kernel(&w, sizeof(w), (void *)&res->sqe_op + i * sizeof(__u64));
 	return w;
+}
+
+/* ---- NAPI busy polling (IORING_REGISTER_NAPI) ----------------------------
+ *
+ * 6.12's BTF has ctx->napi_enabled (bool); 6.18's and 7.x's have
+ * ctx->napi_track_mode instead (the static tracking strategy; INACTIVE 255
+ * when off; the upstream commit was not looked up).  6.1 has neither.
+ * napi_busy_poll_dt is a ktime_t (ns) in both.
+ */
+struct io_ring_ctx___napi_enabled {
+	bool napi_enabled;
+} __attribute__((preserve_access_index));
+
+/* false: NAPI off or not in this kernel; else its timeout, preference, mode */
+static __always_inline bool ud_napi(struct io_ring_ctx *ctx, __u32 *busy_us, __u8 *prefer,
+				    __u8 *mode)
+{
+	struct io_ring_ctx___napi_enabled *o = (void *)ctx;
+	__u8 m = 255;
+
+	if (!bpf_core_field_exists(ctx->napi_busy_poll_dt))
+		return false;
+	if (bpf_core_field_exists(ctx->napi_track_mode))
+		m = BPF_CORE_READ(ctx, napi_track_mode);
+	else if (bpf_core_field_exists(o->napi_enabled) && BPF_CORE_READ(o, napi_enabled))
+		m = 0; /* dynamic: the only mode before 6.13 */
+	if (m == 255)
+		return false;
+	*mode = m;
+	*busy_us = (__u32)((__u64)BPF_CORE_READ(ctx, napi_busy_poll_dt) / 1000);
+	*prefer = BPF_CORE_READ(ctx, napi_prefer_busy_poll);
+	return true;
+}
+
+/* ---- provided buffers ------------------------------------------------------
+ *
+ * struct io_buffer_list, one per buffer group.  Where they are:
+ *  - 6.1: groups 0-63 in the array ctx->io_bl[64] (all 64 present once any
+ *    group is used), the others in the xarray ctx->io_bl_xa; no flags: a
+ *    ring has buf_nr_pages != 0, in user memory (IOU_PBUF_RING_MMAP came
+ *    in 6.4); a legacy group is a non-empty buf_list of struct io_buffer.
+ *  - 6.12: only io_bl_xa; flags IOBL_BUF_RING 1, IOBL_MMAP 2, IOBL_INC 4.
+ *  - 6.18 and 7.x: flags IOBL_BUF_RING 1, IOBL_INC 2; the ring's memory is
+ *    an io_mapped_region whose flags say IO_REGION_F_USER_PROVIDED (2) for
+ *    user memory; nbufs counts a legacy group's buffers.  7.3 drops
+ *    nr_entries and buf_nr_pages (entries are mask + 1 everywhere).
+ * 6.2 - 6.11 are not supported (6.7 - 6.11 kept the kind in bit fields).
+ */
+struct io_ring_ctx___io_bl {
+	struct io_buffer_list *io_bl;
+} __attribute__((preserve_access_index));
+
+struct io_buffer_list___v61 {
+	__u16 buf_nr_pages;
+} __attribute__((preserve_access_index));
+
+#define UD_BGID_ARRAY 64 /* BGID_ARRAY of 6.1 */
+
+/* 6.1: the io_bl array (NULL: none yet, or not this kernel) and its stride */
+static __always_inline void *ud_bl_array(struct io_ring_ctx *ctx, __u32 *stride)
+{
+	struct io_ring_ctx___io_bl *o = (void *)ctx;
+
+	if (!bpf_core_field_exists(o->io_bl))
+		return NULL;
+	*stride = bpf_core_type_size(struct io_buffer_list);
+	return BPF_CORE_READ(o, io_bl);
+}
+
+/* What a buffer list is: UD_PBUF_RING, UD_PBUF_KERNEL_MEM, UD_PBUF_INC bits. */
+static __always_inline __u16 ud_bl_kind(struct io_buffer_list *bl)
+{
+	struct io_buffer_list___v61 *o = (void *)bl;
+	__u16 flags, kind = 0;
+
+	if (!bpf_core_field_exists(bl->flags))
+		return bpf_core_field_exists(o->buf_nr_pages) && BPF_CORE_READ(o, buf_nr_pages)
+			       ? UD_PBUF_RING
+			       : 0;
+	flags = BPF_CORE_READ(bl, flags);
+	if (!(flags & 1)) /* IOBL_BUF_RING */
+		return 0;
+	kind = UD_PBUF_RING;
+	if (bpf_core_field_exists(bl->region)) {
+		if (flags & 2) /* IOBL_INC */
+			kind |= UD_PBUF_INC;
+		if (!(BPF_CORE_READ(bl, region.flags) & 2)) /* IO_REGION_F_USER_PROVIDED */
+			kind |= UD_PBUF_KERNEL_MEM;
+	} else {
+		if (flags & 4) /* IOBL_INC */
+			kind |= UD_PBUF_INC;
+		if (flags & 2) /* IOBL_MMAP */
+			kind |= UD_PBUF_KERNEL_MEM;
+	}
+	return kind;
+}
+
+/* A legacy group's buffer count where the kernel keeps it (6.18+), else -1. */
+static __always_inline int ud_bl_nbufs(struct io_buffer_list *bl)
+{
+	if (!bpf_core_field_exists(bl->nbufs))
+		return -1;
+	return BPF_CORE_READ(bl, nbufs);
 }
 
 /* ---- changes that need no accessor ----------------------------------------

@@ -11,6 +11,7 @@
 #define URINGDUMP_LIB_RING_BPF_H
 
 #include "lib/file.bpf.h"
+#include "lib/pbuf.bpf.h"
 #include "lib/personality.bpf.h"
 #include "lib/ring_regs.bpf.h"
 #include "lib/ring_state.bpf.h"
@@ -23,13 +24,14 @@ struct table_walk {
 	__u32 pid;
 	__u64 ring_id;
 	void *base;  /* the table's slots (ud_ring_files / ud_ring_bufs) */
+	void *tags;  /* before 6.13: the table's tags (ud_table_tags) */
 	__u32 first; /* index of the first slot of this walk */
 	__u32 count; /* slots done */
 };
 
 /* One RFILE record: slot `i` of a ring's file table (fp: file_ptr, 0 = empty). */
 static __always_inline int emit_rfile(struct seq_file *seq, __u32 pid, __u64 ring_id, __u32 i,
-				      unsigned long fp)
+				      unsigned long fp, __u64 tag)
 {
 	struct file *f = ud_file_ptr_file(fp);
 	union ud_any *r = scratch(UD_SCR_ITEM);
@@ -42,6 +44,7 @@ static __always_inline int emit_rfile(struct seq_file *seq, __u32 pid, __u64 rin
 	rec_init(r, UD_REC_RFILE, pid);
 	r->rfile.ring_id = ring_id;
 	r->rfile.index = i;
+	r->rfile.tag = tag;
 	if (f)
 		r->rfile.file_id = mix((__u64)f);
 	else
@@ -53,10 +56,13 @@ static long rfile_step(__u32 step, void *data)
 {
 	struct table_walk *t = data;
 	__u32 i = t->first + step;
+	__u64 tag = 0;
+	unsigned long fp;
 
 	if (!room_for_unit(t->seq))
 		return 1;
-	if (emit_rfile(t->seq, t->pid, t->ring_id, i, ud_file_slot(t->base, i)))
+	fp = ud_file_slot(t->base, i, t->tags, &tag);
+	if (emit_rfile(t->seq, t->pid, t->ring_id, i, fp, tag))
 		return 1;
 	t->count++;
 	return 0;
@@ -64,7 +70,7 @@ static long rfile_step(__u32 step, void *data)
 
 /* One RBUF record: slot `i` of a ring's buffer table (imu NULL: empty). */
 static __always_inline int emit_rbuf(struct seq_file *seq, __u32 pid, __u64 ring_id, __u32 i,
-				     struct io_mapped_ubuf *imu)
+				     struct io_mapped_ubuf *imu, __u64 tag)
 {
 	union ud_any *r = scratch(UD_SCR_ITEM);
 
@@ -83,6 +89,7 @@ static __always_inline int emit_rbuf(struct seq_file *seq, __u32 pid, __u64 ring
 	} else {
 		r->rbuf.len = ud_imu_len(imu, r->rbuf.addr);
 		r->rbuf.nr_bvecs = BPF_CORE_READ(imu, nr_bvecs);
+		r->rbuf.tag = tag;
 	}
 	return emit(seq, r, true);
 }
@@ -91,10 +98,13 @@ static long rbuf_step(__u32 step, void *data)
 {
 	struct table_walk *t = data;
 	__u32 i = t->first + step;
+	struct io_mapped_ubuf *imu;
+	__u64 tag = 0;
 
 	if (!room_for_unit(t->seq))
 		return 1;
-	if (emit_rbuf(t->seq, t->pid, t->ring_id, i, ud_buf_slot(t->base, i)))
+	imu = ud_buf_slot(t->base, i, t->tags, &tag);
+	if (emit_rbuf(t->seq, t->pid, t->ring_id, i, imu, tag))
 		return 1;
 	t->count++;
 	return 0;
@@ -157,6 +167,14 @@ static __always_inline int emit_ring(struct seq_file *seq, __u32 pid, struct fil
 	return emit_ring_regs(seq, pid, ring_id, ctx);
 }
 
+/* What a ring registered, after its tables: personalities, buffer groups. */
+static __always_inline void walk_ring_regs(struct seq_file *seq, __u32 pid, __u64 ring_id,
+					   struct io_ring_ctx *ctx)
+{
+	walk_personalities(seq, pid, ring_id, ctx);
+	walk_pbufs(seq, pid, ring_id, ctx);
+}
+
 /* The live iterator: a whole ring in one step (what does not fit spills). */
 static __always_inline void walk_ring(struct seq_file *seq, __u32 pid, struct file *file)
 {
@@ -173,16 +191,18 @@ static __always_inline void walk_ring(struct seq_file *seq, __u32 pid, struct fi
 		return;
 
 	t.base = files;
+	t.tags = ud_table_tags(ctx, true);
 	bpf_loop(nr_files, rfile_step, &t, 0);
 	if (table_end(seq, pid, t.ring_id, UD_TABLE_RFILE, t.count, nr_files))
 		return;
 
 	t.base = bufs;
+	t.tags = ud_table_tags(ctx, false);
 	t.count = opaque(0);
 	bpf_loop(nr_bufs, rbuf_step, &t, 0);
 	if (table_end(seq, pid, t.ring_id, UD_TABLE_RBUF, t.count, nr_bufs))
 		return;
-	walk_personalities(seq, pid, t.ring_id, ctx);
+	walk_ring_regs(seq, pid, t.ring_id, ctx);
 }
 
 #endif /* URINGDUMP_LIB_RING_BPF_H */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * What a ring registered besides its file and buffer tables
- * (UD_REC_RING_REGS): its restrictions, its io-wq worker limits and the
- * counter of its registered eventfd.
+ * (UD_REC_RING_REGS): its restrictions, its io-wq worker limits, NAPI
+ * busy polling and the counter of its registered eventfd.
  *
  * Needs from the including program: what lib/emit.bpf.h needs.
  */
@@ -39,6 +39,9 @@ static __always_inline int emit_ring_regs(struct seq_file *seq, __u32 pid, __u64
 	}
 	r->regs.iowq_bounded = BPF_CORE_READ(ctx, iowq_limits[0]);
 	r->regs.iowq_unbounded = BPF_CORE_READ(ctx, iowq_limits[1]);
+	if (ud_napi(ctx, &r->regs.napi_busy_poll_us, &r->regs.napi_prefer_busy_poll,
+		    &r->regs.napi_tracking))
+		r->h.flags |= UD_REGS_NAPI;
 
 	struct io_ev_fd *ev = BPF_CORE_READ(ctx, io_ev_fd);
 

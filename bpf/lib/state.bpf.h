@@ -32,6 +32,7 @@ union ud_any {
 	struct ud_rec_ring_state rstate;
 	struct ud_rec_ring_regs regs;
 	struct ud_rec_personality pers;
+	struct ud_rec_pbuf pbuf;
 };
 
 _Static_assert(sizeof(union ud_any) == UD_REC_SIZE, "records are UD_REC_SIZE bytes");

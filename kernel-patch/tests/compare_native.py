@@ -17,7 +17,7 @@ A native ring pin sees one ring (its io_ring_ctx), not a process: it has no
 fd table, so fds (of the ring, its eventfd, registered files, epoll
 targets) and what derives from them (tfd_stale, SQPOLL group labels) are
 not compared, nor what only a live dump of the process has (thread fds,
-registered ring slots, mappings, personalities).  Everything else must be equal: the ring's or epoll's inode
+registered ring slots, mappings, personalities, buffer groups).  Everything else must be equal: the ring's or epoll's inode
 (a ring's comes from its link's io_uring_inode), setup parameters, SQPOLL
 cpu/idle/thread, eventfd async, every registered file slot (file type,
 inode, dev, path), every registered buffer slot, every epoll item (tfd,
@@ -34,9 +34,11 @@ import compare as e2e  # noqa: E402  (tests/e2e/compare.py)
 
 # keys that need the process's fd table, or label files per dump; and what
 # only the live dump knows of the process (its threads and their tables,
-# registered ring slots, mappings, personalities: see the man page)
+# registered ring slots, mappings, personalities, buffer groups: see the
+# man page)
 NOT_COMPARED = {"id", "fds", "tfd_stale", "group", "shared_with",
-                "thread_fds", "fds_table", "registered", "mappings", "personalities"}
+                "thread_fds", "fds_table", "registered", "mappings", "personalities",
+                "buffer_groups"}
 # an epoll item's label of the ring or epoll it watches: compared as present
 LABEL_REFS = {"io_uring", "epoll"}
 

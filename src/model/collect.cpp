@@ -119,6 +119,12 @@ void Collected::add(const RawRecord& r)
 			personalities[pr.ring_id].push_back(pr);
 		break;
 	}
+	case UD_REC_PBUF: {
+		const auto b = r.as<ud_rec_pbuf>();
+		if (b.ring_id != 0)
+			pbufs[b.ring_id].push_back(b);
+		break;
+	}
 	case UD_REC_MAP: {
 		const auto m = r.as<ud_rec_map>();
 		if (m.ring_id != 0)
@@ -182,6 +188,8 @@ void Collected::finish()
 		dedupe_by(v, [](const ud_rec_fd& f) { return f.fd; });
 	for (auto& [id, v] : personalities)
 		dedupe_by(v, [](const ud_rec_personality& x) { return x.id; });
+	for (auto& [id, v] : pbufs)
+		dedupe_by(v, [](const ud_rec_pbuf& x) { return x.bgid; });
 	dedupe_by(ringrefs, [](const ud_rec_ringref& x) { return std::pair{x.tid, x.index}; });
 	dedupe_by(maps, [](const ud_rec_map& x) { return std::pair{x.h.pid, x.start}; });
 	for (auto& [id, r] : rings)

@@ -71,7 +71,8 @@ struct Collected {
 	std::unordered_map<std::uint64_t, ud_rec_ring_state> ring_states; // ring id -> first
 	std::unordered_map<std::uint64_t, ud_rec_ring_regs> ring_regs;    // ring id -> first
 	std::unordered_map<std::uint64_t, std::vector<ud_rec_personality>>
-		personalities; // ring id ->, by id
+		personalities;                                             // ring id ->, by id
+	std::unordered_map<std::uint64_t, std::vector<ud_rec_pbuf>> pbufs; // ring id ->, by bgid
 
 	// Collects records (in any order) and finishes: tables deduped and in
 	// output order.

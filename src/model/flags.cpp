@@ -216,6 +216,15 @@ std::string ring_region_name(std::uint64_t offset)
 	}
 }
 
+std::string napi_tracking_name(std::uint32_t mode)
+{
+	switch (mode) {
+	case UD_NAPI_TRACKING_DYNAMIC: return "dynamic";
+	case UD_NAPI_TRACKING_STATIC: return "static";
+	default: return std::to_string(mode);
+	}
+}
+
 std::uint32_t ring_region_bgid(std::uint64_t offset)
 {
 	if (offset < kOffPbufRing)

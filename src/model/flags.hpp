@@ -95,6 +95,9 @@ std::string format_dev(std::uint32_t dev);
 // "0x" + lowercase hex.
 std::string format_hex(std::uint64_t value);
 
+// A NAPI tracking mode (UD_NAPI_TRACKING_*): "dynamic", "static", else the number.
+std::string napi_tracking_name(std::uint32_t mode);
+
 // The region of a ring that an mmap offset maps (IORING_OFF_*): "sq_ring"
 // (with SINGLE_MMAP kernels, the CQ ring too), "cq_ring", "sqes",
 // "pbuf_ring" (a provided-buffer ring, bgid in bits 16-31), "param_region",

@@ -68,6 +68,7 @@ struct RegisteredFile {
 	bool empty = true;
 	FileRef file = 0; // valid unless empty
 	std::vector<std::uint32_t> fds;
+	std::uint64_t tag = 0; // IORING_REGISTER_FILES2 tag, 0: none
 };
 
 struct RegisteredBuffer {
@@ -76,6 +77,7 @@ struct RegisteredBuffer {
 	std::uint64_t addr = 0;
 	std::uint64_t len = 0;
 	std::uint32_t nr_bvecs = 0;
+	std::uint64_t tag = 0; // IORING_REGISTER_BUFFERS2 tag, 0: none
 };
 
 // A table of a ring (registered files or buffers).  slots holds every slot
@@ -132,6 +134,13 @@ struct RingState {
 	std::uint32_t cq_pending() const { return cq_tail - cq_head; }
 };
 
+// NAPI busy polling (IORING_REGISTER_NAPI, 6.9+).
+struct Napi {
+	std::uint32_t busy_poll_us = 0;
+	bool prefer_busy_poll = false;
+	std::uint32_t tracking = 0; // UD_NAPI_TRACKING_*: 0 dynamic, 1 static
+};
+
 // What a ring registered besides files and buffers (record version 2).
 struct RingRegs {
 	bool sqe_restricted = false;             // IORING_REGISTER_RESTRICTIONS: SQE opcodes
@@ -141,6 +150,7 @@ struct RingRegs {
 	std::uint32_t sqe_flags_allowed = 0, sqe_flags_required = 0;
 	std::uint32_t iowq_bounded = 0, iowq_unbounded = 0; // 0: the default
 	std::optional<std::uint64_t> evfd_count;            // the registered eventfd's counter
+	std::optional<Napi> napi;                           // IORING_REGISTER_NAPI
 };
 
 // A registered personality (IORING_REGISTER_PERSONALITY): credentials
@@ -150,6 +160,25 @@ struct Personality {
 	std::uint32_t uid = 0, gid = 0, euid = 0, egid = 0, fsuid = 0, fsgid = 0;
 	std::uint32_t ngroups = 0;
 	std::uint64_t cap_permitted = 0, cap_effective = 0;
+};
+
+// A provided-buffer group: a buffer ring (IORING_REGISTER_PBUF_RING) or
+// a legacy group (IORING_OP_PROVIDE_BUFFERS).
+struct BufferGroup {
+	std::uint32_t bgid = 0;
+	bool ring = false;
+	// ring: its size, the kernel's head, the application's tail (read from
+	// the ring's memory unless tail_known is false), available buffers
+	std::uint32_t entries = 0;
+	std::uint16_t head = 0, tail = 0;
+	bool tail_known = true;
+	bool kernel_memory = false; // IOU_PBUF_RING_MMAP: mapped at mmap_offset
+	bool incremental = false;   // IOU_PBUF_RING_INC
+	std::uint64_t mmap_offset = 0;
+	std::vector<std::uint64_t> mapped_at; // kernel memory: where the process maps it
+	// ring: tail - head; legacy: buffers in the group
+	std::uint32_t count = 0;
+	bool count_complete = true; // false: the legacy list walk stopped at its limit
 };
 
 struct Ring {
@@ -171,6 +200,7 @@ struct Ring {
 	std::optional<RingState> state;         // streams of record version 2
 	std::optional<RingRegs> regs;           // likewise
 	std::vector<Personality> personalities; // by id
+	std::vector<BufferGroup> buffer_groups; // by bgid
 	Table<RegisteredFile> files;
 	Table<RegisteredBuffer> buffers;
 };

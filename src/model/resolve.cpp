@@ -112,6 +112,7 @@ private:
 	Ring build_ring(const ud_rec_ring& rec, const ProcessIndex& idx);
 	Sqpoll build_sqpoll(const ud_rec_ring& rec);
 	static RingRegs build_regs(const ud_rec_ring_regs& g);
+	static BufferGroup build_group(const ud_rec_pbuf& x);
 	RingEventfd build_eventfd(const ud_rec_ring& rec, const ProcessIndex& idx);
 	Table<RegisteredFile> build_rfiles(const ud_rec_ring& rec, const ProcessIndex& idx);
 	Table<RegisteredBuffer> build_rbufs(const ud_rec_ring& rec);
@@ -342,6 +343,11 @@ void Resolver::add_reach(Process& p, const ProcessSeed& seed)
 			  });
 		std::sort(r.mappings.begin(), r.mappings.end(),
 			  [](const RingMap& a, const RingMap& b) { return a.start < b.start; });
+		for (BufferGroup& g : r.buffer_groups)
+			if (g.kernel_memory)
+				for (const RingMap& m : r.mappings)
+					if (m.offset == g.mmap_offset)
+						g.mapped_at.push_back(m.start);
 	}
 	for (Epoll& e : p.epolls)
 		e.thread_fds = thread_fds_of(e.file);
@@ -398,7 +404,30 @@ Ring Resolver::build_ring(const ud_rec_ring& rec, const ProcessIndex& idx)
 			r.personalities.push_back(Personality{x.id, x.uid, x.gid, x.euid, x.egid,
 							      x.fsuid, x.fsgid, x.ngroups,
 							      x.cap_permitted, x.cap_effective});
+	if (auto it = c_.pbufs.find(rec.file_id); it != c_.pbufs.end())
+		for (const ud_rec_pbuf& x : it->second)
+			r.buffer_groups.push_back(build_group(x));
 	return r;
+}
+
+// mapped_at: with the mappings, once the process's walks are joined.
+BufferGroup Resolver::build_group(const ud_rec_pbuf& x)
+{
+	BufferGroup g;
+	g.bgid = x.bgid;
+	g.ring = (x.h.flags & UD_PBUF_RING) != 0;
+	g.count = x.count;
+	g.count_complete = (x.h.flags & UD_PBUF_COUNT_PARTIAL) == 0;
+	if (!g.ring)
+		return g;
+	g.entries = x.entries;
+	g.head = x.head;
+	g.tail = x.tail;
+	g.tail_known = (x.h.flags & UD_PBUF_NO_TAIL) == 0;
+	g.kernel_memory = (x.h.flags & UD_PBUF_KERNEL_MEM) != 0;
+	g.incremental = (x.h.flags & UD_PBUF_INC) != 0;
+	g.mmap_offset = x.mmap_offset;
+	return g;
 }
 
 RingRegs Resolver::build_regs(const ud_rec_ring_regs& g)
@@ -418,6 +447,8 @@ RingRegs Resolver::build_regs(const ud_rec_ring_regs& g)
 	out.iowq_unbounded = g.iowq_unbounded;
 	if (g.h.flags & UD_REGS_HAS_EVFD_COUNT)
 		out.evfd_count = g.evfd_count;
+	if (g.h.flags & UD_REGS_NAPI)
+		out.napi = Napi{g.napi_busy_poll_us, g.napi_prefer_busy_poll != 0, g.napi_tracking};
 	return out;
 }
 
@@ -459,6 +490,7 @@ Table<RegisteredFile> Resolver::build_rfiles(const ud_rec_ring& rec, const Proce
 			if (!slot.empty) {
 				slot.file = files_.ref(s.file_id);
 				slot.fds = idx.of_file(s.file_id);
+				slot.tag = s.tag;
 				t.used++;
 			}
 			t.slots.push_back(std::move(slot));
@@ -484,6 +516,7 @@ Table<RegisteredBuffer> Resolver::build_rbufs(const ud_rec_ring& rec)
 				slot.addr = s.addr;
 				slot.len = s.len;
 				slot.nr_bvecs = s.nr_bvecs;
+				slot.tag = s.tag;
 				t.used++;
 			}
 			t.slots.push_back(slot);

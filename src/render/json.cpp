@@ -149,6 +149,57 @@ void emit_regs(JsonWriter& e, const std::optional<RingRegs>& g)
 		e.number(g->iowq_unbounded);
 		e.end_object();
 	}
+	e.key("napi");
+	if (!g || !g->napi) {
+		e.null();
+	} else {
+		e.begin_object();
+		e.key("busy_poll_us");
+		e.number(g->napi->busy_poll_us);
+		e.key("prefer_busy_poll");
+		e.boolean(g->napi->prefer_busy_poll);
+		e.key("tracking");
+		e.string(napi_tracking_name(g->napi->tracking));
+		e.end_object();
+	}
+}
+
+void emit_buffer_groups(JsonWriter& e, const std::vector<BufferGroup>& v)
+{
+	e.key("buffer_groups");
+	e.begin_array();
+	for (const BufferGroup& g : v) {
+		e.begin_object();
+		e.key("bgid");
+		e.number(g.bgid);
+		e.key("kind");
+		e.string(g.ring ? "ring" : "legacy");
+		if (g.ring) {
+			e.key("entries");
+			e.number(g.entries);
+			e.key("head");
+			e.number(g.head);
+			e.key("tail");
+			g.tail_known ? e.number(g.tail) : e.null();
+			e.key("memory");
+			e.string(g.kernel_memory ? "kernel" : "user");
+			e.key("mmap_offset");
+			g.kernel_memory ? e.string(format_hex(g.mmap_offset)) : e.null();
+			e.key("mapped_at");
+			e.begin_array();
+			for (std::uint64_t a : g.mapped_at)
+				e.string(format_hex(a));
+			e.end_array();
+			e.key("incremental");
+			e.boolean(g.incremental);
+		}
+		e.key(g.ring ? "available" : "count");
+		g.ring && !g.tail_known ? e.null() : e.number(g.count);
+		e.key("count_complete");
+		e.boolean(g.count_complete);
+		e.end_object();
+	}
+	e.end_array();
 }
 
 void emit_personalities(JsonWriter& e, const std::vector<Personality>& v)
@@ -359,11 +410,14 @@ void emit_ring(JsonWriter& e, const Snapshot& s, const Ring& r)
 	emit_state(e, r.state);
 	emit_regs(e, r.regs);
 	emit_personalities(e, r.personalities);
+	emit_buffer_groups(e, r.buffer_groups);
 	emit_table(e, "registered_files", r.files, [&](const RegisteredFile& slot) {
 		e.key("file");
 		emit_file(e, s, slot.file);
 		e.key("fds");
 		emit_fds(e, slot.fds);
+		e.key("tag");
+		slot.tag ? e.number(slot.tag) : e.null();
 	});
 	emit_table(e, "registered_buffers", r.buffers, [&](const RegisteredBuffer& slot) {
 		e.key("addr");
@@ -372,6 +426,8 @@ void emit_ring(JsonWriter& e, const Snapshot& s, const Ring& r)
 		e.number(slot.len);
 		e.key("nr_bvecs");
 		e.number(slot.nr_bvecs);
+		e.key("tag");
+		slot.tag ? e.number(slot.tag) : e.null();
 	});
 	e.end_object();
 }

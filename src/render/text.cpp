@@ -251,6 +251,7 @@ private:
 			     << format_hex(p.cap_permitted);
 			out_.end_line();
 		}
+		buffer_groups(r.buffer_groups);
 		reg_files(r.files);
 		reg_buffers(r.buffers);
 	}
@@ -357,6 +358,44 @@ private:
 			     << std::to_string(g->iowq_unbounded);
 			out_.end_line();
 		}
+		if (g->napi) {
+			key(out_, "napi");
+			out_ << "busy_poll_us " << std::to_string(g->napi->busy_poll_us)
+			     << "  prefer_busy_poll " << yes_no(g->napi->prefer_busy_poll)
+			     << "  tracking " << napi_tracking_name(g->napi->tracking);
+			out_.end_line();
+		}
+	}
+
+	// One line per provided-buffer group.
+	void buffer_groups(const std::vector<BufferGroup>& v)
+	{
+		for (const BufferGroup& g : v) {
+			key(out_, "buffer_group");
+			out_ << std::to_string(g.bgid);
+			if (!g.ring) {
+				out_ << "  legacy  count " << std::to_string(g.count);
+				if (!g.count_complete)
+					out_ << "  incomplete";
+				out_.end_line();
+				continue;
+			}
+			out_ << "  ring  entries " << std::to_string(g.entries) << "  head "
+			     << std::to_string(g.head) << "  tail "
+			     << (g.tail_known ? std::to_string(g.tail) : "?") << "  available "
+			     << (g.tail_known ? std::to_string(g.count) : "?") << "  memory "
+			     << (g.kernel_memory ? "kernel" : "user");
+			if (g.kernel_memory) {
+				out_ << "  mmap_offset " << format_hex(g.mmap_offset)
+				     << "  mapped ";
+				std::string at;
+				for (std::uint64_t a : g.mapped_at)
+					at += (at.empty() ? "" : ",") + format_hex(a);
+				out_ << (at.empty() ? "-" : at);
+			}
+			out_ << "  incremental " << yes_no(g.incremental);
+			out_.end_line();
+		}
 	}
 
 	void eventfd(const std::optional<RingEventfd>& e, const std::optional<RingRegs>& g)
@@ -395,16 +434,31 @@ private:
 		out_.end_line();
 	}
 
+	// A "tag" column right after "slot" when any slot of the table has a tag.
+	template <class Slot>
+	static bool has_tags(const Table<Slot>& t)
+	{
+		return std::any_of(t.slots.begin(), t.slots.end(),
+				   [](const Slot& s) { return s.tag != 0; });
+	}
+	static void tag_cell(TextTable& tt, std::uint64_t tag)
+	{
+		tt.cell("tag", tag ? std::to_string(tag) : "-");
+	}
+
 	void reg_files(const Table<RegisteredFile>& t)
 	{
 		table_head("registered_files", t);
 		if (t.slots.empty())
 			return;
-		TextTable tt(1 + kFileCells);
+		const bool tags = has_tags(t);
+		TextTable tt(2 + kFileCells);
 		tt.reserve(t.slots.size());
 		for (const RegisteredFile& slot : t.slots) {
 			tt.begin_row();
 			tt.cell("slot", std::to_string(slot.index));
+			if (tags)
+				tag_cell(tt, slot.tag);
 			if (slot.empty)
 				tt.cell("empty");
 			else
@@ -418,11 +472,14 @@ private:
 		table_head("registered_buffers", t);
 		if (t.slots.empty())
 			return;
-		TextTable tt(4);
+		const bool tags = has_tags(t);
+		TextTable tt(5);
 		tt.reserve(t.slots.size());
 		for (const RegisteredBuffer& slot : t.slots) {
 			tt.begin_row();
 			tt.cell("slot", std::to_string(slot.index));
+			if (tags)
+				tag_cell(tt, slot.tag);
 			if (slot.empty) {
 				tt.cell("empty");
 				continue;

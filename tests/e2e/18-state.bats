@@ -1,18 +1,26 @@
 #!/usr/bin/env bats
 # Ring state: SQ/CQ positions, SQEs queued but not consumed, CQEs posted but
 # not reaped, the CQ overflow list, NEED_WAKEUP of an idle SQPOLL thread, the
-# SINGLE_ISSUER submitter.  Oracles: what the workload expects and read
-# itself from the shared ring memory, and /proc/PID/fdinfo (positions,
-# SQEs, CQEs, CqOverflowList).
+# SINGLE_ISSUER submitter; registrations: restrictions, io-wq limits, the
+# eventfd's counter, personalities, provided-buffer groups (legacy, rings in
+# user and kernel memory, incremental), file and buffer tags, NAPI.  Oracles:
+# what the workload expects, registered and read itself from the shared ring
+# memory, and /proc/PID/fdinfo (positions, SQEs, CQEs, CqOverflowList, NAPI).
 
 load lib
 
 setup() {
 	common_setup
 	start_workload ring_state
+	export PIN_DIR="/sys/fs/bpf/uringdump_e2e_state_$$"
 }
 
-teardown() { common_teardown; }
+teardown() {
+	common_teardown
+	if [[ -n ${PIN_DIR_MADE:-} ]]; then
+		rm -rf "$PIN_DIR"
+	fi
+}
 
 @test "ring_state: --json shows each ring's positions, pending entries, overflow and flags" {
 	dump_json "$WL_PID"
@@ -27,7 +35,26 @@ teardown() { common_teardown; }
 @test "ring_state: the text report has a state line per ring" {
 	ud "$WL_PID"
 	expect_status 0
-	[[ $(grep -c '^    state  ' "$UD_OUT") -eq 7 ]] || { ud_report; return 1; }
+	[[ $(grep -c '^    state  ' "$UD_OUT") -eq 9 ]] || { ud_report; return 1; }
 	grep -q 'overflow 3  ' "$UD_OUT" || { echo "no ring with 3 overflowed CQEs" >&2; ud_report; return 1; }
 	grep -q 'sq_flags NEED_WAKEUP' "$UD_OUT" || { echo "no NEED_WAKEUP" >&2; ud_report; return 1; }
+}
+
+@test "ring_state: the text report agrees with the workload (groups, tags, NAPI included)" {
+	ud "$WL_PID"
+	expect_status 0
+	compare_truth --text "$TRUTH" "$UD_OUT"
+	grep -q '^    buffer_group        3  legacy  count 7$' "$UD_OUT" || { echo "no legacy group 3 with 7 buffers" >&2; ud_report; return 1; }
+	grep -q '^    buffer_group        5  ring  entries 16  head 1  tail 10  available 9  memory user' "$UD_OUT" ||
+		{ echo "no buffer ring 5" >&2; ud_report; return 1; }
+	grep -q '^      slot 0  tag 11 ' "$UD_OUT" || { echo "no tagged file slot" >&2; ud_report; return 1; }
+}
+
+@test "ring_state: a pinned CO-RE iterator shows the same registrations" {
+	fresh_pin_dir
+	ud pin "$WL_PID" "$PIN_DIR/state"
+	expect_status 0
+	ud read --json "$PIN_DIR/state"
+	expect_status 0
+	compare_truth "$TRUTH" "$UD_OUT"
 }

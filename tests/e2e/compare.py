@@ -889,6 +889,16 @@ def compare_state(d, t, proc, frozen=False):
             got = [{k: x.get(k) for k in ("id", "uid", "gid", "euid", "egid", "ngroups")}
                    for x in dr.get("personalities") or []]
             d.eq(w, "personalities", tr["personalities"], got)
+        for n in tr.get("notes") or []:
+            print(f"compare.py: note: {w}: {n}")
+        if "buffer_groups" in tr:
+            compare_groups(d, w, tr["buffer_groups"], dr)
+        if "napi" in tr:
+            d.eq(w, "napi", tr["napi"], dr.get("napi"))
+        for tk, key in (("registered_files", "file_tags"), ("registered_buffers", "buf_tags")):
+            if key in tr:
+                slots = (dr.get(tk) or {}).get("slots") or []
+                d.eq(w, f"{tk} tags", [x or None for x in tr[key]], [s.get("tag") for s in slots])
         # registrations
         if "iowq_bounded" in tr:
             d.eq(w, "iowq_max_workers", {"bounded": tr["iowq_bounded"], "unbounded": tr["iowq_unbounded"]},
@@ -911,6 +921,30 @@ def compare_state(d, t, proc, frozen=False):
              st.get("sq_pending"))
         d.eq(w, "state.cq_pending = cq_tail - cq_head", (st.get("cq_tail", 0) - st.get("cq_head", 0)) & 0xffffffff,
              st.get("cq_pending"))
+
+
+def compare_groups(d, w, want, dr):
+    """Provided-buffer groups, against what the workload provided and
+    registered (bgid order)."""
+    got = dr.get("buffer_groups")
+    if not isinstance(got, list):
+        d.add(w, f"buffer_groups: expected a list, dump has {fmt(got)}")
+        return
+    d.eq(w, "buffer_groups bgids", [g["bgid"] for g in want], [g.get("bgid") for g in got])
+    for tg, dg in zip(want, got):
+        wg = f"{w} buffer group {tg['bgid']}"
+        for k, v in tg.items():
+            if k == "mapped_at":
+                # a dump without the process's mappings (a pinned stream:
+                # no task_vma walk) cannot say where the ring is mapped
+                if dr.get("mappings"):
+                    d.eq(wg, k, [f"{v:#x}"], dg.get(k))
+            else:
+                d.eq(wg, k, v, dg.get(k))
+        if tg["kind"] == "legacy":
+            d.eq(wg, "count_complete", True, dg.get("count_complete"))
+        elif dg.get("memory") == "kernel":
+            d.eq(wg, "mmap_offset", f"{0x80000000 | tg['bgid'] << 16:#x}", dg.get("mmap_offset"))
 
 
 def compare_locked(d, t, proc):
@@ -1056,6 +1090,15 @@ def parse_ring_fdinfo(text):
             elif key == "CqOverflowList":
                 info["overflow"] = 0
                 section = "overflow"
+            elif key == "NAPI":
+                info["napi"] = val == "enabled"
+            elif key.startswith("napi"):
+                info[key] = val
+            continue
+        # NAPI details (6.12+): "napi tracking:", "napi_busy_poll_dt:", ...
+        m = re.match(r"^(napi[ _]\w+):\s*(.*)$", line)
+        if m:
+            info[m.group(1)] = m.group(2)
             continue
         if section == "overflow" and line.startswith("  user_data="):
             info["overflow"] += 1
@@ -1208,6 +1251,18 @@ def compare_live(pid, dump, sample, do_lint=True):
                  st.get("overflow_list"))
         elif "state" in r and not isinstance(st, dict):
             d.add(w, f"state {fmt(st)}: a live dump has the ring's state")
+        if "napi" in info and "napi" in r:
+            napi = r.get("napi")
+            d.eq(w, "napi (fdinfo NAPI)", info["napi"], napi is not None)
+            if info["napi"] and isinstance(napi, dict):
+                if "napi_busy_poll_dt" in info:
+                    d.eq(w, "napi.busy_poll_us (fdinfo napi_busy_poll_dt / 1000)",
+                         int(info["napi_busy_poll_dt"]) // 1000, napi.get("busy_poll_us"))
+                if "napi_prefer_busy_poll" in info:
+                    d.eq(w, "napi.prefer_busy_poll (fdinfo)", info["napi_prefer_busy_poll"] == "true",
+                         napi.get("prefer_busy_poll"))
+                if "napi tracking" in info:
+                    d.eq(w, "napi.tracking (fdinfo napi tracking)", info["napi tracking"], napi.get("tracking"))
         sq = r.get("sqpoll")
         d.eq(w, "SQPOLL thread (fdinfo SqThread)", info["SqThread"] if info["SqThread"] > 0 else None,
              sq.get("thread_pid") if isinstance(sq, dict) else None)
@@ -1421,6 +1476,8 @@ def parse_text(text):
                      "inode": text_int(kv.get("inode"), "inode"),
                      "thread_fds": text_table_fds(kv.get("thread_fds", ""))}
                 if kind == "io_uring":
+                    # lines shown only when set
+                    o.update(buffer_groups=[], napi=None)
                     proc["io_urings"].append(o)
                 elif kind == "epoll":
                     o["items"] = []
@@ -1535,6 +1592,13 @@ def parse_text(text):
                     p["ngroups"] = text_int(kv.get("groups"), "groups")
                     p["cap_effective"], p["cap_permitted"] = kv.get("cap_eff"), kv.get("cap_prm")
                     r.setdefault("personalities", []).append(p)
+                elif key == "napi":
+                    kv = text_kv(rest, "napi")
+                    r["napi"] = {"busy_poll_us": text_int(kv.get("busy_poll_us"), "busy_poll_us"),
+                                 "prefer_busy_poll": {"yes": True, "no": False}.get(kv.get("prefer_busy_poll")),
+                                 "tracking": kv.get("tracking")}
+                elif key == "buffer_group":
+                    r.setdefault("buffer_groups", []).append(text_group(rest))
                 elif key == "thread_fds":
                     r["thread_fds"] = text_table_fds(rest[0] if rest else "?")
                 elif key == "registered":
@@ -1559,6 +1623,10 @@ def parse_text(text):
                 if not m:
                     raise TextError("not a 'slot N' row")
                 s = {"index": int(m.group(1))}
+                if len(cells) > 1 and cells[1].startswith("tag "):
+                    tag = cells[1][4:]
+                    s["tag"] = None if tag == "-" else text_int(tag, "tag")
+                    cells = cells[:1] + cells[2:]
                 if cells[1:] == ["empty"]:
                     s["empty"] = True
                 elif tk == "registered_files":
@@ -1593,6 +1661,29 @@ def parse_text(text):
                 ev["file"] = dict(f)
     return {"version": 1, "exact": False, "source": "task_file" if all(p["fds_known"] for p in procs) else "native",
             "processes": procs}
+
+
+def text_group(cells):
+    """A 'buffer_group BGID ring|legacy key value...' line, as JSON has it."""
+    if len(cells) < 2 or cells[1] not in ("ring", "legacy"):
+        raise TextError("buffer_group is not 'BGID ring|legacy ...'")
+    kv = text_kv(cells[2:], "buffer_group")
+    g = {"bgid": text_int(cells[0], "bgid"), "kind": cells[1]}
+    if cells[1] == "legacy":
+        g["count"] = text_int(kv.get("count"), "count")
+        g["count_complete"] = "incomplete" not in cells
+        return g
+    for k in ("entries", "head"):
+        g[k] = text_int(kv.get(k), k)
+    g["tail"] = None if kv.get("tail") == "?" else text_int(kv.get("tail"), "tail")
+    g["memory"] = kv.get("memory")
+    g["mmap_offset"] = kv.get("mmap_offset")
+    mapped = kv.get("mapped", "-")
+    g["mapped_at"] = [] if mapped == "-" else mapped.split(",")
+    g["incremental"] = {"yes": True, "no": False}.get(kv.get("incremental"))
+    g["available"] = None if kv.get("available") == "?" else text_int(kv.get("available"), "available")
+    g["count_complete"] = True
+    return g
 
 
 def compare_text(truth, text):

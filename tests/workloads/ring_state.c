@@ -10,6 +10,13 @@
  *   limits    io-wq worker limits set, an eventfd registered whose counter is 7,
  *             and two personalities: this process's credentials, and the same
  *             with egid 1234 and supplementary groups 5 and 6
+ *   groups    provided buffers: legacy groups 3 (8 buffers, one used) and 100
+ *             (2), a buffer ring 5 in user memory (16 entries, 10 added, one
+ *             used), a buffer ring 7 in kernel memory (IOU_PBUF_RING_MMAP,
+ *             6.4+, mapped here, 4 added) and an incremental ring 9
+ *             (IOU_PBUF_RING_INC, 6.12+)
+ *   tagged    files and buffers registered with tags, and NAPI busy polling
+ *             (IORING_REGISTER_NAPI, 6.9+: 50 us, preferred)
  * The truth holds what the workload expects and what it reads itself from
  * the memory it shares with the kernel (head, tail, flags, counters).
  * Usage: ring_state TRUTH.json
@@ -19,7 +26,10 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <grp.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,7 +54,52 @@ struct state_ring {
 		int id;
 		unsigned uid, gid, euid, egid, ngroups;
 	} pers[2];
+	/* provided buffers */
+	int ngroups;
+	struct {
+		unsigned bgid;
+		bool ring, kernel_mem, inc;
+		unsigned entries, head, tail, count;
+		unsigned long long mapped_at;
+	} grp[5];
+	/* tags (0: none) */
+	int nftags, nbtags;
+	unsigned long long ftag[4], btag[4];
+	/* NAPI */
+	bool napi;
+	unsigned napi_us;
+	bool napi_prefer;
+	const char *notes[4];
+	int nnotes;
 };
+
+/* Not in liburing 2.3's headers. */
+#ifndef IORING_REGISTER_NAPI
+#define IORING_REGISTER_NAPI 27
+#endif
+#define WL_PBUF_RING_MMAP 1u
+#define WL_PBUF_RING_INC 2u
+struct wl_napi {
+	__u32 busy_poll_to;
+	__u8 prefer_busy_poll;
+	__u8 opcode; /* 6.13+: IO_URING_NAPI_REGISTER_OP 0; before: padding */
+	__u8 pad[2];
+	__u32 op_param; /* 6.13+: IO_URING_NAPI_TRACKING_DYNAMIC 0 */
+	__u32 resv;
+};
+struct wl_buf_reg {
+	__u64 ring_addr;
+	__u32 ring_entries;
+	__u16 bgid;
+	__u16 flags;
+	__u64 resv[3];
+};
+
+static void note(struct state_ring *s, const char *what)
+{
+	if (s->nnotes < 4)
+		s->notes[s->nnotes++] = what;
+}
 
 static void nops(struct io_uring *r, unsigned n, unsigned long long base)
 {
@@ -102,6 +157,51 @@ static void jw_state_ring(struct jw *w, const struct state_ring *s)
 		jw_int(w, "ngroups", s->pers[i].ngroups);
 		jw_end_obj(w);
 	}
+	jw_end_arr(w);
+	jw_arr(w, "buffer_groups");
+	for (int i = 0; i < s->ngroups; i++) {
+		jw_obj(w, NULL);
+		jw_int(w, "bgid", s->grp[i].bgid);
+		jw_str(w, "kind", s->grp[i].ring ? "ring" : "legacy");
+		if (s->grp[i].ring) {
+			jw_int(w, "entries", s->grp[i].entries);
+			jw_int(w, "head", s->grp[i].head);
+			jw_int(w, "tail", s->grp[i].tail);
+			jw_str(w, "memory", s->grp[i].kernel_mem ? "kernel" : "user");
+			jw_bool(w, "incremental", s->grp[i].inc);
+			if (s->grp[i].mapped_at)
+				jw_u64(w, "mapped_at", s->grp[i].mapped_at);
+			jw_int(w, "available", s->grp[i].count);
+		} else {
+			jw_int(w, "count", s->grp[i].count);
+		}
+		jw_end_obj(w);
+	}
+	jw_end_arr(w);
+	if (s->nftags) {
+		jw_arr(w, "file_tags");
+		for (int i = 0; i < s->nftags; i++)
+			jw_u64(w, NULL, s->ftag[i]);
+		jw_end_arr(w);
+	}
+	if (s->nbtags) {
+		jw_arr(w, "buf_tags");
+		for (int i = 0; i < s->nbtags; i++)
+			jw_u64(w, NULL, s->btag[i]);
+		jw_end_arr(w);
+	}
+	if (s->napi) {
+		jw_obj(w, "napi");
+		jw_int(w, "busy_poll_us", s->napi_us);
+		jw_bool(w, "prefer_busy_poll", s->napi_prefer);
+		jw_str(w, "tracking", "dynamic");
+		jw_end_obj(w);
+	} else {
+		jw_null(w, "napi");
+	}
+	jw_arr(w, "notes");
+	for (int i = 0; i < s->nnotes; i++)
+		jw_str(w, NULL, s->notes[i]);
 	jw_end_arr(w);
 	/* the shared memory, as the workload reads it */
 	jw_obj(w, "own");
@@ -247,6 +347,133 @@ int main(int argc, char **argv)
 		}
 	}
 	limits.npers = 2;
+
+	/* groups: provided buffers of every kind the kernel has */
+	static struct state_ring groups, tagged;
+	static char legacy_mem[10][64], ring_mem[16][64];
+	memset(&p, 0, sizeof(p));
+	wlr_init(&groups.w, "groups", 16, &p);
+	groups.evfd_count = -1;
+	int zero = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+	WL_CHECK(zero);
+	wl_track("zero", zero);
+	/* legacy 3: 8 buffers; legacy 100: 2 (6.1 keeps groups >= 64 in an xarray) */
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&groups.w.r);
+	io_uring_prep_provide_buffers(sqe, legacy_mem[0], 64, 8, 3, 0);
+	sqe = io_uring_get_sqe(&groups.w.r);
+	io_uring_prep_provide_buffers(sqe, legacy_mem[8], 64, 2, 100, 0);
+	wl_check_ret(io_uring_submit_and_wait(&groups.w.r, 2), "provide_buffers");
+	for (int i = 0; i < 2; i++) {
+		wl_check_ret(io_uring_wait_cqe(&groups.w.r, &cqe), "wait provide");
+		wl_check_ret(cqe->res, "provide_buffers result");
+		io_uring_cqe_seen(&groups.w.r, cqe);
+	}
+	/* ring 5 in user memory: 16 entries, buffers 0-9 added */
+	struct io_uring_buf_ring *br5 = NULL;
+	if (posix_memalign((void **)&br5, 4096, 16 * sizeof(struct io_uring_buf)))
+		wl_die("posix_memalign");
+	memset(br5, 0, 16 * sizeof(struct io_uring_buf));
+	struct wl_buf_reg reg = {.ring_addr = (unsigned long)br5, .ring_entries = 16, .bgid = 5};
+	WL_CHECK(syscall(__NR_io_uring_register, groups.w.fd, IORING_REGISTER_PBUF_RING, &reg, 1));
+	for (int i = 0; i < 10; i++)
+		io_uring_buf_ring_add(br5, ring_mem[i], 64, (unsigned short)i, 15, i);
+	io_uring_buf_ring_advance(br5, 10);
+	/* one read from each of groups 3 and 5 uses one buffer of each */
+	const unsigned read_from[2] = {3, 5};
+	for (int i = 0; i < 2; i++) {
+		sqe = io_uring_get_sqe(&groups.w.r);
+		io_uring_prep_read(sqe, zero, NULL, 64, 0);
+		sqe->flags |= IOSQE_BUFFER_SELECT;
+		sqe->buf_group = (unsigned short)read_from[i];
+	}
+	wl_check_ret(io_uring_submit_and_wait(&groups.w.r, 2), "read with buffer select");
+	for (int i = 0; i < 2; i++) {
+		wl_check_ret(io_uring_wait_cqe(&groups.w.r, &cqe), "wait read");
+		wl_check_ret(cqe->res, "read with buffer select result");
+		io_uring_cqe_seen(&groups.w.r, cqe);
+	}
+	groups.grp[groups.ngroups].bgid = 3;
+	groups.grp[groups.ngroups++].count = 7;
+	groups.grp[groups.ngroups].bgid = 5;
+	groups.grp[groups.ngroups].ring = true;
+	groups.grp[groups.ngroups].entries = 16;
+	groups.grp[groups.ngroups].head = 1;
+	groups.grp[groups.ngroups].tail = 10;
+	groups.grp[groups.ngroups++].count = 9;
+	/* ring 7 in kernel memory (6.4+), mapped here, buffers 0-3 added */
+	struct wl_buf_reg reg7 = {.ring_entries = 8, .bgid = 7, .flags = WL_PBUF_RING_MMAP};
+	if (syscall(__NR_io_uring_register, groups.w.fd, IORING_REGISTER_PBUF_RING, &reg7, 1) < 0) {
+		fprintf(stderr, "ring_state: groups: IOU_PBUF_RING_MMAP: %s\n", strerror(errno));
+		note(&groups, "no IOU_PBUF_RING_MMAP");
+	} else {
+		void *m = mmap(NULL, 8 * sizeof(struct io_uring_buf), PROT_READ | PROT_WRITE, MAP_SHARED,
+			       groups.w.fd, 0x80000000ULL | (7ULL << 16));
+		if (m == MAP_FAILED)
+			wl_die("mmap buffer ring 7");
+		struct io_uring_buf_ring *br7 = m;
+		for (int i = 0; i < 4; i++)
+			io_uring_buf_ring_add(br7, ring_mem[10 + i], 64, (unsigned short)i, 7, i);
+		io_uring_buf_ring_advance(br7, 4);
+		groups.grp[groups.ngroups].bgid = 7;
+		groups.grp[groups.ngroups].ring = true;
+		groups.grp[groups.ngroups].kernel_mem = true;
+		groups.grp[groups.ngroups].entries = 8;
+		groups.grp[groups.ngroups].tail = 4;
+		groups.grp[groups.ngroups].mapped_at = (unsigned long)m;
+		groups.grp[groups.ngroups++].count = 4;
+	}
+	/* ring 9, incremental (6.12+), empty */
+	struct io_uring_buf_ring *br9 = NULL;
+	if (posix_memalign((void **)&br9, 4096, 4096))
+		wl_die("posix_memalign");
+	memset(br9, 0, 4096);
+	struct wl_buf_reg reg9 = {.ring_addr = (unsigned long)br9, .ring_entries = 4, .bgid = 9,
+				  .flags = WL_PBUF_RING_INC};
+	if (syscall(__NR_io_uring_register, groups.w.fd, IORING_REGISTER_PBUF_RING, &reg9, 1) < 0) {
+		fprintf(stderr, "ring_state: groups: IOU_PBUF_RING_INC: %s\n", strerror(errno));
+		note(&groups, "no IOU_PBUF_RING_INC");
+	} else {
+		groups.grp[groups.ngroups].bgid = 9;
+		groups.grp[groups.ngroups].ring = true;
+		groups.grp[groups.ngroups].inc = true;
+		groups.grp[groups.ngroups++].entries = 4;
+	}
+	groups.grp[groups.ngroups].bgid = 100;
+	groups.grp[groups.ngroups++].count = 2;
+
+	/* tagged: files and buffers with tags (slot 1 of each untagged), NAPI */
+	memset(&p, 0, sizeof(p));
+	wlr_init(&tagged.w, "tagged", 8, &p);
+	tagged.evfd_count = -1;
+	int tfds[3] = {zero, zero, zero};
+	__u64 ftags[3] = {11, 0, 1ULL << 40};
+	wl_check_ret(io_uring_register_files_tags(&tagged.w.r, tfds, ftags, 3), "register_files_tags");
+	tagged.nftags = 3;
+	memcpy(tagged.ftag, ftags, sizeof(ftags));
+	/* anonymous pages: 6.1.y refuses a buffer spanning two mappings, as a
+	 * static array may (the last page of .data and .bss) */
+	void *tbuf = NULL;
+	if (posix_memalign(&tbuf, 4096, 2 * 4096))
+		wl_die("posix_memalign");
+	struct iovec tiov[2] = {{tbuf, 4096}, {(char *)tbuf + 4096, 4096}};
+	__u64 btags[2] = {21, 0};
+	ret = io_uring_register_buffers_tags(&tagged.w.r, tiov, btags, 2);
+	if (ret < 0) {
+		fprintf(stderr, "ring_state: tagged: register_buffers_tags: %s\n", strerror(-ret));
+		note(&tagged, "IORING_REGISTER_BUFFERS2 with tags refused");
+	} else {
+		tagged.nbtags = 2;
+		memcpy(tagged.btag, btags, sizeof(btags));
+	}
+	struct wl_napi napi = {.busy_poll_to = 50, .prefer_busy_poll = 1};
+	if (syscall(__NR_io_uring_register, tagged.w.fd, IORING_REGISTER_NAPI, &napi, 1) < 0) {
+		fprintf(stderr, "ring_state: tagged: IORING_REGISTER_NAPI: %s\n", strerror(errno));
+		note(&tagged, "no IORING_REGISTER_NAPI");
+	} else {
+		tagged.napi = true;
+		tagged.napi_us = 50;
+		tagged.napi_prefer = true;
+	}
 	for (struct state_ring *x = &queued; x; x = x == &queued ? &unreaped : x == &unreaped ? &overflow : x == &overflow ? &single : x == &single ? &sqpoll : NULL)
 		x->evfd_count = -1;
 
@@ -265,6 +492,8 @@ int main(int argc, char **argv)
 	jw_state_ring(&w, &sqpoll);
 	jw_state_ring(&w, &restricted);
 	jw_state_ring(&w, &limits);
+	jw_state_ring(&w, &groups);
+	jw_state_ring(&w, &tagged);
 	jw_end_arr(&w);
 	jw_end_obj(&w);
 	jw_end_obj(&w);

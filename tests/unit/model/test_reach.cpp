@@ -234,3 +234,65 @@ TEST(PersonalityModel, ByIdDeduped)
 	EXPECT_EQ(r.personalities[1].egid, 1002u);
 	EXPECT_EQ(r.personalities[1].cap_effective, 0x1ffu);
 }
+
+TEST(BufferGroupModel, RingsAndLegacyByBgidWithTheirMapping)
+{
+	auto recs = reach_records();
+	const auto group = [&](std::uint32_t bgid, std::uint16_t flags) {
+		auto x = blank<ud_rec_pbuf>(UD_REC_PBUF, kPid, flags);
+		x.ring_id = kRingFd;
+		x.bgid = bgid;
+		return x;
+	};
+	auto legacy = group(3, 0);
+	legacy.count = 7;
+	auto kern = group(7, UD_PBUF_RING | UD_PBUF_KERNEL_MEM);
+	kern.entries = 8;
+	kern.head = 65535;
+	kern.tail = 2; // wrapped: 3 available
+	kern.count = 3;
+	kern.mmap_offset = 0x80070000;
+	auto blind = group(9, UD_PBUF_RING | UD_PBUF_NO_TAIL | UD_PBUF_INC);
+	blind.entries = 4;
+	for (const auto& x : {kern, legacy, blind, legacy})
+		recs.insert(recs.end() - 1, RawRecord::of(x));
+	recs.insert(recs.end() - 1, map(kPid, kRingFd, 0xb000, 0xc000, 0x80070000));
+	auto snap = build_snapshot(recs, false);
+	ASSERT_TRUE(snap) << snap.error().message;
+	const Ring& r = ring_with(*snap->find_process(kPid), 32);
+	ASSERT_EQ(r.buffer_groups.size(), 3u);
+	EXPECT_EQ(r.buffer_groups[0].bgid, 3u);
+	EXPECT_FALSE(r.buffer_groups[0].ring);
+	EXPECT_EQ(r.buffer_groups[0].count, 7u);
+	const BufferGroup& k = r.buffer_groups[1];
+	EXPECT_TRUE(k.ring && k.kernel_memory && k.tail_known && !k.incremental);
+	EXPECT_EQ(k.count, 3u);
+	ASSERT_EQ(k.mapped_at.size(), 1u);
+	EXPECT_EQ(k.mapped_at[0], 0xb000u);
+	EXPECT_FALSE(r.buffer_groups[2].tail_known);
+	EXPECT_TRUE(r.buffer_groups[2].incremental);
+	EXPECT_TRUE(r.buffer_groups[2].mapped_at.empty());
+}
+
+TEST(RingRegsModel, NapiOnlyWhenFlagged)
+{
+	auto recs = reach_records();
+	auto g = blank<ud_rec_ring_regs>(UD_REC_RING_REGS, kPid, UD_REGS_NAPI);
+	g.ring_id = kRingFd;
+	g.napi_busy_poll_us = 50;
+	g.napi_prefer_busy_poll = 1;
+	g.napi_tracking = UD_NAPI_TRACKING_STATIC;
+	recs.insert(recs.end() - 1, RawRecord::of(g));
+	auto snap = build_snapshot(recs, false);
+	ASSERT_TRUE(snap) << snap.error().message;
+	const Ring& r = ring_with(*snap->find_process(kPid), 32);
+	ASSERT_TRUE(r.regs && r.regs->napi);
+	EXPECT_EQ(r.regs->napi->busy_poll_us, 50u);
+	EXPECT_TRUE(r.regs->napi->prefer_busy_poll);
+	EXPECT_EQ(napi_tracking_name(r.regs->napi->tracking), "static");
+	g.h.flags = 0;
+	recs[recs.size() - 2] = RawRecord::of(g);
+	auto snap2 = build_snapshot(recs, false);
+	ASSERT_TRUE(snap2) << snap2.error().message;
+	EXPECT_FALSE(ring_with(*snap2->find_process(kPid), 32).regs->napi.has_value());
+}

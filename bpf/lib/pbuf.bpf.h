@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * A ring's provided-buffer groups (UD_REC_PBUF), in bgid order: 6.1's
+ * io_bl array first (groups 0-63), then the io_bl_xa xarray.  Layouts in
+ * lib/compat.bpf.h.  A legacy group's buffers are counted by walking its
+ * list where the kernel does not count them (before 6.18), up to
+ * UD_PBUF_LIST_MAX (then UD_PBUF_COUNT_PARTIAL).  Lockless.
+ *
+ * Needs from the including program: what lib/emit.bpf.h needs.
+ */
+#ifndef URINGDUMP_LIB_PBUF_BPF_H
+#define URINGDUMP_LIB_PBUF_BPF_H
+
+#include "lib/emit.bpf.h"
+#include "lib/xarray.bpf.h"
+
+#define UD_PBUF_LIST_MAX (1u << 20)
+#define UD_IORING_OFF_PBUF_RING 0x80000000ULL
+#define UD_IORING_OFF_PBUF_SHIFT 16
+
+struct list_count {
+	__u64 head; /* address of the list_head */
+	__u64 cur;
+	__u32 n;
+	__u32 done;
+};
+
+static long list_count_step(__u32 i, void *data)
+{
+	struct list_count *c = data;
+	__u64 next = 0;
+
+	/* list_head.next is its first member */
+	if (bpf_probe_read_kernel(&next, sizeof(next), (void *)c->cur) || !next)
+		return 1;
+	if (next == c->head) {
+		c->done = 1;
+		return 1;
+	}
+	c->n++;
+	c->cur = next;
+	return 0;
+}
+
+/*
+ * The PBUF record of group bgid (bl).  all: emit a legacy group even when
+ * empty (an xarray entry is a group that exists; a 6.1 array slot is not).
+ */
+static __always_inline int emit_pbuf(struct seq_file *seq, __u32 pid, __u64 ring_id, __u32 bgid,
+				     struct io_buffer_list *bl, bool all)
+{
+	union ud_any *r = scratch(UD_SCR_FILE);
+	__u16 kind = ud_bl_kind(bl);
+
+	if (!r)
+		return -1;
+	rec_init(r, UD_REC_PBUF, pid);
+	r->pbuf.ring_id = ring_id;
+	r->pbuf.bgid = bgid;
+	r->h.flags = kind;
+	if (kind & UD_PBUF_RING) {
+		void *br = BPF_CORE_READ(bl, buf_ring);
+		__u16 tail = 0;
+
+		r->pbuf.entries = (__u32)BPF_CORE_READ(bl, mask) + 1;
+		r->pbuf.head = BPF_CORE_READ(bl, head);
+		/* struct io_uring_buf_ring: tail is the u16 at offset 14 */
+		if (!br || bpf_probe_read_kernel(&tail, sizeof(tail), br + 14))
+			r->h.flags |= UD_PBUF_NO_TAIL;
+		r->pbuf.tail = tail;
+		r->pbuf.count = (__u16)(tail - r->pbuf.head);
+		if (kind & UD_PBUF_KERNEL_MEM)
+			r->pbuf.mmap_offset =
+				UD_IORING_OFF_PBUF_RING | ((__u64)bgid << UD_IORING_OFF_PBUF_SHIFT);
+	} else {
+		int nbufs = ud_bl_nbufs(bl);
+
+		if (nbufs >= 0) {
+			r->pbuf.count = nbufs;
+		} else {
+			struct list_count c = { .head = (__u64)&bl->buf_list,
+						.cur = (__u64)&bl->buf_list };
+
+			bpf_loop(UD_PBUF_LIST_MAX, list_count_step, &c, 0);
+			r->pbuf.count = c.n;
+			if (!c.done)
+				r->h.flags |= UD_PBUF_COUNT_PARTIAL;
+		}
+		if (!r->pbuf.count && !all)
+			return 0;
+	}
+	return emit(seq, r, true);
+}
+
+struct pbuf_walk {
+	struct seq_file *seq;
+	__u64 ring_id;
+	__u64 base; /* 6.1's io_bl array */
+	struct ud_xa_cursor c;
+	__u32 pid;
+	__u32 stride;
+};
+
+static long pbuf_array_step(__u32 i, void *data)
+{
+	struct pbuf_walk *w = data;
+
+	if (emit_pbuf(w->seq, w->pid, w->ring_id, i,
+		      (struct io_buffer_list *)(w->base + (__u64)i * w->stride), false))
+		return 1;
+	return 0;
+}
+
+static long pbuf_xa_step(__u32 i, void *data)
+{
+	struct pbuf_walk *w = data;
+	__u64 entry = 0;
+	__u32 bgid = 0;
+	int st = ud_xa_next(&w->c, &entry, &bgid);
+
+	if (st == UD_XA_DONE)
+		return 1;
+	if (st == UD_XA_ENTRY &&
+	    emit_pbuf(w->seq, w->pid, w->ring_id, bgid, (struct io_buffer_list *)entry, true))
+		return 1;
+	return 0;
+}
+
+static __always_inline void walk_pbufs(struct seq_file *seq, __u32 pid, __u64 ring_id,
+				       struct io_ring_ctx *ctx)
+{
+	struct pbuf_walk w = { .seq = seq, .ring_id = ring_id, .pid = pid };
+
+	w.base = (__u64)ud_bl_array(ctx, &w.stride);
+	if (w.base)
+		bpf_loop(UD_BGID_ARRAY, pbuf_array_step, &w, 0);
+	if (ud_xa_start(&w.c, (__u64)BPF_CORE_READ(ctx, io_bl_xa.xa_head)))
+		bpf_loop(UD_XA_STEPS, pbuf_xa_step, &w, 0);
+}
+
+#endif /* URINGDUMP_LIB_PBUF_BPF_H */
