@@ -26,6 +26,7 @@ const volatile __u64 run_id = 0;
 const volatile __u32 seq_budget = 384; /* spillable records per step in seq */
 const volatile __s32 target_fd = -1;   /* dump only this fd (-1: all) */
 const volatile __u32 hz = 0;           /* CONFIG_HZ, when the loader knows it */
+const volatile __u32 req_max = 0;      /* requests of each kind listed per ring (--requests) */
 
 /* ---- output state (one stream at a time) ------------------------------ */
 struct {

@@ -251,6 +251,7 @@ struct ud_rec_epitem {
 #define UD_THREAD_IO_WORKER 0x4 /* an io_uring worker or SQPOLL thread (PF_IO_WORKER) */
 #define UD_THREAD_HAS_TCTX 0x8  /* has an io_uring task context */
 #define UD_THREAD_NO_FILES 0x10 /* no files_struct (exiting) */
+#define UD_THREAD_HAS_IOWQ 0x20 /* has an io-wq: iowq_cpus is its CPU affinity */
 
 struct ud_rec_thread {
 	struct ud_hdr h;
@@ -258,7 +259,9 @@ struct ud_rec_thread {
 	__u32 nr_regrings; /* non-empty slots of its registered ring table */
 	__u64 files_id;    /* id of its files_struct: threads sharing a table share it */
 	char comm[UD_COMM_LEN];
-	__u8 pad[24];
+	/* version 2, with UD_THREAD_HAS_IOWQ (else 0) */
+	__u64 iowq_cpus; /* CPUs 0-63 its io-wq workers may run on (IORING_REGISTER_IOWQ_AFF) */
+	__u8 pad[16];
 };
 
 #define UD_RINGREF_SLOTS 16 /* IO_RINGFD_REG_MAX */
@@ -377,6 +380,38 @@ struct ud_rec_pbuf {
 	__u8 pad[24];
 };
 
+/*
+ * A request or completion a ring holds (written only when the loader asks,
+ * uringdump --requests N): up to N of each kind, after the buffer groups,
+ * each kind closed by a summary record.
+ */
+enum ud_req_kind {
+	UD_REQ_CQE = 1,          /* a CQE posted and not reaped (index: its CQ position) */
+	UD_REQ_OVERFLOW = 2,     /* a CQE waiting on the overflow list (index: list position) */
+	UD_REQ_POLL = 3,         /* an IORING_OP_POLL_ADD waiting (the cancel hash) */
+	UD_REQ_APOLL = 4,        /* another request waiting on an internal poll */
+	UD_REQ_TIMEOUT = 5,      /* an IORING_OP_TIMEOUT armed */
+	UD_REQ_LINK_TIMEOUT = 6, /* an IORING_OP_LINK_TIMEOUT armed */
+	UD_REQ_KIND_MAX = 7,
+};
+
+/* h.flags of UD_REC_REQ */
+#define UD_REQ_SUMMARY 0x1    /* closes kind: index = records of it written */
+#define UD_REQ_INCOMPLETE 0x2 /* with SUMMARY: more of the kind exist than were written */
+
+struct ud_rec_req {
+	struct ud_hdr h;
+	__u64 ring_id;   /* file_id of the ring */
+	__u64 user_data; /* the SQE's or CQE's user_data */
+	__s32 res;       /* CQE: result */
+	__u32 cqe_flags; /* CQE: flags (IORING_CQE_F_*) */
+	__u32 index;     /* CQE: its position (cq head + n); others: order of the walk */
+	__u8 kind;       /* enum ud_req_kind */
+	__u8 opcode;     /* in-flight requests: IORING_OP_* */
+	__u16 reserved;
+	__u8 pad[24];
+};
+
 /* h.flags of UD_REC_TABLE_END */
 #define UD_TABLE_INCOMPLETE 0x1 /* the walk stopped early (loop limit, race) */
 
@@ -427,5 +462,6 @@ UD_ASSERT_SIZE(ud_rec_ring_state);
 UD_ASSERT_SIZE(ud_rec_ring_regs);
 UD_ASSERT_SIZE(ud_rec_personality);
 UD_ASSERT_SIZE(ud_rec_pbuf);
+UD_ASSERT_SIZE(ud_rec_req);
 
 #endif /* URINGDUMP_RECORDS_H */

@@ -40,6 +40,7 @@ const volatile __s32 target_fd = -1;   /* tables of this fd only (-1: all) */
 const volatile __u32 hz = 0;           /* CONFIG_HZ, when the loader knows it */
 const volatile __u32 target_pid = 0;
 const volatile __u64 target_start = 0; /* starttime of /proc/PID/stat, 0: unchecked */
+const volatile __u32 req_max = 0;      /* requests are listed by live dumps only */
 
 /* ---- output state (one stream at a time) ------------------------------ */
 struct {

@@ -319,6 +319,51 @@ static __always_inline bool ud_napi(struct io_ring_ctx *ctx, __u32 *busy_us, __u
 	return true;
 }
 
+/* ---- io-wq CPU affinity (IORING_REGISTER_IOWQ_AFF) -----------------------
+ *
+ * Per task: task->io_uring->io_wq.  6.1 keeps a mask per NUMA node
+ * (io_wq.wqes[node]->cpu_mask; node 0's is read); 6.12 and later one,
+ * io_wq.cpu_mask.  cpumask_var_t is a pointer with CONFIG_CPUMASK_OFFSTACK
+ * (Debian's kernels) and an inline one-element array without (the host's):
+ * CO-RE matches a field of pointer type only to a pointer and an array
+ * only to an array, so the two flavours below tell them apart.
+ */
+struct io_wq___mask_ptr {
+	struct cpumask *cpu_mask;
+} __attribute__((preserve_access_index));
+
+struct io_wq___mask_inline {
+	struct cpumask cpu_mask[1];
+} __attribute__((preserve_access_index));
+
+struct io_wqe___v61 {
+	struct cpumask *cpu_mask;
+} __attribute__((preserve_access_index));
+
+struct io_wq___v61 {
+	struct io_wqe___v61 *wqes[1];
+} __attribute__((preserve_access_index));
+
+/* The first 64 bits of the task's io-wq CPU mask; false: no io-wq, unreadable. */
+static __always_inline bool ud_iowq_cpus(struct io_uring_task *tctx, __u64 *cpus)
+{
+	struct io_wq *wq = tctx ? BPF_CORE_READ(tctx, io_wq) : NULL;
+	struct io_wq___mask_ptr *p = (void *)wq;
+	struct io_wq___mask_inline *in = (void *)wq;
+	struct io_wq___v61 *o = (void *)wq;
+	struct cpumask *mask = NULL;
+
+	if (!wq)
+		return false;
+	if (bpf_core_field_exists(in->cpu_mask))
+		mask = &in->cpu_mask[0];
+	else if (bpf_core_field_exists(p->cpu_mask))
+		mask = BPF_CORE_READ(p, cpu_mask);
+	else if (bpf_core_field_exists(o->wqes))
+		mask = BPF_CORE_READ(o, wqes[0], cpu_mask);
+	return mask && !bpf_probe_read_kernel(cpus, sizeof(*cpus), mask);
+}
+
 /* ---- provided buffers ------------------------------------------------------
  *
  * struct io_buffer_list, one per buffer group.  Where they are:

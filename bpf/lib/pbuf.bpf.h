@@ -78,8 +78,11 @@ static __always_inline int emit_pbuf(struct seq_file *seq, __u32 pid, __u64 ring
 		if (nbufs >= 0) {
 			r->pbuf.count = nbufs;
 		} else {
+			/* opaque: see lib/emit.bpf.h */
 			struct list_count c = { .head = (__u64)&bl->buf_list,
-						.cur = (__u64)&bl->buf_list };
+						.cur = (__u64)&bl->buf_list,
+						.n = opaque(0),
+						.done = opaque(0) };
 
 			bpf_loop(UD_PBUF_LIST_MAX, list_count_step, &c, 0);
 			r->pbuf.count = c.n;

@@ -141,6 +141,8 @@ static __always_inline int emit_thread(struct seq_file *seq, __u32 pid, struct t
 		r->h.flags |= UD_THREAD_IO_WORKER;
 	if (tctx)
 		r->h.flags |= UD_THREAD_HAS_TCTX;
+	if (ud_iowq_cpus(tctx, &r->thread.iowq_cpus))
+		r->h.flags |= UD_THREAD_HAS_IOWQ;
 	return emit(seq, r, false);
 }
 

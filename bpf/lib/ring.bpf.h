@@ -13,6 +13,7 @@
 #include "lib/file.bpf.h"
 #include "lib/pbuf.bpf.h"
 #include "lib/personality.bpf.h"
+#include "lib/requests.bpf.h"
 #include "lib/ring_regs.bpf.h"
 #include "lib/ring_state.bpf.h"
 
@@ -167,12 +168,16 @@ static __always_inline int emit_ring(struct seq_file *seq, __u32 pid, struct fil
 	return emit_ring_regs(seq, pid, ring_id, ctx);
 }
 
-/* What a ring registered, after its tables: personalities, buffer groups. */
+/*
+ * What a ring registered, after its tables: personalities, buffer groups;
+ * then, when asked, the requests and completions it holds.
+ */
 static __always_inline void walk_ring_regs(struct seq_file *seq, __u32 pid, __u64 ring_id,
 					   struct io_ring_ctx *ctx)
 {
 	walk_personalities(seq, pid, ring_id, ctx);
 	walk_pbufs(seq, pid, ring_id, ctx);
+	walk_requests(seq, pid, ring_id, ctx);
 }
 
 /* The live iterator: a whole ring in one step (what does not fit spills). */

@@ -13,11 +13,13 @@
  * ud_xa_next() until it returns UD_XA_DONE; UD_XA_ENTRY gives an entry.
  * UD_XA_STEPS steps always suffice (at most 2^16 leaf slots + 64 + 4096
  * skips for ids below 2^16).
+ *
+ * Needs from the including program: what lib/emit.bpf.h needs (opaque()).
  */
 #ifndef URINGDUMP_LIB_XARRAY_BPF_H
 #define URINGDUMP_LIB_XARRAY_BPF_H
 
-#include "lib/compat.bpf.h"
+#include "lib/emit.bpf.h"
 
 #define UD_XA_CHUNK_SHIFT 6
 #define UD_XA_CHUNK 64
@@ -47,7 +49,7 @@ static __always_inline bool ud_xa_start(struct ud_xa_cursor *c, __u64 head)
 {
 	__u8 shift = 0;
 
-	c->pos = 0;
+	c->pos = opaque(0); /* see lib/emit.bpf.h: changed by bpf_loop callbacks */
 	if (!head)
 		return false;
 	if (!ud_xa_is_node(head)) {

@@ -31,6 +31,7 @@ struct Options {
 	bool all = false;
 	bool freeze = false;
 	bool verbose = false;
+	std::uint32_t requests = 0;
 	std::optional<std::string> btf;
 	std::vector<pid_t> pids;
 };
@@ -68,6 +69,16 @@ Result<std::optional<Options>> parse_args(int argc, char** argv)
 	o.freeze = args->has(Opt::Freeze);
 	o.verbose = args->has(Opt::Verbose);
 	o.btf = args->value(Opt::Btf);
+	if (auto n = args->value(Opt::Requests)) {
+		char* end = nullptr;
+		errno = 0;
+		const unsigned long v = std::strtoul(n->c_str(), &end, 10);
+		if (errno || !end || *end || end == n->c_str() || v < 1 || v > 65536 ||
+		    (*n)[0] == '-')
+			return make_error(Exit::Usage, "invalid --requests '" + *n +
+							       "': a number from 1 to 65536");
+		o.requests = static_cast<std::uint32_t>(v);
+	}
 	for (const std::string& operand : args->operands) {
 		auto pid = parse_pid(operand.c_str());
 		if (!pid)
@@ -170,6 +181,7 @@ int run_dump(const Options& o)
 	LoadOptions load;
 	load.btf_path = o.btf;
 	load.verbose = o.verbose;
+	load.req_max = o.requests;
 	if (auto st = spill_sizes_from_env(load); !st)
 		return fail(st.error());
 	if (auto st = check_environment(load, o.freeze); !st)

@@ -17,6 +17,7 @@ constexpr std::array kDumpOptions = {
 	kPretty,
 	OptionSpec{Opt::All, 'a', "all"},
 	OptionSpec{Opt::Freeze, 'f', "freeze"},
+	OptionSpec{Opt::Requests, 0, "requests", true, false, "N"},
 	kBtf,
 	kVerbose,
 	kHelp,

@@ -20,7 +20,7 @@ namespace uringdump {
 enum class Command { Dump, Pin, Read, Link, Iter };
 
 // Every option of every command, one id each.
-enum class Opt { Json, Pretty, All, Freeze, Btf, Verbose, Help, Version, Native, Core };
+enum class Opt { Json, Pretty, All, Freeze, Requests, Btf, Verbose, Help, Version, Native, Core };
 
 struct OptionSpec {
 	Opt id;

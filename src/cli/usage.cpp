@@ -22,6 +22,9 @@ constexpr std::string_view kDumpHelp =
 	"                    exit meanwhile are skipped)\n"
 	"  -f, --freeze      stop the target's threads (ptrace) during the dump for an\n"
 	"                    exact snapshot; they are always released\n"
+	"      --requests N  list up to N of each kind of what each ring holds: CQEs\n"
+	"                    not reaped, overflowed CQEs, waiting polls, armed\n"
+	"                    timeouts and linked timeouts (1-65536)\n"
 	"      --btf FILE    load against the BTF in FILE instead of\n"
 	"                    /sys/kernel/btf/vmlinux\n"
 	"  -v, --verbose     print libbpf diagnostics to stderr\n"
@@ -137,8 +140,8 @@ std::vector<std::string_view> command_synopsis(Command cmd)
 {
 	switch (cmd) {
 	case Command::Dump:
-		return {"uringdump [dump] [-j|-p] [-f] [--btf FILE] [-v] PID...",
-			"uringdump [dump] [-j|-p] [--btf FILE] [-v] --all"};
+		return {"uringdump [dump] [-j|-p] [-f] [--requests N] [--btf FILE] [-v] PID...",
+			"uringdump [dump] [-j|-p] [--requests N] [--btf FILE] [-v] --all"};
 	case Command::Pin:
 		return {"uringdump pin PID[:FD] PATH [--native|--core] [--btf FILE] [-v]"};
 	case Command::Read: return {"uringdump read PATH [-j|-p]"};

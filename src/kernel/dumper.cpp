@@ -45,6 +45,7 @@ Result<Skel> open_skeleton(const LoadOptions& opts, std::size_t spill_bytes)
 	auto* ro = skel->rodata;
 	seed_rodata(ro);
 	ro->target_fd = opts.target_fd;
+	ro->req_max = opts.req_max;
 	if (int err = bpf_map__set_max_entries(skel->maps.spill, static_cast<__u32>(spill_bytes)))
 		return make_error(Exit::Failure, "cannot size the ring buffer: " + errno_text(err));
 	if (int err = uringdump_bpf__load(skel.get()))

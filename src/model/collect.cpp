@@ -119,6 +119,12 @@ void Collected::add(const RawRecord& r)
 			personalities[pr.ring_id].push_back(pr);
 		break;
 	}
+	case UD_REC_REQ: {
+		const auto q = r.as<ud_rec_req>();
+		if (q.ring_id != 0 && q.kind > 0 && q.kind < UD_REQ_KIND_MAX)
+			reqs[q.ring_id].push_back(q);
+		break;
+	}
 	case UD_REC_PBUF: {
 		const auto b = r.as<ud_rec_pbuf>();
 		if (b.ring_id != 0)
@@ -190,6 +196,14 @@ void Collected::finish()
 		dedupe_by(v, [](const ud_rec_personality& x) { return x.id; });
 	for (auto& [id, v] : pbufs)
 		dedupe_by(v, [](const ud_rec_pbuf& x) { return x.bgid; });
+	// a summary after the records of its kind; polls and async polls share
+	// one walk (and its summary): order them by walk position
+	for (auto& [id, v] : reqs)
+		dedupe_by(v, [](const ud_rec_req& x) {
+			const bool summary = (x.h.flags & UD_REQ_SUMMARY) != 0;
+			const int kind = x.kind == UD_REQ_APOLL ? int{UD_REQ_POLL} : int{x.kind};
+			return std::tuple{kind, summary, x.index};
+		});
 	dedupe_by(ringrefs, [](const ud_rec_ringref& x) { return std::pair{x.tid, x.index}; });
 	dedupe_by(maps, [](const ud_rec_map& x) { return std::pair{x.h.pid, x.start}; });
 	for (auto& [id, r] : rings)

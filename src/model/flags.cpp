@@ -216,6 +216,34 @@ std::string ring_region_name(std::uint64_t offset)
 	}
 }
 
+std::string cpu_list(std::uint64_t mask)
+{
+	std::string out;
+	for (unsigned cpu = 0; cpu < 64; cpu++) {
+		if (!(mask >> cpu & 1))
+			continue;
+		unsigned last = cpu;
+		while (last + 1 < 64 && (mask >> (last + 1) & 1))
+			last++;
+		out += (out.empty() ? "" : ",") + std::to_string(cpu);
+		if (last != cpu)
+			out += "-" + std::to_string(last);
+		cpu = last;
+	}
+	return out.empty() ? "-" : out;
+}
+
+std::string_view request_kind_name(int kind)
+{
+	switch (kind) {
+	case 0: return "poll";
+	case 1: return "apoll";
+	case 2: return "timeout";
+	case 3: return "link_timeout";
+	default: return "?";
+	}
+}
+
 std::string napi_tracking_name(std::uint32_t mode)
 {
 	switch (mode) {

@@ -95,6 +95,12 @@ std::string format_dev(std::uint32_t dev);
 // "0x" + lowercase hex.
 std::string format_hex(std::uint64_t value);
 
+// A CPU mask as a list: "0-3,8"; "-" when empty.
+std::string cpu_list(std::uint64_t mask);
+
+// "poll", "apoll", "timeout", "link_timeout".
+std::string_view request_kind_name(int kind);
+
 // A NAPI tracking mode (UD_NAPI_TRACKING_*): "dynamic", "static", else the number.
 std::string napi_tracking_name(std::uint32_t mode);
 

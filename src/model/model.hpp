@@ -181,6 +181,30 @@ struct BufferGroup {
 	bool count_complete = true; // false: the legacy list walk stopped at its limit
 };
 
+// What a ring holds (uringdump --requests N): up to N of each kind.
+struct Completion {
+	std::uint64_t user_data = 0;
+	std::int32_t res = 0;
+	std::uint32_t flags = 0;
+};
+
+enum class RequestKind { Poll, Apoll, Timeout, LinkTimeout };
+
+struct InFlight {
+	RequestKind kind = RequestKind::Poll;
+	std::uint32_t opcode = 0; // IORING_OP_*
+	std::uint64_t user_data = 0;
+};
+
+struct Requests {
+	std::vector<Completion> cqes;     // posted, not reaped, oldest first
+	std::vector<Completion> overflow; // on the overflow list, oldest first
+	std::vector<InFlight> in_flight;  // polls, timeouts, linked timeouts
+	// false: more of the kind exist than were listed (or the walk stopped)
+	bool cqes_complete = true, overflow_complete = true;
+	bool polls_complete = true, timeouts_complete = true, link_timeouts_complete = true;
+};
+
 struct Ring {
 	FileRef file = 0;
 	std::vector<std::uint32_t> fds; // the process's fds of the ring, sorted
@@ -201,6 +225,7 @@ struct Ring {
 	std::optional<RingRegs> regs;           // likewise
 	std::vector<Personality> personalities; // by id
 	std::vector<BufferGroup> buffer_groups; // by bgid
+	std::optional<Requests> requests;       // only when asked (--requests)
 	Table<RegisteredFile> files;
 	Table<RegisteredBuffer> buffers;
 };
@@ -235,6 +260,8 @@ struct Thread {
 	bool io_worker = false;             // an io_uring worker or SQPOLL thread
 	bool no_files = false;              // no fd table (exiting)
 	std::uint32_t registered_rings = 0; // non-empty registered ring slots
+	// its io-wq's CPU affinity (CPUs 0-63), when it has an io-wq
+	std::optional<std::uint64_t> iowq_cpus;
 };
 
 // An fd table that is not the leader's (threads that unshared CLONE_FILES).

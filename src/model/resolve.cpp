@@ -113,6 +113,7 @@ private:
 	Sqpoll build_sqpoll(const ud_rec_ring& rec);
 	static RingRegs build_regs(const ud_rec_ring_regs& g);
 	static BufferGroup build_group(const ud_rec_pbuf& x);
+	static Requests build_requests(const std::vector<ud_rec_req>& v);
 	RingEventfd build_eventfd(const ud_rec_ring& rec, const ProcessIndex& idx);
 	Table<RegisteredFile> build_rfiles(const ud_rec_ring& rec, const ProcessIndex& idx);
 	Table<RegisteredBuffer> build_rbufs(const ud_rec_ring& rec);
@@ -299,6 +300,8 @@ void Resolver::build_threads(Process& p, ProcessSeed& seed)
 		t.io_worker = (rec.h.flags & UD_THREAD_IO_WORKER) != 0;
 		t.no_files = (rec.h.flags & UD_THREAD_NO_FILES) != 0;
 		t.registered_rings = rec.nr_regrings;
+		if (rec.h.flags & UD_THREAD_HAS_IOWQ)
+			t.iowq_cpus = rec.iowq_cpus;
 		if (!t.no_files && rec.files_id != 0 && rec.files_id != leader_files &&
 		    (rec.h.flags & UD_THREAD_OWN_TABLE))
 			t.table = table_for(rec.files_id, rec.tid).index;
@@ -407,7 +410,49 @@ Ring Resolver::build_ring(const ud_rec_ring& rec, const ProcessIndex& idx)
 	if (auto it = c_.pbufs.find(rec.file_id); it != c_.pbufs.end())
 		for (const ud_rec_pbuf& x : it->second)
 			r.buffer_groups.push_back(build_group(x));
+	if (auto it = c_.reqs.find(rec.file_id); it != c_.reqs.end())
+		r.requests = build_requests(it->second);
 	return r;
+}
+
+// A kind without its summary record was cut short: not complete.
+Requests Resolver::build_requests(const std::vector<ud_rec_req>& v)
+{
+	Requests q;
+	bool seen[UD_REQ_KIND_MAX] = {};
+	bool done[UD_REQ_KIND_MAX] = {};
+	for (const ud_rec_req& x : v) {
+		if (x.h.flags & UD_REQ_SUMMARY) {
+			seen[x.kind] = true;
+			done[x.kind] = (x.h.flags & UD_REQ_INCOMPLETE) == 0;
+			continue;
+		}
+		const Completion c{x.user_data, x.res, x.cqe_flags};
+		switch (x.kind) {
+		case UD_REQ_CQE: q.cqes.push_back(c); break;
+		case UD_REQ_OVERFLOW: q.overflow.push_back(c); break;
+		case UD_REQ_POLL:
+			q.in_flight.push_back({RequestKind::Poll, x.opcode, x.user_data});
+			break;
+		case UD_REQ_APOLL:
+			q.in_flight.push_back({RequestKind::Apoll, x.opcode, x.user_data});
+			break;
+		case UD_REQ_TIMEOUT:
+			q.in_flight.push_back({RequestKind::Timeout, x.opcode, x.user_data});
+			break;
+		case UD_REQ_LINK_TIMEOUT:
+			q.in_flight.push_back({RequestKind::LinkTimeout, x.opcode, x.user_data});
+			break;
+		default: break;
+		}
+	}
+	const auto complete = [&](int k) { return seen[k] && done[k]; };
+	q.cqes_complete = complete(UD_REQ_CQE);
+	q.overflow_complete = complete(UD_REQ_OVERFLOW);
+	q.polls_complete = complete(UD_REQ_POLL);
+	q.timeouts_complete = complete(UD_REQ_TIMEOUT);
+	q.link_timeouts_complete = complete(UD_REQ_LINK_TIMEOUT);
+	return q;
 }
 
 // mapped_at: with the mappings, once the process's walks are joined.

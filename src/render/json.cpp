@@ -164,6 +164,57 @@ void emit_regs(JsonWriter& e, const std::optional<RingRegs>& g)
 	}
 }
 
+void emit_completions(JsonWriter& e, std::string_view name, const std::vector<Completion>& v)
+{
+	e.key(name);
+	e.begin_array();
+	for (const Completion& c : v) {
+		e.begin_object();
+		e.key("user_data");
+		e.number(c.user_data);
+		e.key("res");
+		e.number(static_cast<std::int64_t>(c.res));
+		e.key("flags");
+		e.number(c.flags);
+		e.end_object();
+	}
+	e.end_array();
+}
+
+void emit_requests(JsonWriter& e, const std::optional<Requests>& q)
+{
+	e.key("requests");
+	if (!q)
+		return e.null();
+	e.begin_object();
+	emit_completions(e, "cqes", q->cqes);
+	e.key("cqes_complete");
+	e.boolean(q->cqes_complete);
+	emit_completions(e, "overflow", q->overflow);
+	e.key("overflow_complete");
+	e.boolean(q->overflow_complete);
+	e.key("in_flight");
+	e.begin_array();
+	for (const InFlight& r : q->in_flight) {
+		e.begin_object();
+		e.key("kind");
+		e.string(request_kind_name(static_cast<int>(r.kind)));
+		e.key("opcode");
+		e.number(r.opcode);
+		e.key("user_data");
+		e.number(r.user_data);
+		e.end_object();
+	}
+	e.end_array();
+	e.key("polls_complete");
+	e.boolean(q->polls_complete);
+	e.key("timeouts_complete");
+	e.boolean(q->timeouts_complete);
+	e.key("link_timeouts_complete");
+	e.boolean(q->link_timeouts_complete);
+	e.end_object();
+}
+
 void emit_buffer_groups(JsonWriter& e, const std::vector<BufferGroup>& v)
 {
 	e.key("buffer_groups");
@@ -291,6 +342,8 @@ void emit_threads(JsonWriter& e, const Process& p)
 		e.boolean(t.io_worker);
 		e.key("registered_rings");
 		e.number(t.registered_rings);
+		e.key("iowq_cpus");
+		t.iowq_cpus ? e.string(cpu_list(*t.iowq_cpus)) : e.null();
 		e.end_object();
 	}
 	e.end_array();
@@ -411,6 +464,7 @@ void emit_ring(JsonWriter& e, const Snapshot& s, const Ring& r)
 	emit_regs(e, r.regs);
 	emit_personalities(e, r.personalities);
 	emit_buffer_groups(e, r.buffer_groups);
+	emit_requests(e, r.requests);
 	emit_table(e, "registered_files", r.files, [&](const RegisteredFile& slot) {
 		e.key("file");
 		emit_file(e, s, slot.file);

@@ -196,6 +196,28 @@ public:
 private:
 	const File& file(FileRef f) const { return s_.file(f); }
 
+	// "iowq_cpus LIST  threads TIDS", a line per distinct io-wq CPU mask.
+	void iowq_cpus(const std::vector<Thread>& threads)
+	{
+		std::vector<std::pair<std::uint64_t, std::vector<std::uint32_t>>> masks;
+		for (const Thread& t : threads) {
+			if (!t.iowq_cpus)
+				continue;
+			auto it = std::find_if(masks.begin(), masks.end(), [&](const auto& m) {
+				return m.first == *t.iowq_cpus;
+			});
+			if (it == masks.end())
+				masks.push_back({*t.iowq_cpus, {t.tid}});
+			else
+				it->second.push_back(t.tid);
+		}
+		for (auto& [mask, tids] : masks) {
+			std::sort(tids.begin(), tids.end());
+			out_ << "  iowq_cpus " << cpu_list(mask) << "  threads " << fd_list(tids);
+			out_.end_line();
+		}
+	}
+
 	void process(const Process& p)
 	{
 		out_ << "pid " << (p.pid ? std::to_string(p.pid) : "unknown");
@@ -209,6 +231,7 @@ private:
 			     << fd_list(t.threads) << "  fds " << std::to_string(t.fds.size());
 			out_.end_line();
 		}
+		iowq_cpus(p.threads);
 		for (const Ring& r : p.rings)
 			ring(r);
 		for (const Epoll& e : p.epolls)
@@ -252,6 +275,7 @@ private:
 			out_.end_line();
 		}
 		buffer_groups(r.buffer_groups);
+		requests(r.requests);
 		reg_files(r.files);
 		reg_buffers(r.buffers);
 	}
@@ -363,6 +387,39 @@ private:
 			out_ << "busy_poll_us " << std::to_string(g->napi->busy_poll_us)
 			     << "  prefer_busy_poll " << yes_no(g->napi->prefer_busy_poll)
 			     << "  tracking " << napi_tracking_name(g->napi->tracking);
+			out_.end_line();
+		}
+	}
+
+	// With --requests: a summary line, then a line per CQE and request.
+	void requests(const std::optional<Requests>& q)
+	{
+		if (!q)
+			return;
+		const auto more = [](bool complete) { return complete ? "" : "+"; };
+		key(out_, "requests");
+		out_ << "cqes " << std::to_string(q->cqes.size()) << more(q->cqes_complete)
+		     << "  overflow " << std::to_string(q->overflow.size())
+		     << more(q->overflow_complete) << "  in_flight "
+		     << std::to_string(q->in_flight.size())
+		     << more(q->polls_complete && q->timeouts_complete &&
+			     q->link_timeouts_complete);
+		out_.end_line();
+		const auto completion = [&](std::string_view name, const Completion& c) {
+			key(out_, name);
+			out_ << "user_data " << format_hex(c.user_data) << "  res "
+			     << std::to_string(c.res) << "  flags " << format_hex(c.flags);
+			out_.end_line();
+		};
+		for (const Completion& c : q->cqes)
+			completion("cqe", c);
+		for (const Completion& c : q->overflow)
+			completion("overflow_cqe", c);
+		for (const InFlight& r : q->in_flight) {
+			key(out_, "in_flight");
+			out_ << request_kind_name(static_cast<int>(r.kind)) << "  opcode "
+			     << std::to_string(r.opcode) << "  user_data "
+			     << format_hex(r.user_data);
 			out_.end_line();
 		}
 	}

@@ -861,6 +861,16 @@ def compare_state(d, t, proc, frozen=False):
     what it read itself from the memory it shares with the kernel."""
     rings = proc.get("io_urings") or []
     d.eq("process", "number of rings", len(t["rings"]), len(rings))
+    if "iowq" in t:
+        want = t["iowq"]
+        if "iowq_cpus" in proc:  # the text report: a line per mask
+            got = proc["iowq_cpus"].get(want["tid"])
+        elif proc.get("threads"):
+            got = {th.get("tid"): th for th in proc["threads"]}.get(want["tid"], {}).get("iowq_cpus")
+        else:
+            got = want["cpus"]
+            print("compare.py: note: a dump without threads (pinned): io-wq affinity not compared")
+        d.eq(f"thread {want['tid']}", "iowq_cpus (IORING_REGISTER_IOWQ_AFF)", want["cpus"], got)
     for tr in t["rings"]:
         w = f"ring {tr['name']}"
         dr = find_by_fd(rings, tr["fd"])
@@ -895,6 +905,8 @@ def compare_state(d, t, proc, frozen=False):
             compare_groups(d, w, tr["buffer_groups"], dr)
         if "napi" in tr:
             d.eq(w, "napi", tr["napi"], dr.get("napi"))
+        if "requests" in tr and isinstance(dr.get("requests"), dict):
+            compare_requests(d, w, tr["requests"], dr["requests"])
         for tk, key in (("registered_files", "file_tags"), ("registered_buffers", "buf_tags")):
             if key in tr:
                 slots = (dr.get(tk) or {}).get("slots") or []
@@ -921,6 +933,22 @@ def compare_state(d, t, proc, frozen=False):
              st.get("sq_pending"))
         d.eq(w, "state.cq_pending = cq_tail - cq_head", (st.get("cq_tail", 0) - st.get("cq_head", 0)) & 0xffffffff,
              st.get("cq_pending"))
+
+
+def compare_requests(d, w, want, got):
+    """uringdump --requests: the CQEs not reaped and overflowed (in order) and
+    the requests that wait (any order), against what the workload submitted."""
+    d.eq(w, "requests.cqes user_data", want["cqes"], [c.get("user_data") for c in got.get("cqes") or []])
+    d.eq(w, "requests.overflow user_data", want["overflow"],
+         [c.get("user_data") for c in got.get("overflow") or []])
+    for c in (got.get("cqes") or []) + (got.get("overflow") or []):
+        d.eq(w, f"requests: res of the CQE of NOP {c.get('user_data')}", 0, c.get("res"))
+    key = lambda x: (x.get("user_data"), x.get("kind"), x.get("opcode"))
+    d.eq(w, "requests.in_flight", sorted(map(key, want["in_flight"])),
+         sorted(map(key, got.get("in_flight") or [])))
+    for k in ("cqes_complete", "overflow_complete", "polls_complete", "timeouts_complete",
+              "link_timeouts_complete"):
+        d.eq(w, f"requests.{k}", True, got.get(k))
 
 
 def compare_groups(d, w, want, dr):
@@ -1460,6 +1488,12 @@ def parse_text(text):
                         "io_urings": [], "epolls": []}
                 procs.append(proc)
                 inst = table = None
+            elif indent == 2 and cells[0].startswith("iowq_cpus "):
+                if proc is None:
+                    raise TextError("an iowq_cpus line before any 'pid' header")
+                kv = text_kv(cells[1:], "iowq_cpus")
+                for tid in text_fds(kv.get("threads", "?")):
+                    proc.setdefault("iowq_cpus", {})[tid] = cells[0].split(" ", 1)[1]
             elif indent == 2 and cells[0].startswith("fd_table "):
                 if proc is None:
                     raise TextError("an fd_table before any 'pid' header")
@@ -1477,7 +1511,7 @@ def parse_text(text):
                      "thread_fds": text_table_fds(kv.get("thread_fds", ""))}
                 if kind == "io_uring":
                     # lines shown only when set
-                    o.update(buffer_groups=[], napi=None)
+                    o.update(buffer_groups=[], napi=None, requests=None)
                     proc["io_urings"].append(o)
                 elif kind == "epoll":
                     o["items"] = []
@@ -1599,6 +1633,23 @@ def parse_text(text):
                                  "tracking": kv.get("tracking")}
                 elif key == "buffer_group":
                     r.setdefault("buffer_groups", []).append(text_group(rest))
+                elif key == "requests":
+                    r["requests"] = text_requests(rest)
+                elif key in ("cqe", "overflow_cqe"):
+                    q = r.get("requests")
+                    if not isinstance(q, dict):
+                        raise TextError(f"a {key} line before the requests line")
+                    kv = text_kv(rest, key)
+                    q["cqes" if key == "cqe" else "overflow"].append(
+                        {"user_data": text_hex(kv.get("user_data"), "user_data"),
+                         "res": text_int(kv.get("res"), "res"), "flags": text_hex(kv.get("flags"), "flags")})
+                elif key == "in_flight":
+                    q = r.get("requests")
+                    if not isinstance(q, dict) or not rest:
+                        raise TextError("an in_flight line before the requests line")
+                    kv = text_kv(rest[1:], key)
+                    q["in_flight"].append({"kind": rest[0], "opcode": text_int(kv.get("opcode"), "opcode"),
+                                           "user_data": text_hex(kv.get("user_data"), "user_data")})
                 elif key == "thread_fds":
                     r["thread_fds"] = text_table_fds(rest[0] if rest else "?")
                 elif key == "registered":
@@ -1663,6 +1714,19 @@ def parse_text(text):
             "processes": procs}
 
 
+def text_requests(cells):
+    """'requests cqes N[+]  overflow N[+]  in_flight N[+]': the lists follow."""
+    kv = text_kv(cells, "requests")
+    q = {"cqes": [], "overflow": [], "in_flight": []}
+    for k, flags in (("cqes", ("cqes_complete",)), ("overflow", ("overflow_complete",)),
+                     ("in_flight", ("polls_complete", "timeouts_complete", "link_timeouts_complete"))):
+        v = kv.get(k, "?")
+        for f in flags:
+            q[f] = not v.endswith("+")
+        text_int(v.rstrip("+"), k)
+    return q
+
+
 def text_group(cells):
     """A 'buffer_group BGID ring|legacy key value...' line, as JSON has it."""
     if len(cells) < 2 or cells[1] not in ("ring", "legacy"):
@@ -1696,7 +1760,7 @@ def compare_text(truth, text):
         return d
     d = compare_truth(truth, parsed, None)
     for n, line in enumerate(text.split("\n"), 1):
-        a = kernel_address(re.sub(r"\bdata 0x[0-9a-f]+", "", line))  # user data: any value
+        a = kernel_address(re.sub(r"\b(user_)?data 0x[0-9a-f]+", "", line))  # user data: any value
         if a is not None:
             d.add(f"text line {n}", f"holds {a:#x}, a kernel address: {line!r}")
     return d

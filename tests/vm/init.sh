@@ -83,10 +83,11 @@ for name in $(cat /t/workloads.list 2>/dev/null); do
         echo yes > "$d/ready"
         step "$name: ready"
         if [ -x /t/uringdump ]; then
-            run "$d/json" /t/uringdump --json $pid
+            # --requests: the verifier checks the requests walk only when asked
+            run "$d/json" /t/uringdump --json --requests 16 $pid
             # a refused program: keep the end of the verifier's log
             if [ "$(cat "$d/json.rc" 2>/dev/null)" != 0 ] && grep -q "verifier log" "$d/json.err"; then
-                /t/uringdump -v --json $pid 2>&1 >/dev/null | tail -c 30000 > "$d/verifier.log"
+                /t/uringdump -v --json --requests 16 $pid 2>&1 >/dev/null | tail -c 30000 > "$d/verifier.log"
             fi
             step "$name: json done"
             run "$d/freeze" /t/uringdump --json --freeze $pid

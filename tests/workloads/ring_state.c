@@ -7,7 +7,8 @@
  *   single    IORING_SETUP_SINGLE_ISSUER: the submitter is this task
  *   sqpoll    an SQPOLL thread gone idle: IORING_SQ_NEED_WAKEUP
  *   restricted  created disabled, restrictions registered, left disabled
- *   limits    io-wq worker limits set, an eventfd registered whose counter is 7,
+ *   limits    io-wq worker limits set, the io-wq of this thread bound to CPU 0
+ *             (IORING_REGISTER_IOWQ_AFF), an eventfd registered whose counter is 7,
  *             and two personalities: this process's credentials, and the same
  *             with egid 1234 and supplementary groups 5 and 6
  *   groups    provided buffers: legacy groups 3 (8 buffers, one used) and 100
@@ -17,6 +18,10 @@
  *             (IOU_PBUF_RING_INC, 6.12+)
  *   tagged    files and buffers registered with tags, and NAPI busy polling
  *             (IORING_REGISTER_NAPI, 6.9+: 50 us, preferred)
+ *   inflight  requests that wait: a POLL_ADD on an empty pipe, a RECV on an
+ *             empty socket (an internal poll), a TIMEOUT of an hour, a READ of
+ *             an empty pipe linked to a LINK_TIMEOUT of an hour
+ * With uringdump --requests, the CQEs of unreaped and overflow are listed too.
  * The truth holds what the workload expects and what it reads itself from
  * the memory it shares with the kernel (head, tail, flags, counters).
  * Usage: ring_state TRUTH.json
@@ -27,9 +32,12 @@
 #include <string.h>
 #include <grp.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
+#include <poll.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -71,6 +79,14 @@ struct state_ring {
 	bool napi_prefer;
 	const char *notes[4];
 	int nnotes;
+	/* what --requests lists: user_data of CQEs, overflowed CQEs; requests */
+	int ncqes, noverflow, ninflight;
+	unsigned long long cqe_ud[8], overflow_ud[8];
+	struct {
+		const char *kind;
+		unsigned opcode;
+		unsigned long long user_data;
+	} inflight[8];
 };
 
 /* Not in liburing 2.3's headers. */
@@ -199,6 +215,25 @@ static void jw_state_ring(struct jw *w, const struct state_ring *s)
 	} else {
 		jw_null(w, "napi");
 	}
+	jw_obj(w, "requests");
+	jw_arr(w, "cqes");
+	for (int i = 0; i < s->ncqes; i++)
+		jw_u64(w, NULL, s->cqe_ud[i]);
+	jw_end_arr(w);
+	jw_arr(w, "overflow");
+	for (int i = 0; i < s->noverflow; i++)
+		jw_u64(w, NULL, s->overflow_ud[i]);
+	jw_end_arr(w);
+	jw_arr(w, "in_flight");
+	for (int i = 0; i < s->ninflight; i++) {
+		jw_obj(w, NULL);
+		jw_str(w, "kind", s->inflight[i].kind);
+		jw_int(w, "opcode", s->inflight[i].opcode);
+		jw_u64(w, "user_data", s->inflight[i].user_data);
+		jw_end_obj(w);
+	}
+	jw_end_arr(w);
+	jw_end_obj(w);
 	jw_arr(w, "notes");
 	for (int i = 0; i < s->nnotes; i++)
 		jw_str(w, NULL, s->notes[i]);
@@ -237,6 +272,9 @@ int main(int argc, char **argv)
 	if (ret != 5)
 		wl_check_ret(ret < 0 ? ret : -EIO, "submit unreaped");
 	unreaped.cq_pending = 5;
+	unreaped.ncqes = 5;
+	for (int i = 0; i < 5; i++)
+		unreaped.cqe_ud[i] = 200 + i;
 
 	/* overflow: CQ of 2, 5 completions, none reaped */
 	memset(&p, 0, sizeof(p));
@@ -259,6 +297,12 @@ int main(int argc, char **argv)
 	}
 	overflow.cq_pending = posted < 2 ? posted : 2;
 	overflow.overflow = posted > 2 ? posted - 2 : 0;
+	for (unsigned i = 0; i < posted && i < 8; i++) {
+		if (i < 2)
+			overflow.cqe_ud[overflow.ncqes++] = 300 + i;
+		else
+			overflow.overflow_ud[overflow.noverflow++] = 300 + i;
+	}
 	if (overflow.overflow)
 		overflow.need_flags = IORING_SQ_CQ_OVERFLOW;
 
@@ -320,6 +364,10 @@ int main(int argc, char **argv)
 	wl_check_ret(io_uring_register_iowq_max_workers(&limits.w.r, vals), "iowq_max_workers");
 	limits.iowq[0] = 3;
 	limits.iowq[1] = 7;
+	cpu_set_t cpu0;
+	CPU_ZERO(&cpu0);
+	CPU_SET(0, &cpu0);
+	wl_check_ret(io_uring_register_iowq_aff(&limits.w.r, sizeof(cpu0), &cpu0), "iowq_aff");
 	int ev = eventfd(7, 0);
 	WL_CHECK(ev);
 	wl_track("ev_limits", ev);
@@ -441,6 +489,52 @@ int main(int argc, char **argv)
 	groups.grp[groups.ngroups].bgid = 100;
 	groups.grp[groups.ngroups++].count = 2;
 
+	/* inflight: five requests that wait */
+	static struct state_ring inflight;
+	static char recv_buf[16], read_buf[16];
+	memset(&p, 0, sizeof(p));
+	wlr_init(&inflight.w, "inflight", 8, &p);
+	inflight.evfd_count = -1;
+	int p1[2], p2[2], sv[2];
+	WL_CHECK(pipe(p1));
+	WL_CHECK(pipe(p2));
+	WL_CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	struct __kernel_timespec hour = {.tv_sec = 3600};
+	sqe = io_uring_get_sqe(&inflight.w.r);
+	io_uring_prep_poll_add(sqe, p1[0], POLLIN);
+	sqe->user_data = 0x701;
+	sqe = io_uring_get_sqe(&inflight.w.r);
+	io_uring_prep_recv(sqe, sv[0], recv_buf, sizeof(recv_buf), 0);
+	sqe->user_data = 0x702;
+	sqe = io_uring_get_sqe(&inflight.w.r);
+	io_uring_prep_timeout(sqe, &hour, 0, 0);
+	sqe->user_data = 0x703;
+	sqe = io_uring_get_sqe(&inflight.w.r);
+	io_uring_prep_read(sqe, p2[0], read_buf, sizeof(read_buf), 0);
+	sqe->flags |= IOSQE_IO_LINK;
+	sqe->user_data = 0x704;
+	sqe = io_uring_get_sqe(&inflight.w.r);
+	io_uring_prep_link_timeout(sqe, &hour, 0);
+	sqe->user_data = 0x705;
+	ret = io_uring_submit(&inflight.w.r);
+	if (ret != 5)
+		wl_check_ret(ret < 0 ? ret : -EIO, "submit inflight");
+	const struct {
+		const char *kind;
+		unsigned opcode;
+		unsigned long long ud;
+	} waiting[5] = {
+		{"poll", IORING_OP_POLL_ADD, 0x701},	 {"apoll", IORING_OP_RECV, 0x702},
+		{"timeout", IORING_OP_TIMEOUT, 0x703},	 {"apoll", IORING_OP_READ, 0x704},
+		{"link_timeout", IORING_OP_LINK_TIMEOUT, 0x705},
+	};
+	for (int i = 0; i < 5; i++) {
+		inflight.inflight[i].kind = waiting[i].kind;
+		inflight.inflight[i].opcode = waiting[i].opcode;
+		inflight.inflight[i].user_data = waiting[i].ud;
+	}
+	inflight.ninflight = 5;
+
 	/* tagged: files and buffers with tags (slot 1 of each untagged), NAPI */
 	memset(&p, 0, sizeof(p));
 	wlr_init(&tagged.w, "tagged", 8, &p);
@@ -484,6 +578,11 @@ int main(int argc, char **argv)
 	jw_int(&w, "pid", getpid());
 	jw_str(&w, "comm", "ring_state");
 	jw_obj(&w, "state");
+	/* IORING_REGISTER_IOWQ_AFF binds the io-wq of the calling thread */
+	jw_obj(&w, "iowq");
+	jw_int(&w, "tid", (int)syscall(SYS_gettid));
+	jw_str(&w, "cpus", "0");
+	jw_end_obj(&w);
 	jw_arr(&w, "rings");
 	jw_state_ring(&w, &queued);
 	jw_state_ring(&w, &unreaped);
@@ -494,6 +593,7 @@ int main(int argc, char **argv)
 	jw_state_ring(&w, &limits);
 	jw_state_ring(&w, &groups);
 	jw_state_ring(&w, &tagged);
+	jw_state_ring(&w, &inflight);
 	jw_end_arr(&w);
 	jw_end_obj(&w);
 	jw_end_obj(&w);

@@ -296,3 +296,84 @@ TEST(RingRegsModel, NapiOnlyWhenFlagged)
 	ASSERT_TRUE(snap2) << snap2.error().message;
 	EXPECT_FALSE(ring_with(*snap2->find_process(kPid), 32).regs->napi.has_value());
 }
+
+TEST(ThreadModel, IowqCpusOnlyWithAnIoWq)
+{
+	auto recs = reach_records();
+	auto t = blank<ud_rec_thread>(UD_REC_THREAD, kPid, UD_THREAD_HAS_IOWQ);
+	t.tid = 505;
+	t.files_id = kLeaderFiles;
+	t.iowq_cpus = 0b101;
+	recs.insert(recs.end() - 1, RawRecord::of(t));
+	auto snap = build_snapshot(recs, false);
+	ASSERT_TRUE(snap) << snap.error().message;
+	const Process* p = snap->find_process(kPid);
+	ASSERT_EQ(p->threads.size(), 5u);
+	for (const Thread& th : p->threads)
+		EXPECT_EQ(th.iowq_cpus.has_value(), th.tid == 505u) << th.tid;
+	EXPECT_EQ(cpu_list(*p->threads.back().iowq_cpus), "0,2");
+}
+
+TEST(Flags, CpuList)
+{
+	EXPECT_EQ(cpu_list(0), "-");
+	EXPECT_EQ(cpu_list(1), "0");
+	EXPECT_EQ(cpu_list(0b1011'0000'1111), "0-3,8-9,11");
+	EXPECT_EQ(cpu_list(~0ull), "0-63");
+	EXPECT_EQ(cpu_list(1ull << 63), "63");
+}
+
+namespace {
+
+ud_rec_req req(std::uint8_t kind, std::uint32_t index, std::uint64_t user_data,
+	       std::uint16_t flags = 0, std::uint8_t opcode = 0)
+{
+	auto q = blank<ud_rec_req>(UD_REC_REQ, kPid, flags);
+	q.ring_id = kRingFd;
+	q.kind = kind;
+	q.index = index;
+	q.user_data = user_data;
+	q.opcode = opcode;
+	return q;
+}
+
+} // namespace
+
+TEST(RequestsModel, KindsSummariesAndRepeatedRecords)
+{
+	auto recs = reach_records();
+	const std::vector<ud_rec_req> v = {
+		req(UD_REQ_CQE, 7, 200),
+		req(UD_REQ_CQE, 8, 201),
+		req(UD_REQ_CQE, 8, 201), // a re-run step
+		req(UD_REQ_CQE, 2, 0, UD_REQ_SUMMARY | UD_REQ_INCOMPLETE),
+		req(UD_REQ_OVERFLOW, 0, 0, UD_REQ_SUMMARY),
+		req(UD_REQ_APOLL, 1, 0x702, 0, 27),
+		req(UD_REQ_POLL, 0, 0x701, 0, 6),
+		req(UD_REQ_POLL, 2, 0, UD_REQ_SUMMARY),
+		req(UD_REQ_TIMEOUT, 0, 0x703, 0, 11),
+		// no TIMEOUT summary: cut short; no LINK_TIMEOUT records at all
+	};
+	for (const auto& q : v)
+		recs.insert(recs.end() - 1, RawRecord::of(q));
+	auto snap = build_snapshot(recs, false);
+	ASSERT_TRUE(snap) << snap.error().message;
+	const Ring& r = ring_with(*snap->find_process(kPid), 32);
+	ASSERT_TRUE(r.requests.has_value());
+	const Requests& q = *r.requests;
+	ASSERT_EQ(q.cqes.size(), 2u);
+	EXPECT_EQ(q.cqes[1].user_data, 201u);
+	EXPECT_FALSE(q.cqes_complete);
+	EXPECT_TRUE(q.overflow.empty());
+	EXPECT_TRUE(q.overflow_complete);
+	ASSERT_EQ(q.in_flight.size(), 3u);
+	EXPECT_EQ(q.in_flight[0].kind, RequestKind::Poll); // walk order
+	EXPECT_EQ(q.in_flight[1].kind, RequestKind::Apoll);
+	EXPECT_EQ(q.in_flight[1].opcode, 27u);
+	EXPECT_EQ(q.in_flight[2].kind, RequestKind::Timeout);
+	EXPECT_TRUE(q.polls_complete);
+	EXPECT_FALSE(q.timeouts_complete);
+	EXPECT_FALSE(q.link_timeouts_complete);
+	// without REQ records (no --requests): null
+	EXPECT_FALSE(ring_with(*snap->find_process(kPid), 4).requests.has_value());
+}
