@@ -392,7 +392,9 @@ enum ud_req_kind {
 	UD_REQ_APOLL = 4,        /* another request waiting on an internal poll */
 	UD_REQ_TIMEOUT = 5,      /* an IORING_OP_TIMEOUT armed */
 	UD_REQ_LINK_TIMEOUT = 6, /* an IORING_OP_LINK_TIMEOUT armed */
-	UD_REQ_KIND_MAX = 7,
+	UD_REQ_IOWQ_QUEUED = 7,  /* queued for an io-wq worker of a task using the ring */
+	UD_REQ_IOWQ_RUNNING = 8, /* an io-wq worker's current work */
+	UD_REQ_KIND_MAX = 9,
 };
 
 /* h.flags of UD_REC_REQ */

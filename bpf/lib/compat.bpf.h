@@ -336,8 +336,14 @@ struct io_wq___mask_inline {
 	struct cpumask cpu_mask[1];
 } __attribute__((preserve_access_index));
 
+struct io_wqe_acct___v61 {
+	struct io_wq_work_list work_list;
+} __attribute__((preserve_access_index));
+
 struct io_wqe___v61 {
 	struct cpumask *cpu_mask;
+	struct io_wqe_acct___v61 acct[2];
+	struct list_head all_list;
 } __attribute__((preserve_access_index));
 
 struct io_wq___v61 {
@@ -362,6 +368,64 @@ static __always_inline bool ud_iowq_cpus(struct io_uring_task *tctx, __u64 *cpus
 	else if (bpf_core_field_exists(o->wqes))
 		mask = BPF_CORE_READ(o, wqes[0], cpu_mask);
 	return mask && !bpf_probe_read_kernel(cpus, sizeof(*cpus), mask);
+}
+
+/* ---- io-wq work ------------------------------------------------------------
+ *
+ * A task's io-wq keeps work queued per kind (bounded, unbounded) in an
+ * io_wq_work_list, and its workers on a list_head; a worker's cur_work is
+ * what it runs.  6.1: both per NUMA node in io_wq.wqes[node] (node 0 is
+ * read); 6.12: io_wq.acct[2].work_list and one io_wq.all_list; 6.18 and
+ * 7.x: io_wq.acct[2].work_list and io_wq.acct[2].all_list.
+ */
+struct io_wq___all_list {
+	struct list_head all_list;
+} __attribute__((preserve_access_index));
+
+struct io_wq_acct___all_list {
+	struct list_head all_list;
+} __attribute__((preserve_access_index));
+
+/* Address of the work list of kind i (0 bounded, 1 unbounded); 0: none. */
+static __always_inline __u64 ud_iowq_work_list(struct io_wq *wq, __u32 i)
+{
+	struct io_wq___v61 *o = (void *)wq;
+
+	i &= 1;
+	if (bpf_core_field_exists(wq->acct))
+		return (__u64)wq + bpf_core_field_offset(struct io_wq, acct) +
+		       i * bpf_core_type_size(struct io_wq_acct) +
+		       bpf_core_field_offset(struct io_wq_acct, work_list);
+	if (!bpf_core_field_exists(o->wqes))
+		return 0;
+	struct io_wqe___v61 *wqe = BPF_CORE_READ(o, wqes[0]);
+
+	return wqe ? (__u64)wqe + bpf_core_field_offset(struct io_wqe___v61, acct) +
+			       i * bpf_core_type_size(struct io_wqe_acct___v61) +
+			       bpf_core_field_offset(struct io_wqe_acct___v61, work_list)
+		   : 0;
+}
+
+/* Address of worker list i (the list_head); 0: none (one list before 6.18). */
+static __always_inline __u64 ud_iowq_workers(struct io_wq *wq, __u32 i)
+{
+	struct io_wq___v61 *o = (void *)wq;
+	struct io_wq___all_list *w612 = (void *)wq;
+
+	i &= 1;
+	if (bpf_core_field_exists(struct io_wq_acct___all_list, all_list))
+		return (__u64)wq + bpf_core_field_offset(struct io_wq, acct) +
+		       i * bpf_core_type_size(struct io_wq_acct) +
+		       bpf_core_field_offset(struct io_wq_acct___all_list, all_list);
+	if (i)
+		return 0;
+	if (bpf_core_field_exists(w612->all_list))
+		return (__u64)&w612->all_list;
+	if (!bpf_core_field_exists(o->wqes))
+		return 0;
+	struct io_wqe___v61 *wqe = BPF_CORE_READ(o, wqes[0]);
+
+	return wqe ? (__u64)&wqe->all_list : 0;
 }
 
 /* ---- provided buffers ------------------------------------------------------

@@ -12,8 +12,11 @@
  *  - armed timeouts (ctx->timeout_list) and linked timeouts
  *    (ctx->ltimeout_list) of struct io_timeout, which lives in its
  *    request's command area (io_kiocb.cmd).
- * Not found here: requests queued to or running in io-wq workers and
- * IOPOLL requests.  Lockless: a ring in use changes while it is read.
+ *  - io-wq work: for each task using the ring (ctx->tctx_list), the work
+ *    queued in its io-wq and what each of its workers runs (io_worker.
+ *    cur_work), the ring's own requests only (io_kiocb.ctx); layouts in
+ *    lib/compat.bpf.h.
+ * Not found here: IOPOLL requests (ctx->iopoll_list).  Lockless: a ring in use changes while it is read.
  * The layouts read are the same on 6.1, 6.12, 6.18 and 7.x.
  *
  * Needs from the including program: what lib/emit.bpf.h needs, and
@@ -41,6 +44,12 @@ struct req_walk {
 	__u32 n;      /* records written */
 	__u32 kind;
 	__u32 done; /* the walk reached the end */
+	/* io-wq: the ring's tasks (ctx->tctx_list), each one's io-wq lists */
+	__u64 ctx;  /* the ring: work of other rings is skipped */
+	__u64 node; /* the current io_tctx_node (its ctx_node) */
+	__u64 wq;   /* its task's io_wq, 0: take the next task */
+	__u32 list; /* 0, 1: queued work (bounded, unbounded); 2, 3: workers */
+	__u32 pad;
 };
 
 static __always_inline int emit_req(struct req_walk *w, __u32 index, __u8 opcode, __u64 user_data,
@@ -177,6 +186,79 @@ static long hash_step(__u32 i, void *data)
 	return 0;
 }
 
+/* One element of an io-wq list, or the start of the next list or task. */
+static long iowq_step(__u32 i, void *data)
+{
+	struct req_walk *w = data;
+	struct io_wq *wq = (struct io_wq *)w->wq;
+	__u64 next = 0, req = 0, lh;
+
+	if (!wq) {
+		if (bpf_probe_read_kernel(&next, sizeof(next), (void *)w->node) || !next)
+			return 1;
+		if (next == w->base) {
+			w->done = 1;
+			return 1;
+		}
+		w->node = next;
+		struct io_tctx_node *tn =
+			(void *)(next - bpf_core_field_offset(struct io_tctx_node, ctx_node));
+		struct task_struct *task = BPF_CORE_READ(tn, task);
+
+		w->wq = task ? (__u64)BPF_CORE_READ(task, io_uring, io_wq) : 0;
+		w->list = 0;
+		w->pos = 0;
+		return 0;
+	}
+	if (w->list > 3) {
+		w->wq = 0;
+		return 0;
+	}
+	lh = w->list < 2 ? ud_iowq_work_list(wq, w->list) : ud_iowq_workers(wq, w->list - 2);
+	if (!w->pos) {
+		/* io_wq_work_list.first, list_head.next: both the first member */
+		if (lh)
+			bpf_probe_read_kernel(&next, sizeof(next), (void *)lh);
+		if (!next || next == lh)
+			w->list++;
+		else
+			w->pos = next;
+		return 0;
+	}
+	if (w->list < 2) {
+		/* an io_wq_work_node: io_wq_work.list, in io_kiocb.work */
+		req = w->pos - bpf_core_field_offset(struct io_wq_work, list) -
+		      bpf_core_field_offset(struct io_kiocb, work);
+		w->kind = UD_REQ_IOWQ_QUEUED;
+	} else {
+		struct io_worker *wk =
+			(void *)(w->pos - bpf_core_field_offset(struct io_worker, all_list));
+		__u64 cur = (__u64)BPF_CORE_READ(wk, cur_work);
+
+		if (cur)
+			req = cur - bpf_core_field_offset(struct io_kiocb, work);
+		w->kind = UD_REQ_IOWQ_RUNNING;
+	}
+	if (req && (__u64)BPF_CORE_READ((struct io_kiocb *)req, ctx) == w->ctx) {
+		if (w->n >= req_max)
+			return 1;
+		if (emit_inflight(w, (struct io_kiocb *)req))
+			return 1;
+	}
+	/* io_wq_work_node.next and list_head.next: the first member */
+	if (bpf_probe_read_kernel(&next, sizeof(next), (void *)w->pos))
+		return 1;
+	if (!next || next == lh) {
+		w->list++;
+		w->pos = 0;
+	} else {
+		w->pos = next;
+	}
+	return 0;
+}
+
+#define UD_IOWQ_STEPS (1U << 20) /* tasks x 5 + queued work + workers */
+
 struct io_ring_ctx___locked_hash {
 	struct io_hash_table cancel_table_locked;
 } __attribute__((preserve_access_index));
@@ -257,6 +339,18 @@ static __always_inline void walk_requests(struct seq_file *seq, __u32 pid, __u64
 	w.done = opaque(0);
 	w.base = w.pos = (__u64)&ctx->ltimeout_list;
 	bpf_loop(req_max + 1, timeout_step, &w, 0);
+	if (req_summary(&w))
+		return;
+	/* io-wq work of the tasks using the ring; the summary covers both kinds */
+	w.n = opaque(0);
+	w.done = opaque(0);
+	w.ctx = (__u64)ctx;
+	w.base = w.node = (__u64)&ctx->tctx_list;
+	w.wq = opaque(0);
+	w.pos = opaque(0);
+	w.list = opaque(0);
+	bpf_loop(UD_IOWQ_STEPS, iowq_step, &w, 0);
+	w.kind = UD_REQ_IOWQ_QUEUED;
 	req_summary(&w);
 }
 

@@ -24,7 +24,7 @@ constexpr std::string_view kDumpHelp =
 	"                    exact snapshot; they are always released\n"
 	"      --requests N  list up to N of each kind of what each ring holds: CQEs\n"
 	"                    not reaped, overflowed CQEs, waiting polls, armed\n"
-	"                    timeouts and linked timeouts (1-65536)\n"
+	"                    timeouts and linked timeouts, io-wq work (1-65536)\n"
 	"      --btf FILE    load against the BTF in FILE instead of\n"
 	"                    /sys/kernel/btf/vmlinux\n"
 	"  -v, --verbose     print libbpf diagnostics to stderr\n"

@@ -196,12 +196,15 @@ void Collected::finish()
 		dedupe_by(v, [](const ud_rec_personality& x) { return x.id; });
 	for (auto& [id, v] : pbufs)
 		dedupe_by(v, [](const ud_rec_pbuf& x) { return x.bgid; });
-	// a summary after the records of its kind; polls and async polls share
-	// one walk (and its summary): order them by walk position
+	// a summary after the records of its kind; polls and async polls, and
+	// queued and running io-wq work, share one walk (and its summary):
+	// order them by walk position
 	for (auto& [id, v] : reqs)
 		dedupe_by(v, [](const ud_rec_req& x) {
 			const bool summary = (x.h.flags & UD_REQ_SUMMARY) != 0;
-			const int kind = x.kind == UD_REQ_APOLL ? int{UD_REQ_POLL} : int{x.kind};
+			const int kind = x.kind == UD_REQ_APOLL          ? int{UD_REQ_POLL}
+					 : x.kind == UD_REQ_IOWQ_RUNNING ? int{UD_REQ_IOWQ_QUEUED}
+									 : int{x.kind};
 			return std::tuple{kind, summary, x.index};
 		});
 	dedupe_by(ringrefs, [](const ud_rec_ringref& x) { return std::pair{x.tid, x.index}; });

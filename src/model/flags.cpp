@@ -240,6 +240,8 @@ std::string_view request_kind_name(int kind)
 	case 1: return "apoll";
 	case 2: return "timeout";
 	case 3: return "link_timeout";
+	case 4: return "iowq_queued";
+	case 5: return "iowq_running";
 	default: return "?";
 	}
 }

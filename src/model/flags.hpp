@@ -98,7 +98,7 @@ std::string format_hex(std::uint64_t value);
 // A CPU mask as a list: "0-3,8"; "-" when empty.
 std::string cpu_list(std::uint64_t mask);
 
-// "poll", "apoll", "timeout", "link_timeout".
+// "poll", "apoll", "timeout", "link_timeout", "iowq_queued", "iowq_running".
 std::string_view request_kind_name(int kind);
 
 // A NAPI tracking mode (UD_NAPI_TRACKING_*): "dynamic", "static", else the number.

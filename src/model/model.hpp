@@ -188,7 +188,7 @@ struct Completion {
 	std::uint32_t flags = 0;
 };
 
-enum class RequestKind { Poll, Apoll, Timeout, LinkTimeout };
+enum class RequestKind { Poll, Apoll, Timeout, LinkTimeout, IowqQueued, IowqRunning };
 
 struct InFlight {
 	RequestKind kind = RequestKind::Poll;
@@ -203,6 +203,7 @@ struct Requests {
 	// false: more of the kind exist than were listed (or the walk stopped)
 	bool cqes_complete = true, overflow_complete = true;
 	bool polls_complete = true, timeouts_complete = true, link_timeouts_complete = true;
+	bool iowq_complete = true;
 };
 
 struct Ring {

@@ -443,6 +443,12 @@ Requests Resolver::build_requests(const std::vector<ud_rec_req>& v)
 		case UD_REQ_LINK_TIMEOUT:
 			q.in_flight.push_back({RequestKind::LinkTimeout, x.opcode, x.user_data});
 			break;
+		case UD_REQ_IOWQ_QUEUED:
+			q.in_flight.push_back({RequestKind::IowqQueued, x.opcode, x.user_data});
+			break;
+		case UD_REQ_IOWQ_RUNNING:
+			q.in_flight.push_back({RequestKind::IowqRunning, x.opcode, x.user_data});
+			break;
 		default: break;
 		}
 	}
@@ -452,6 +458,7 @@ Requests Resolver::build_requests(const std::vector<ud_rec_req>& v)
 	q.polls_complete = complete(UD_REQ_POLL);
 	q.timeouts_complete = complete(UD_REQ_TIMEOUT);
 	q.link_timeouts_complete = complete(UD_REQ_LINK_TIMEOUT);
+	q.iowq_complete = complete(UD_REQ_IOWQ_QUEUED);
 	return q;
 }
 

@@ -212,6 +212,8 @@ void emit_requests(JsonWriter& e, const std::optional<Requests>& q)
 	e.boolean(q->timeouts_complete);
 	e.key("link_timeouts_complete");
 	e.boolean(q->link_timeouts_complete);
+	e.key("iowq_complete");
+	e.boolean(q->iowq_complete);
 	e.end_object();
 }
 

@@ -403,7 +403,7 @@ private:
 		     << more(q->overflow_complete) << "  in_flight "
 		     << std::to_string(q->in_flight.size())
 		     << more(q->polls_complete && q->timeouts_complete &&
-			     q->link_timeouts_complete);
+			     q->link_timeouts_complete && q->iowq_complete);
 		out_.end_line();
 		const auto completion = [&](std::string_view name, const Completion& c) {
 			key(out_, name);

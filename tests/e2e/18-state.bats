@@ -38,7 +38,7 @@ teardown() {
 @test "ring_state: the text report has a state line per ring" {
 	ud "$WL_PID"
 	expect_status 0
-	[[ $(grep -c '^    state  ' "$UD_OUT") -eq 10 ]] || { ud_report; return 1; }
+	[[ $(grep -c '^    state  ' "$UD_OUT") -eq 11 ]] || { ud_report; return 1; }
 	grep -q 'overflow 3  ' "$UD_OUT" || { echo "no ring with 3 overflowed CQEs" >&2; ud_report; return 1; }
 	grep -q 'sq_flags NEED_WAKEUP' "$UD_OUT" || { echo "no NEED_WAKEUP" >&2; ud_report; return 1; }
 }

@@ -943,11 +943,19 @@ def compare_requests(d, w, want, got):
          [c.get("user_data") for c in got.get("overflow") or []])
     for c in (got.get("cqes") or []) + (got.get("overflow") or []):
         d.eq(w, f"requests: res of the CQE of NOP {c.get('user_data')}", 0, c.get("res"))
-    key = lambda x: (x.get("user_data"), x.get("kind"), x.get("opcode"))
+    # io-wq work: queued or running, as the worker got to it (at most one
+    # running per worker: the workload allows one)
+    iowq = ("iowq_queued", "iowq_running")
+    kind = lambda k: "iowq" if k in iowq else k
+    key = lambda x: (x.get("user_data"), kind(x.get("kind")), x.get("opcode"))
     d.eq(w, "requests.in_flight", sorted(map(key, want["in_flight"])),
          sorted(map(key, got.get("in_flight") or [])))
+    if "iowq_running_max" in want:
+        running = sum(1 for x in got.get("in_flight") or [] if x.get("kind") == "iowq_running")
+        if running > want["iowq_running_max"]:
+            d.add(w, f"requests: {running} io-wq works running, at most {want['iowq_running_max']} worker(s)")
     for k in ("cqes_complete", "overflow_complete", "polls_complete", "timeouts_complete",
-              "link_timeouts_complete"):
+              "link_timeouts_complete", "iowq_complete"):
         d.eq(w, f"requests.{k}", True, got.get(k))
 
 
@@ -1721,7 +1729,7 @@ def text_requests(cells):
     for k, flags in (("cqes", ("cqes_complete",)), ("overflow", ("overflow_complete",)),
                      ("in_flight", ("polls_complete", "timeouts_complete", "link_timeouts_complete"))):
         v = kv.get(k, "?")
-        for f in flags:
+        for f in flags + (("iowq_complete",) if k == "in_flight" else ()):
             q[f] = not v.endswith("+")
         text_int(v.rstrip("+"), k)
     return q

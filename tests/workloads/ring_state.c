@@ -21,6 +21,10 @@
  *   inflight  requests that wait: a POLL_ADD on an empty pipe, a RECV on an
  *             empty socket (an internal poll), a TIMEOUT of an hour, a READ of
  *             an empty pipe linked to a LINK_TIMEOUT of an hour
+ *   iowq      one io-wq worker at most (IORING_REGISTER_IOWQ_MAX_WORKERS 1, 1)
+ *             and two OPENATs of a FIFO nobody writes (TRUTH.fifo): one runs
+ *             in the worker, blocked until a writer comes, the other waits in
+ *             the io-wq queue (a read of a pipe would wait on a poll instead)
  * With uringdump --requests, the CQEs of unreaped and overflow are listed too.
  * The truth holds what the workload expects and what it reads itself from
  * the memory it shares with the kernel (head, tail, flags, counters).
@@ -37,6 +41,7 @@
 #include <sys/eventfd.h>
 #include <poll.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -87,6 +92,7 @@ struct state_ring {
 		unsigned opcode;
 		unsigned long long user_data;
 	} inflight[8];
+	int iowq_running_max; /* io-wq works that may run at once, 0: not checked */
 };
 
 /* Not in liburing 2.3's headers. */
@@ -233,6 +239,8 @@ static void jw_state_ring(struct jw *w, const struct state_ring *s)
 		jw_end_obj(w);
 	}
 	jw_end_arr(w);
+	if (s->iowq_running_max > 0)
+		jw_int(w, "iowq_running_max", s->iowq_running_max);
 	jw_end_obj(w);
 	jw_arr(w, "notes");
 	for (int i = 0; i < s->nnotes; i++)
@@ -535,6 +543,34 @@ int main(int argc, char **argv)
 	}
 	inflight.ninflight = 5;
 
+	/* iowq: one worker, two blocking reads forced to io-wq */
+	static struct state_ring iowq;
+	static char fifo[4096];
+	memset(&p, 0, sizeof(p));
+	wlr_init(&iowq.w, "iowq", 8, &p);
+	iowq.evfd_count = -1;
+	unsigned one[2] = {1, 1};
+	wl_check_ret(io_uring_register_iowq_max_workers(&iowq.w.r, one), "iowq_max_workers 1");
+	iowq.iowq[0] = iowq.iowq[1] = 1;
+	snprintf(fifo, sizeof(fifo), "%s.fifo", truth);
+	unlink(fifo);
+	WL_CHECK(mkfifo(fifo, 0600));
+	for (int i = 0; i < 2; i++) {
+		sqe = io_uring_get_sqe(&iowq.w.r);
+		io_uring_prep_openat(sqe, AT_FDCWD, fifo, O_RDONLY, 0);
+		/* inline, the open is tried with O_NONBLOCK and succeeds at once */
+		sqe->flags |= IOSQE_ASYNC;
+		sqe->user_data = 0x801 + i;
+		iowq.inflight[i].kind = "iowq_queued"; /* or running: the judge takes either */
+		iowq.inflight[i].opcode = IORING_OP_OPENAT;
+		iowq.inflight[i].user_data = 0x801 + i;
+	}
+	iowq.ninflight = 2;
+	iowq.iowq_running_max = 1;
+	ret = io_uring_submit(&iowq.w.r);
+	if (ret != 2)
+		wl_check_ret(ret < 0 ? ret : -EIO, "submit iowq");
+
 	/* tagged: files and buffers with tags (slot 1 of each untagged), NAPI */
 	memset(&p, 0, sizeof(p));
 	wlr_init(&tagged.w, "tagged", 8, &p);
@@ -594,6 +630,7 @@ int main(int argc, char **argv)
 	jw_state_ring(&w, &groups);
 	jw_state_ring(&w, &tagged);
 	jw_state_ring(&w, &inflight);
+	jw_state_ring(&w, &iowq);
 	jw_end_arr(&w);
 	jw_end_obj(&w);
 	jw_end_obj(&w);

@@ -353,6 +353,9 @@ TEST(RequestsModel, KindsSummariesAndRepeatedRecords)
 		req(UD_REQ_POLL, 2, 0, UD_REQ_SUMMARY),
 		req(UD_REQ_TIMEOUT, 0, 0x703, 0, 11),
 		// no TIMEOUT summary: cut short; no LINK_TIMEOUT records at all
+		req(UD_REQ_IOWQ_RUNNING, 1, 0x801, 0, 18),
+		req(UD_REQ_IOWQ_QUEUED, 0, 0x802, 0, 18),
+		req(UD_REQ_IOWQ_QUEUED, 2, 0, UD_REQ_SUMMARY),
 	};
 	for (const auto& q : v)
 		recs.insert(recs.end() - 1, RawRecord::of(q));
@@ -366,7 +369,7 @@ TEST(RequestsModel, KindsSummariesAndRepeatedRecords)
 	EXPECT_FALSE(q.cqes_complete);
 	EXPECT_TRUE(q.overflow.empty());
 	EXPECT_TRUE(q.overflow_complete);
-	ASSERT_EQ(q.in_flight.size(), 3u);
+	ASSERT_EQ(q.in_flight.size(), 5u);
 	EXPECT_EQ(q.in_flight[0].kind, RequestKind::Poll); // walk order
 	EXPECT_EQ(q.in_flight[1].kind, RequestKind::Apoll);
 	EXPECT_EQ(q.in_flight[1].opcode, 27u);
@@ -374,6 +377,9 @@ TEST(RequestsModel, KindsSummariesAndRepeatedRecords)
 	EXPECT_TRUE(q.polls_complete);
 	EXPECT_FALSE(q.timeouts_complete);
 	EXPECT_FALSE(q.link_timeouts_complete);
+	EXPECT_EQ(q.in_flight[3].kind, RequestKind::IowqQueued); // walk order
+	EXPECT_EQ(q.in_flight[4].kind, RequestKind::IowqRunning);
+	EXPECT_TRUE(q.iowq_complete);
 	// without REQ records (no --requests): null
 	EXPECT_FALSE(ring_with(*snap->find_process(kPid), 4).requests.has_value());
 }
