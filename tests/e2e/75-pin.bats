@@ -141,7 +141,7 @@ def norm(text):
 
 def live_only(line):
     # lines only a live dump has (see same_json)
-    return re.match(r"^(  fd_table t[0-9]+ |    (thread_fds|registered|mappings) )", line) is not None
+    return re.match(r"^(  fd_table t[0-9]+ |  iowq_cpus |    (thread_fds|registered|mappings) )", line) is not None
 
 def idle(line):
     # an SQPOLL thread going to sleep sets NEED_WAKEUP on its own
