@@ -84,6 +84,22 @@ std::string wchan(pid_t tid)
 	return w == "0" ? std::string() : w;
 }
 
+// An io-wq worker (PF_IO_WORKER, "iou-wrk-PID"; SQPOLL threads are
+// "iou-sqp-PID").  It is not stopped: PTRACE_INTERRUPT wakes a worker blocked
+// in the work it runs (an open of a FIFO, a blocking read), and the kernel
+// then completes that request with -ERESTARTSYS and aborts the queued ones.
+bool io_wq_worker(pid_t tid)
+{
+	constexpr unsigned long kPfIoWorker = 0x10;
+	auto st = read_proc_stat(tid);
+	if (!st || !(st->flags & kPfIoWorker))
+		return false;
+	std::ifstream comm("/proc/" + std::to_string(tid) + "/comm");
+	std::string name;
+	std::getline(comm, name);
+	return name.rfind("iou-wrk-", 0) == 0;
+}
+
 // A thread that is a zombie or being reaped cannot be seized (EPERM).
 bool exiting(pid_t tid)
 {
@@ -102,6 +118,8 @@ Result<Freezer> Freezer::freeze(pid_t pid)
 		bool added = false;
 		for (pid_t tid : list_threads(pid)) {
 			if (std::find(f.tids_.begin(), f.tids_.end(), tid) != f.tids_.end())
+				continue;
+			if (io_wq_worker(tid))
 				continue;
 			if (ptrace(PTRACE_SEIZE, tid, nullptr, nullptr) != 0) {
 				if (errno == ESRCH || exiting(tid))

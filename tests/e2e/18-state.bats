@@ -91,3 +91,10 @@ PY
 	expect_status 2
 	expect_stderr_matches "invalid --requests '0'"
 }
+
+@test "ring_state: --freeze leaves io-wq work alone (a stopped worker would abort it with -ERESTARTSYS)" {
+	dump_json --freeze "$WL_PID"
+	compare_truth "$TRUTH" "$DUMP" --exact
+	dump_json --requests 16 "$WL_PID"
+	compare_truth "$TRUTH" "$DUMP"
+}
