@@ -428,27 +428,18 @@ Requests Resolver::build_requests(const std::vector<ud_rec_req>& v)
 			continue;
 		}
 		const Completion c{x.user_data, x.res, x.cqe_flags};
+		const auto waiting = [&](RequestKind k) {
+			q.in_flight.push_back({k, x.opcode, x.user_data});
+		};
 		switch (x.kind) {
 		case UD_REQ_CQE: q.cqes.push_back(c); break;
 		case UD_REQ_OVERFLOW: q.overflow.push_back(c); break;
-		case UD_REQ_POLL:
-			q.in_flight.push_back({RequestKind::Poll, x.opcode, x.user_data});
-			break;
-		case UD_REQ_APOLL:
-			q.in_flight.push_back({RequestKind::Apoll, x.opcode, x.user_data});
-			break;
-		case UD_REQ_TIMEOUT:
-			q.in_flight.push_back({RequestKind::Timeout, x.opcode, x.user_data});
-			break;
-		case UD_REQ_LINK_TIMEOUT:
-			q.in_flight.push_back({RequestKind::LinkTimeout, x.opcode, x.user_data});
-			break;
-		case UD_REQ_IOWQ_QUEUED:
-			q.in_flight.push_back({RequestKind::IowqQueued, x.opcode, x.user_data});
-			break;
-		case UD_REQ_IOWQ_RUNNING:
-			q.in_flight.push_back({RequestKind::IowqRunning, x.opcode, x.user_data});
-			break;
+		case UD_REQ_POLL: waiting(RequestKind::Poll); break;
+		case UD_REQ_APOLL: waiting(RequestKind::Apoll); break;
+		case UD_REQ_TIMEOUT: waiting(RequestKind::Timeout); break;
+		case UD_REQ_LINK_TIMEOUT: waiting(RequestKind::LinkTimeout); break;
+		case UD_REQ_IOWQ_QUEUED: waiting(RequestKind::IowqQueued); break;
+		case UD_REQ_IOWQ_RUNNING: waiting(RequestKind::IowqRunning); break;
 		default: break;
 		}
 	}
