@@ -19,20 +19,66 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* ---- configuration, set by the loader before load --------------------- */
-const volatile __u64 id_key0 = 0;
-const volatile __u64 id_key1 = 1; /* odd */
-const volatile __u64 run_id = 0;
+/* ---- configuration ----------------------------------------------------- */
 const volatile __u32 seq_budget = 384; /* spillable records per step in seq */
-const volatile __s32 target_fd = -1;   /* dump only this fd (-1: all) */
-const volatile __u32 hz = 0;           /* CONFIG_HZ, when the loader knows it */
-const volatile __u32 req_max = 0;      /* requests of each kind listed per ring (--requests) */
 
-/* ---- output state (one stream at a time) ------------------------------ */
-struct {
+/*
+ * Set by the loader before each dump, not at load: a loaded program is kept
+ * in bpffs and reused by later runs (src/kernel/load_cache.hpp), each with
+ * keys of its own.  id_key1 is odd.
+ */
+__u64 id_key0, id_key1, run_id;
+__s32 target_fd; /* dump only this fd (-1: all) */
+__u32 hz;        /* CONFIG_HZ, when the loader knows it */
+__u32 req_max;   /* requests of each kind listed per ring (--requests) */
+
+/*
+ * ---- output state (one stream at a time) ------------------------------
+ * The spill ring buffer and the `seen` hash are created by the loader for
+ * each dump and put in slot 0 of these outer maps: a dump gets a ring
+ * buffer of the size it needs and an empty `seen`, without a new load.
+ */
+struct spill_ring {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 16 << 20); /* the loader resizes it */
-} spill SEC(".maps");
+	__uint(max_entries, 1 << 12); /* the loader's own are larger */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct spill_ring);
+} spill_slot SEC(".maps");
+
+struct seen_hash {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1 << 18); /* the loader sizes its own */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(key_size, sizeof(__u64));
+	__uint(value_size, sizeof(struct seen_val)); /* (as a type, BTF keeps only a forward) */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct seen_hash);
+} seen_slot SEC(".maps");
+
+/* NULL when the loader installed none: records are then counted as dropped */
+static __always_inline void *ud_spill_map(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&spill_slot, &zero);
+}
+
+static __always_inline void *ud_seen_map(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&seen_slot, &zero);
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -40,15 +86,6 @@ struct {
 	__type(key, __u32);
 	__type(value, union ud_any);
 } scratch_recs SEC(".maps");
-
-/* struct file already described in this stream: addr -> when */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1 << 18);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, __u64);
-	__type(value, struct seen_val);
-} seen SEC(".maps");
 
 /* the stream's bookkeeping (lib/emit.bpf.h) */
 __u64 gen;

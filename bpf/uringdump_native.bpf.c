@@ -62,6 +62,17 @@ struct {
 	__type(value, struct seen_val);
 } seen SEC(".maps");
 
+/* lib/emit.bpf.h's and lib/file.bpf.h's maps */
+static __always_inline void *ud_spill_map(void)
+{
+	return &spill;
+}
+
+static __always_inline void *ud_seen_map(void)
+{
+	return &seen;
+}
+
 /* the stream's bookkeeping (lib/emit.bpf.h) */
 __u64 gen;
 __u64 tot_records, tot_spilled, tot_dropped;

@@ -7,8 +7,9 @@
  *
  * Needs from the including program, defined before the include (types in
  * lib/state.bpf.h):
- *   const volatile __u64 id_key0, id_key1, run_id;  (.rodata, the loader's)
- *   const volatile __u32 seq_budget, hz;
+ *   __u64 id_key0, id_key1, run_id; __u32 hz;  (the loader's: .rodata, or
+ *                         .bss written before each dump)
+ *   const volatile __u32 seq_budget;
  *   the stream's bookkeeping, in .bss (not static: see opaque()):
  *     __u64 gen;            stream generation, bumped at seq_num 0
  *     __u64 tot_records, tot_spilled, tot_dropped;  of the stream's kept steps
@@ -18,7 +19,8 @@
  *     __u32 step_spillable; spillable records written to seq in this call
  *     bool step_overflow;   a seq write failed: the kernel re-runs this step
  *     __u64 opaque_zero;    always 0 (never written)
- *   map spill         BPF_MAP_TYPE_RINGBUF
+ *   void *ud_spill_map(void)  the BPF_MAP_TYPE_RINGBUF that spilled records
+ *                     go to (NULL: none, the records count as dropped)
  *   map scratch_recs  BPF_MAP_TYPE_PERCPU_ARRAY, __u32 -> union ud_any,
  *                     UD_SCR_NR entries
  * and optionally, before the include:
@@ -110,7 +112,9 @@ static __always_inline int emit(struct seq_file *seq, union ud_any *r, bool spil
 		step_records++;
 		return 0;
 	}
-	if (bpf_ringbuf_output(&spill, r, UD_REC_SIZE, 0)) {
+	void *ring = ud_spill_map();
+
+	if (!ring || bpf_ringbuf_output(ring, r, UD_REC_SIZE, 0)) {
 		step_dropped++;
 		return 0;
 	}

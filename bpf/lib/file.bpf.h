@@ -5,8 +5,9 @@
  *
  * Needs from the including program, defined before the include: what
  * lib/emit.bpf.h needs, and
- *   map seen  BPF_MAP_TYPE_HASH, __u64 (struct file address) -> struct
- *             seen_val: the files already described in this stream
+ *   void *ud_seen_map(void)  a BPF_MAP_TYPE_HASH, __u64 (struct file
+ *             address) -> struct seen_val: the files already described in
+ *             this stream (NULL: none, every file is described again)
  */
 #ifndef URINGDUMP_LIB_FILE_BPF_H
 #define URINGDUMP_LIB_FILE_BPF_H
@@ -84,13 +85,17 @@ static __always_inline __u32 file_kind(struct file *f, struct anon_name *name, _
 /* Has FILE of `f` been written already in this stream (by a kept step, or earlier in this call)? */
 static __always_inline bool file_described(__u64 f)
 {
-	struct seen_val *v = bpf_map_lookup_elem(&seen, &f);
+	void *seen = ud_seen_map();
+
+	if (!seen)
+		return false;
+	struct seen_val *v = bpf_map_lookup_elem(seen, &f);
 	struct seen_val nv = { gen, cur_seq, call };
 
 	if (v && v->gen == gen && (v->seq_num < cur_seq || v->call == call))
 		return true;
 	if (!v || v->gen != gen || v->seq_num != cur_seq || v->call != call)
-		bpf_map_update_elem(&seen, &f, &nv, BPF_ANY);
+		bpf_map_update_elem(seen, &f, &nv, BPF_ANY);
 	return false;
 }
 

@@ -25,5 +25,6 @@ int cmd_pin(int argc, char** argv);
 int cmd_read(int argc, char** argv);
 int cmd_link(int argc, char** argv);
 int cmd_iter(int argc, char** argv);
+int cmd_cache(int argc, char** argv);
 
 } // namespace uringdump

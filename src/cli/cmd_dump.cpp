@@ -31,6 +31,7 @@ struct Options {
 	bool all = false;
 	bool freeze = false;
 	bool verbose = false;
+	bool no_cache = false;
 	std::uint32_t requests = 0;
 	std::optional<std::string> btf;
 	std::vector<pid_t> pids;
@@ -68,6 +69,7 @@ Result<std::optional<Options>> parse_args(int argc, char** argv)
 	o.all = args->has(Opt::All);
 	o.freeze = args->has(Opt::Freeze);
 	o.verbose = args->has(Opt::Verbose);
+	o.no_cache = args->has(Opt::NoCache);
 	o.btf = args->value(Opt::Btf);
 	if (auto n = args->value(Opt::Requests)) {
 		char* end = nullptr;
@@ -182,6 +184,7 @@ int run_dump(const Options& o)
 	load.btf_path = o.btf;
 	load.verbose = o.verbose;
 	load.req_max = o.requests;
+	load.use_cache = !o.no_cache;
 	if (auto st = spill_sizes_from_env(load); !st)
 		return fail(st.error());
 	if (auto st = check_environment(load, o.freeze); !st)

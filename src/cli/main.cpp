@@ -46,5 +46,7 @@ int main(int argc, char** argv)
 		return cmd_link(argc - 1, argv + 1);
 	if (cmd == "iter")
 		return cmd_iter(argc - 1, argv + 1);
+	if (cmd == "cache")
+		return cmd_cache(argc - 1, argv + 1);
 	return cmd_dump(argc, argv);
 }

@@ -18,6 +18,7 @@ constexpr std::array kDumpOptions = {
 	OptionSpec{Opt::All, 'a', "all"},
 	OptionSpec{Opt::Freeze, 'f', "freeze"},
 	OptionSpec{Opt::Requests, 0, "requests", true, false, "N"},
+	OptionSpec{Opt::NoCache, 0, "no-cache"},
 	kBtf,
 	kVerbose,
 	kHelp,
@@ -33,6 +34,7 @@ constexpr std::array kPinOptions = {
 constexpr std::array kReadOptions = {kJson, kPretty, kHelp};
 constexpr std::array kLinkOptions = {kJson, kPretty, kHelp};
 constexpr std::array kIterOptions = {kVerbose, kHelp};
+constexpr std::array kCacheOptions = {kJson, kPretty, kHelp};
 
 Error usage(std::string message)
 {
@@ -185,6 +187,7 @@ std::span<const OptionSpec> command_options(Command cmd)
 	case Command::Read: return kReadOptions;
 	case Command::Link: return kLinkOptions;
 	case Command::Iter: return kIterOptions;
+	case Command::Cache: return kCacheOptions;
 	}
 	return {};
 }

@@ -17,10 +17,23 @@
 namespace uringdump {
 
 // The commands of uringdump (argv[1]; the dump without a command word).
-enum class Command { Dump, Pin, Read, Link, Iter };
+enum class Command { Dump, Pin, Read, Link, Iter, Cache };
 
 // Every option of every command, one id each.
-enum class Opt { Json, Pretty, All, Freeze, Requests, Btf, Verbose, Help, Version, Native, Core };
+enum class Opt {
+	Json,
+	Pretty,
+	All,
+	Freeze,
+	Requests,
+	NoCache,
+	Btf,
+	Verbose,
+	Help,
+	Version,
+	Native,
+	Core
+};
 
 struct OptionSpec {
 	Opt id;

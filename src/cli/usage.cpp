@@ -25,6 +25,8 @@ constexpr std::string_view kDumpHelp =
 	"      --requests N  list up to N of each kind of what each ring holds: CQEs\n"
 	"                    not reaped, overflowed CQEs, waiting polls, armed\n"
 	"                    timeouts and linked timeouts, io-wq work (1-65536)\n"
+	"      --no-cache    load the BPF programs for this run only: neither use nor\n"
+	"                    create the load cache (see `uringdump cache help`)\n"
 	"      --btf FILE    load against the BTF in FILE instead of\n"
 	"                    /sys/kernel/btf/vmlinux\n"
 	"  -v, --verbose     print libbpf diagnostics to stderr\n"
@@ -49,7 +51,8 @@ constexpr std::string_view kDumpHelp =
 	"every later read of PATH (`cat`, `uringdump read`) is a fresh dump.  `read`\n"
 	"renders a pinned iterator or a file saved from one.  `link show` lists BPF\n"
 	"iterator links like bpftool, with their pins and holders.  `iter pin` is\n"
-	"bpftool's iter pin with the io_uring/epoll iterator series.\n"
+	"bpftool's iter pin with the io_uring/epoll iterator series.  `cache` shows\n"
+	"or clears the load cache of verified programs that makes later runs fast.\n"
 	"`uringdump COMMAND --help` describes each.\n"
 	"\n"
 	"Exit status: 0 ok (also when nothing is found), 1 failure, 2 usage,\n"
@@ -120,8 +123,32 @@ constexpr std::string_view kIterHelp =
 	"  -v, --verbose     print libbpf diagnostics to stderr\n"
 	"  -h, --help        show this help\n";
 
-constexpr Command kCommands[] = {Command::Dump, Command::Pin, Command::Read, Command::Link,
-				 Command::Iter};
+constexpr std::string_view kCacheHelp =
+	"A dump run as root keeps its loaded, verified BPF programs pinned in bpffs,\n"
+	"at /sys/fs/bpf/uringdump/cache/KEY, and later runs attach new iterator links\n"
+	"to them instead of loading again (the verifier's time is most of a one-shot\n"
+	"dump's).  KEY is a hash of the BPF object, the libbpf version and the\n"
+	"running kernel (release, version, boot id, BTF size): another build or\n"
+	"kernel makes its own entry and removes the others.  Each run writes fresh\n"
+	"keys for its opaque ids, and gets its own ring buffer and file map.  One run\n"
+	"uses an entry at a time (flock on its directory); a run that finds it busy\n"
+	"loads its own programs.  Runs with --no-cache or --btf, and runs that are not\n"
+	"root, neither use nor create the cache.\n"
+	"\n"
+	"`show` lists the entries: path, key, whether it is this build's (current),\n"
+	"complete (ready) and in use (busy), and its pins.  `clear` removes every\n"
+	"entry not in use; the next dump loads and caches again.\n"
+	"\n"
+	"Options:\n"
+	"  -j, --json        JSON output (show)\n"
+	"  -p, --pretty      pretty-printed JSON (implies --json)\n"
+	"  -h, --help        show this help\n"
+	"\n"
+	"Needs root.  Exit status: 0 ok, 1 failure (an entry in use was not removed),\n"
+	"2 usage, 4 permission, 5 bpffs not mounted (show).\n";
+
+constexpr Command kCommands[] = {Command::Dump, Command::Pin,  Command::Read,
+				 Command::Link, Command::Iter, Command::Cache};
 
 // "Usage: " before the first line, its width in blanks before the others.
 void append_lines(std::string& out, const std::vector<std::string_view>& lines, bool& first)
@@ -140,8 +167,11 @@ std::vector<std::string_view> command_synopsis(Command cmd)
 {
 	switch (cmd) {
 	case Command::Dump:
-		return {"uringdump [dump] [-j|-p] [-f] [--requests N] [--btf FILE] [-v] PID...",
-			"uringdump [dump] [-j|-p] [--requests N] [--btf FILE] [-v] --all"};
+		return {"uringdump [dump] [-j|-p] [-f] [--requests N] [--no-cache] [--btf FILE] "
+			"[-v] "
+			"PID...",
+			"uringdump [dump] [-j|-p] [--requests N] [--no-cache] [--btf FILE] [-v] "
+			"--all"};
 	case Command::Pin:
 		return {"uringdump pin PID[:FD] PATH [--native|--core] [--btf FILE] [-v]"};
 	case Command::Read: return {"uringdump read PATH [-j|-p]"};
@@ -149,6 +179,7 @@ std::vector<std::string_view> command_synopsis(Command cmd)
 	case Command::Iter:
 		return {"uringdump iter pin OBJ PATH [map MAP | io_uring_fd FD | epoll_fd FD | "
 			"pid PID | tid TID] [-v]"};
+	case Command::Cache: return {"uringdump cache { show [-j|-p] | clear }"};
 	}
 	return {};
 }
@@ -195,6 +226,12 @@ std::string help_text(Command cmd)
 		out += kIterGrammar;
 		out += '\n';
 		out += kIterHelp;
+		break;
+	case Command::Cache:
+		append_lines(out, command_synopsis(cmd), first);
+		append_lines(out, {"uringdump cache help"}, first);
+		out += '\n';
+		out += kCacheHelp;
 		break;
 	}
 	return out;

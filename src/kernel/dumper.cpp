@@ -17,40 +17,29 @@
 #include "base/errors.hpp"
 #include "base/unique_fd.hpp"
 #include "kernel/bpf_ptr.hpp"
-#include "uringdump.skel.h"
+#include "kernel/live_program.hpp"
 
 namespace uringdump {
 namespace {
 
 constexpr std::size_t kReadChunk = 1u << 16;
-
-using Skel = BpfPtr<uringdump_bpf, uringdump_bpf__destroy>;
+constexpr std::size_t kSeenEntries = 1u << 18; // files described per stream, before repeats
 
 int on_spill(void* ctx, void* data, std::size_t size)
 {
-	auto* out = static_cast<std::vector<std::uint8_t>*>(ctx);
+	auto* out = *static_cast<std::vector<std::uint8_t>**>(ctx);
 	const auto* p = static_cast<const std::uint8_t*>(data);
 	out->insert(out->end(), p, p + size);
 	return 0;
 }
 
-Result<Skel> open_skeleton(const LoadOptions& opts, std::size_t spill_bytes)
+// The smallest ring buffer size (a power of two) of at least `bytes`.
+std::size_t ring_size_for(std::size_t bytes)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, oo);
-	oo.btf_custom_path = core_btf_path(opts);
-	Skel skel(uringdump_bpf__open_opts(&oo));
-	if (!skel)
-		return make_error(Exit::Failure,
-				  "cannot open the BPF object: " + errno_text(errno));
-	auto* ro = skel->rodata;
-	seed_rodata(ro);
-	ro->target_fd = opts.target_fd;
-	ro->req_max = opts.req_max;
-	if (int err = bpf_map__set_max_entries(skel->maps.spill, static_cast<__u32>(spill_bytes)))
-		return make_error(Exit::Failure, "cannot size the ring buffer: " + errno_text(err));
-	if (int err = uringdump_bpf__load(skel.get()))
-		return load_error(opts, "the BPF iterator", err);
-	return skel;
+	std::size_t size = 1u << 12;
+	while (size < bytes)
+		size <<= 1;
+	return size;
 }
 
 } // namespace
@@ -58,13 +47,19 @@ Result<Skel> open_skeleton(const LoadOptions& opts, std::size_t spill_bytes)
 struct Dumper::Impl {
 	LoadOptions opts;
 	std::size_t spill_bytes = 0;
-	Skel skel;
-	std::uint64_t dump_gen = 0; // per pid walked: which rings were walked
+	LiveProgram prog;
+	RingBufferPtr ring;                        // the consumer of prog's spill ring buffer
+	std::vector<std::uint8_t>* sink = nullptr; // where on_spill appends
+	std::uint64_t dump_gen = 0;                // per pid walked: which rings were walked
+
+	explicit Impl(LiveProgram p) : prog(std::move(p)) {}
+	// A new spill ring buffer of `bytes`, and its consumer.
+	Status resize_spill(std::size_t bytes);
 
 	Status walk(pid_t pid, std::vector<std::uint8_t>& stream, std::vector<std::uint8_t>& spill);
 	// One run of an iterator program, bound to task `tid` (0: every task).
-	Status run_iter(bpf_program* prog, pid_t tid, const char* what,
-			std::vector<std::uint8_t>& stream, std::vector<std::uint8_t>& spill);
+	Status run_iter(int prog_fd, pid_t tid, const char* what, std::vector<std::uint8_t>& stream,
+			std::vector<std::uint8_t>& spill);
 	// The THREAD/RINGREF walk (every thread of pid, 0: of every process)
 	// and the MAP walk (pid's mappings, 0: every process's).
 	Status reach_walks(pid_t pid, std::vector<std::uint8_t>& threads,
@@ -88,15 +83,51 @@ Dumper::~Dumper() = default;
 
 Result<Dumper> Dumper::load(const LoadOptions& opts)
 {
-	setup_libbpf(opts.verbose);
-	auto skel = open_skeleton(opts, opts.spill_bytes);
-	if (!skel)
-		return skel.error();
-	auto impl = std::make_unique<Impl>();
+	auto prog = LiveProgram::load(opts);
+	if (!prog)
+		return prog.error();
+	auto impl = std::make_unique<Impl>(std::move(*prog));
 	impl->opts = opts;
-	impl->spill_bytes = opts.spill_bytes;
-	impl->skel = std::move(*skel);
+	// What the program reads: fresh keys for the opaque ids of this run
+	// (id_key1 odd, so the mix stays a bijection), the filters.
+	LiveBss& bss = impl->prog.bss();
+	bss.id_key0 = random_u64();
+	bss.id_key1 = random_u64() | 1;
+	bss.run_id = random_u64();
+	if (impl->prog.origin() != LiveProgram::Origin::CacheHit || bss.hz == 0)
+		bss.hz = kernel_hz(); // a cached program keeps the kernel's HZ
+	bss.target_fd = opts.target_fd;
+	bss.req_max = opts.req_max;
+	// Rings walked are marked with dump_gen in a map that a cached program
+	// keeps: start where no earlier run has been.
+	impl->dump_gen = random_u64();
+	if (auto st = impl->resize_spill(ring_size_for(opts.spill_bytes)); !st)
+		return st.error();
+	// A `seen` of this Dumper's own (a cached program's would hold the files
+	// of earlier runs); its entries are marked per stream (gen), so later
+	// dumps reuse it.
+	if (auto st = impl->prog.new_seen(kSeenEntries); !st)
+		return st.error();
+	if (opts.verbose)
+		std::fprintf(stderr, "uringdump: live program %s%s%s\n",
+			     origin_name(impl->prog.origin()),
+			     impl->prog.cache_dir().empty() ? "" : " in ",
+			     impl->prog.cache_dir().c_str());
 	return Dumper(std::move(impl));
+}
+
+Status Dumper::Impl::resize_spill(std::size_t bytes)
+{
+	ring.reset();
+	auto fd = prog.new_spill(bytes);
+	if (!fd)
+		return fd.error();
+	ring.reset(ring_buffer__new(*fd, on_spill, &sink, nullptr));
+	if (!ring)
+		return make_error(Exit::Failure,
+				  "cannot open the ring buffer: " + errno_text(errno));
+	spill_bytes = bytes;
+	return {};
 }
 
 std::size_t Dumper::spill_bytes() const
@@ -112,26 +143,26 @@ Status Dumper::walk(pid_t pid, std::vector<std::uint8_t>& stream, std::vector<st
 Status Dumper::Impl::walk(pid_t pid, std::vector<std::uint8_t>& stream,
 			  std::vector<std::uint8_t>& spill)
 {
-	skel->bss->filter_tgid = 0;
-	skel->bss->only_thread_tables = 0;
+	prog.bss().filter_tgid = 0;
+	prog.bss().only_thread_tables = 0;
 	// Bound to the thread-group leader only: 6.1's pid-bound task_file walk
 	// across threads ends its stream in the middle (a final call after the
 	// first thread).  Threads with tables of their own: walk_threads().
-	return run_iter(skel->progs.dump_task_file, pid, "task_file", stream, spill);
+	return run_iter(prog.task_file_prog(), pid, "task_file", stream, spill);
 }
 
-Status Dumper::Impl::run_iter(bpf_program* prog, pid_t tid, const char* what,
+Status Dumper::Impl::run_iter(int prog_fd, pid_t tid, const char* what,
 			      std::vector<std::uint8_t>& stream, std::vector<std::uint8_t>& spill)
 {
 	union bpf_iter_link_info info;
 	std::memset(&info, 0, sizeof(info));
-	LIBBPF_OPTS(bpf_iter_attach_opts, ao);
+	LIBBPF_OPTS(bpf_link_create_opts, lo);
 	if (tid > 0) {
 		info.task.tid = static_cast<__u32>(tid);
-		ao.link_info = &info;
-		ao.link_info_len = sizeof(info);
+		lo.iter_info = &info;
+		lo.iter_info_len = sizeof(info);
 	}
-	LinkPtr link(bpf_program__attach_iter(prog, &ao));
+	UniqueFd link(bpf_link_create(prog_fd, 0, BPF_TRACE_ITER, &lo));
 	if (!link) {
 		int err = errno;
 		if (tid > 0 && (err == ESRCH || err == ENOENT))
@@ -139,18 +170,12 @@ Status Dumper::Impl::run_iter(bpf_program* prog, pid_t tid, const char* what,
 		return make_error(Exit::Failure, std::string("cannot attach the ") + what +
 							 " iterator: " + errno_text(err));
 	}
-	UniqueFd iter(bpf_iter_create(bpf_link__fd(link.get())));
+	UniqueFd iter(bpf_iter_create(link.get()));
 	if (!iter)
 		return make_error(Exit::Failure,
 				  "cannot create the iterator: " + errno_text(errno));
+	sink = &spill;
 
-	RingBufferPtr ring(
-		ring_buffer__new(bpf_map__fd(skel->maps.spill), on_spill, &spill, nullptr));
-	if (!ring)
-		return make_error(Exit::Failure,
-				  "cannot open the ring buffer: " + errno_text(errno));
-
-	std::vector<std::uint8_t> buf(kReadChunk);
 	const auto t0 = std::chrono::steady_clock::now();
 	const std::size_t s0 = stream.size(), p0 = spill.size();
 	auto report = [&] {
@@ -162,8 +187,12 @@ Status Dumper::Impl::run_iter(bpf_program* prog, pid_t tid, const char* what,
 					     .count(),
 				     stream.size() - s0, spill.size() - p0);
 	};
+	// read() straight into the stream: no copy through a buffer
 	for (;;) {
-		ssize_t n = ::read(iter.get(), buf.data(), buf.size());
+		const std::size_t at = stream.size();
+		stream.resize(at + kReadChunk);
+		ssize_t n = ::read(iter.get(), stream.data() + at, kReadChunk);
+		stream.resize(at + static_cast<std::size_t>(std::max<ssize_t>(n, 0)));
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
@@ -174,7 +203,6 @@ Status Dumper::Impl::run_iter(bpf_program* prog, pid_t tid, const char* what,
 		ring_buffer__consume(ring.get());
 		if (n == 0)
 			break;
-		stream.insert(stream.end(), buf.begin(), buf.begin() + n);
 	}
 	ring_buffer__consume(ring.get());
 	report();
@@ -187,16 +215,17 @@ Status Dumper::Impl::reach_walks(pid_t pid, std::vector<std::uint8_t>& threads,
 	// Threads: every task, filtered by tgid in the program (6.1's
 	// pid-bound task walks are not reliable across threads).  Mappings:
 	// the leader's (threads share them).
-	skel->bss->filter_tgid = static_cast<__u32>(std::max(pid, 0));
-	skel->bss->only_thread_tables = 0;
-	skel->bss->pending_nr = 0;
+	LiveBss& bss = prog.bss();
+	bss.filter_tgid = static_cast<__u32>(std::max(pid, 0));
+	bss.only_thread_tables = 0;
+	bss.pending_nr = 0;
 	// The mappings first: the rings they alone hold are walked by the
 	// threads walk (lib/reach.bpf.h says why).
-	if (auto st = run_iter(skel->progs.dump_maps, pid, "task_vma", maps, spill); !st)
+	if (auto st = run_iter(prog.maps_prog(), pid, "task_vma", maps, spill); !st)
 		return st;
-	if (auto st = run_iter(skel->progs.dump_threads, 0, "task", threads, spill); !st)
+	if (auto st = run_iter(prog.threads_prog(), 0, "task", threads, spill); !st)
 		return st;
-	if (skel->bss->pending_lost != 0)
+	if (bss.pending_lost != 0)
 		return make_error(Exit::Failure,
 				  "dump incomplete: more than 256 rings held only by mappings");
 	return {};
@@ -207,11 +236,12 @@ Status Dumper::Impl::thread_tables_walk(pid_t pid, std::vector<std::uint8_t>& st
 {
 	// Every task_file step of other processes, and of threads that share
 	// the leader's table, returns at once.
-	skel->bss->filter_tgid = static_cast<__u32>(pid);
-	skel->bss->only_thread_tables = 1;
-	auto st = run_iter(skel->progs.dump_task_file, 0, "task_file", stream, spill);
-	skel->bss->filter_tgid = 0;
-	skel->bss->only_thread_tables = 0;
+	LiveBss& bss = prog.bss();
+	bss.filter_tgid = static_cast<__u32>(pid);
+	bss.only_thread_tables = 1;
+	auto st = run_iter(prog.task_file_prog(), 0, "task_file", stream, spill);
+	bss.filter_tgid = 0;
+	bss.only_thread_tables = 0;
 	return st;
 }
 
@@ -242,8 +272,8 @@ Result<DumpRecords> Dumper::Impl::dump_once(std::span<const pid_t> pids, std::ui
 		pids = kEveryTask;
 	dropped = 0;
 	for (pid_t pid : pids) {
-		skel->bss->dump_gen = ++dump_gen;
-		skel->bss->pending_lost = 0;
+		prog.bss().dump_gen = ++dump_gen;
+		prog.bss().pending_lost = 0;
 		// the leader's fd table, the threads, the mappings
 		std::vector<std::vector<std::uint8_t>> streams(3);
 		if (auto st = walk(pid, streams[0], spill); !st)
@@ -257,11 +287,15 @@ Result<DumpRecords> Dumper::Impl::dump_once(std::span<const pid_t> pids, std::ui
 			if (auto st = thread_tables_walk(pid, streams.back(), spill); !st)
 				return st.error();
 		}
+		std::size_t bytes = spill.size();
+		for (const auto& stream : streams)
+			bytes += stream.size();
+		out.records.reserve(out.records.size() + bytes / UD_REC_SIZE);
 		for (const auto& stream : streams) {
 			auto end = peek_end(stream);
 			if (std::uint64_t d = end ? end->dropped : 0) {
 				dropped += d;
-				continue; // the caller reloads with a larger ring buffer
+				continue; // the caller walks again with a larger ring buffer
 			}
 			auto recs = decode_stream(stream);
 			if (!recs)
@@ -303,26 +337,25 @@ Result<DumpRecords> Dumper::dump(std::span<const pid_t> pids)
 		auto out = impl_->dump_settled(pids, dropped);
 		if (!out || dropped == 0)
 			return out;
-		// The ring buffer's size is fixed at load: a larger one needs a
-		// new load.
+		// Records dropped in a step did not fit what the ring buffer had
+		// left: a buffer larger by all of them (and the 8-byte header the
+		// ring buffer puts before each) fits that step.
 		if (impl_->spill_bytes >= impl_->opts.max_spill_bytes)
 			return make_error(Exit::Failure,
 					  "dump incomplete: " + std::to_string(dropped) +
 						  " records did not fit a ring buffer of " +
 						  format_bytes(impl_->spill_bytes));
 		const std::size_t bigger =
-			std::min(impl_->spill_bytes * 4, impl_->opts.max_spill_bytes);
+			std::min(ring_size_for(impl_->spill_bytes + dropped * (UD_REC_SIZE + 8)),
+				 impl_->opts.max_spill_bytes);
 		if (impl_->opts.verbose)
 			std::fprintf(
 				stderr,
 				"uringdump: %llu records dropped, retrying with a %s ring buffer\n",
 				static_cast<unsigned long long>(dropped),
 				format_bytes(bigger).c_str());
-		auto skel = open_skeleton(impl_->opts, bigger);
-		if (!skel)
-			return skel.error();
-		impl_->skel = std::move(*skel);
-		impl_->spill_bytes = bigger;
+		if (auto st = impl_->resize_spill(bigger); !st)
+			return st.error();
 	}
 }
 

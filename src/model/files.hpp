@@ -15,7 +15,11 @@ namespace uringdump {
 
 class FileRegistry {
 public:
-	explicit FileRegistry(const Collected& c) : c_(c) { index_.reserve(c.files.size()); }
+	explicit FileRegistry(const Collected& c) : c_(c)
+	{
+		index_.reserve(c.files.size());
+		files_.reserve(c.files.size());
+	}
 
 	// The file with opaque id `raw`, created on first reference.
 	FileRef ref(std::uint64_t raw)

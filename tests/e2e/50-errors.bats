@@ -163,7 +163,7 @@ teardown() { common_teardown; }
 	ud --no-such-option 1
 	expect_status 2
 	expect_stderr_matches "^uringdump: unknown option '--no-such-option'$"
-	expect_stderr_matches "^Usage: uringdump \[dump\] \[-j\|-p\] \[-f\] \[--requests N\] \[--btf FILE\] \[-v\] PID\.\.\.$"
+	expect_stderr_matches "^Usage: uringdump \[dump\] \[-j\|-p\] \[-f\] \[--requests N\] \[--no-cache\] \[--btf FILE\] \[-v\] PID\.\.\.$"
 	expect_stderr_matches "^Try 'uringdump --help' for more information\.$"
 	ud -Z 1
 	expect_status 2

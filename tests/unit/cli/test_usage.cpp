@@ -22,8 +22,8 @@ using namespace uringdump;
 
 namespace {
 
-constexpr Command kAll[] = {Command::Dump, Command::Pin, Command::Read, Command::Link,
-			    Command::Iter};
+constexpr Command kAll[] = {Command::Dump, Command::Pin,  Command::Read,
+			    Command::Link, Command::Iter, Command::Cache};
 
 std::string read_source(const std::string& name)
 {
@@ -169,7 +169,7 @@ TEST(Usage, CompletionOffersTheOptions)
 	const std::pair<Command, std::string> funcs[] = {
 		{Command::Dump, "_uringdump_dump_opts"}, {Command::Pin, "_uringdump_cmd_pin"},
 		{Command::Read, "_uringdump_cmd_read"},  {Command::Link, "_uringdump_cmd_link"},
-		{Command::Iter, "_uringdump_cmd_iter"},
+		{Command::Iter, "_uringdump_cmd_iter"},  {Command::Cache, "_uringdump_cmd_cache"},
 	};
 	for (const auto& [cmd, func] : funcs) {
 		const auto start = script.find("\n" + func + "()\n{");

@@ -1,0 +1,286 @@
+// Loading the live programs: from the load cache, or now (and then into it).
+#include "kernel/live_program.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <span>
+#include <utility>
+
+#include "base/errors.hpp"
+#include "base/unique_fd.hpp"
+#include "kernel/bpf_ptr.hpp"
+#include "kernel/load_cache.hpp"
+
+namespace uringdump {
+namespace {
+
+using Skel = BpfPtr<uringdump_bpf, uringdump_bpf__destroy>;
+
+// lib/state.bpf.h's struct seen_val: three __u64.
+constexpr std::uint32_t kSeenValueSize = 24;
+
+// The pins of a cache entry; `ready` (a second pin of the task_file
+// program) comes last.
+constexpr std::array<const char*, 3> kProgPins = {"task_file", "threads", "maps"};
+constexpr std::array<const char*, 3> kMapPins = {"spill_slot", "seen_slot", "bss"};
+
+void note(const LoadOptions& opts, const std::string& text)
+{
+	if (opts.verbose)
+		std::fprintf(stderr, "uringdump: load cache: %s\n", text.c_str());
+}
+
+} // namespace
+
+struct LiveProgram::Impl {
+	Origin origin = Origin::Loaded;
+	Skel skel;                     // a load of this run
+	std::array<UniqueFd, 3> progs; // from the cache
+	std::array<UniqueFd, 3> maps;  // spill_slot, seen_slot, bss (from the cache)
+	void* bss_mem = nullptr;       // mmap()ed .bss of a cached program
+	std::size_t bss_len = 0;
+	UniqueFd spill;
+	UniqueFd seen;
+	CacheEntry entry;
+
+	~Impl()
+	{
+		if (bss_mem)
+			::munmap(bss_mem, bss_len);
+	}
+	int prog(int i) const;
+	int map(int i) const;
+	Status pin_into(const CacheEntry& e) const;
+};
+
+int LiveProgram::Impl::prog(int i) const
+{
+	if (!skel)
+		return progs[i].get();
+	bpf_program* p[] = {skel->progs.dump_task_file, skel->progs.dump_threads,
+			    skel->progs.dump_maps};
+	return bpf_program__fd(p[i]);
+}
+
+int LiveProgram::Impl::map(int i) const
+{
+	if (!skel)
+		return maps[i].get();
+	bpf_map* m[] = {skel->maps.spill_slot, skel->maps.seen_slot, skel->maps.bss};
+	return bpf_map__fd(m[i]);
+}
+
+Status LiveProgram::Impl::pin_into(const CacheEntry& e) const
+{
+	auto pin = [&](int fd, const char* name) -> Status {
+		const std::string path = e.dir + "/" + name;
+		if (bpf_obj_pin(fd, path.c_str()) != 0)
+			return make_error(Exit::Failure,
+					  "cannot pin " + path + ": " + errno_text(errno));
+		return {};
+	};
+	for (int i = 0; i < 3; i++) {
+		if (auto st = pin(prog(i), kProgPins[i]); !st)
+			return st;
+		if (auto st = pin(map(i), kMapPins[i]); !st)
+			return st;
+	}
+	return mark_cache_ready(e, prog(0));
+}
+
+namespace {
+
+Result<Skel> load_skeleton(const LoadOptions& opts)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo);
+	oo.btf_custom_path = core_btf_path(opts);
+	Skel skel(uringdump_bpf__open_opts(&oo));
+	if (!skel)
+		return make_error(Exit::Failure,
+				  "cannot open the BPF object: " + errno_text(errno));
+	if (int err = uringdump_bpf__load(skel.get()))
+		return load_error(opts, "the BPF iterator", err);
+	return skel;
+}
+
+// The cached programs of a ready entry; an error when a pin is missing or
+// is not what this build pinned.
+Status open_cached(LiveProgram::Origin& origin, std::array<UniqueFd, 3>& progs,
+		   std::array<UniqueFd, 3>& maps, void*& bss_mem, std::size_t& bss_len,
+		   const CacheEntry& e)
+{
+	auto get = [&](const char* name, UniqueFd& out) -> Status {
+		const std::string path = e.dir + "/" + name;
+		out.reset(bpf_obj_get(path.c_str()));
+		if (!out)
+			return make_error(Exit::Failure, path + ": " + errno_text(errno));
+		return {};
+	};
+	for (int i = 0; i < 3; i++) {
+		if (auto st = get(kProgPins[i], progs[i]); !st)
+			return st;
+		if (auto st = get(kMapPins[i], maps[i]); !st)
+			return st;
+	}
+	bpf_map_info info{};
+	__u32 len = sizeof(info);
+	if (bpf_obj_get_info_by_fd(maps[2].get(), &info, &len) != 0)
+		return make_error(Exit::Failure, "bss: " + errno_text(errno));
+	if (info.value_size != sizeof(LiveBss) || !(info.map_flags & BPF_F_MMAPABLE))
+		return make_error(Exit::Failure, "bss: not this build's");
+	const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+	bss_len = (info.value_size + page - 1) / page * page;
+	bss_mem = ::mmap(nullptr, bss_len, PROT_READ | PROT_WRITE, MAP_SHARED, maps[2].get(), 0);
+	if (bss_mem == MAP_FAILED) {
+		bss_mem = nullptr;
+		return make_error(Exit::Failure, "bss: mmap: " + errno_text(errno));
+	}
+	origin = LiveProgram::Origin::CacheHit;
+	return {};
+}
+
+} // namespace
+
+LiveProgram::LiveProgram(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+LiveProgram::LiveProgram(LiveProgram&&) noexcept = default;
+LiveProgram& LiveProgram::operator=(LiveProgram&&) noexcept = default;
+LiveProgram::~LiveProgram() = default;
+
+Result<LiveProgram> LiveProgram::load(const LoadOptions& opts)
+{
+	setup_libbpf(opts.verbose);
+	auto impl = std::make_unique<Impl>();
+	std::optional<CacheEntry> entry;
+	if (!opts.use_cache) {
+		note(opts, "not used (--no-cache)");
+	} else if (opts.btf_path) {
+		note(opts, "not used with --btf");
+	} else {
+		auto locked = lock_cache_entry(live_cache_key());
+		if (!locked)
+			note(opts, "not used: " + locked.error().message);
+		else
+			entry = std::move(*locked);
+	}
+	if (entry && entry->ready) {
+		auto st = open_cached(impl->origin, impl->progs, impl->maps, impl->bss_mem,
+				      impl->bss_len, *entry);
+		if (st) {
+			note(opts, "using " + entry->dir);
+			impl->entry = std::move(*entry);
+			return LiveProgram(std::move(impl));
+		}
+		note(opts, "entry unusable, replacing it: " + st.error().message);
+		impl = std::make_unique<Impl>();
+	}
+	if (entry)
+		reset_cache_entry(*entry);
+	auto skel = load_skeleton(opts);
+	if (!skel)
+		return skel.error();
+	impl->skel = std::move(*skel);
+	if (entry) {
+		if (auto st = impl->pin_into(*entry); !st) {
+			note(opts, "not kept: " + st.error().message);
+			reset_cache_entry(*entry);
+		} else {
+			note(opts, "created " + entry->dir);
+			impl->origin = Origin::CacheCreated;
+			impl->entry = std::move(*entry);
+		}
+	}
+	return LiveProgram(std::move(impl));
+}
+
+int LiveProgram::task_file_prog() const
+{
+	return impl_->prog(0);
+}
+
+int LiveProgram::threads_prog() const
+{
+	return impl_->prog(1);
+}
+
+int LiveProgram::maps_prog() const
+{
+	return impl_->prog(2);
+}
+
+LiveBss& LiveProgram::bss()
+{
+	if (impl_->skel)
+		return *impl_->skel->bss;
+	return *static_cast<LiveBss*>(impl_->bss_mem);
+}
+
+LiveProgram::Origin LiveProgram::origin() const
+{
+	return impl_->origin;
+}
+
+const std::string& LiveProgram::cache_dir() const
+{
+	return impl_->entry.dir;
+}
+
+Result<int> LiveProgram::new_spill(std::size_t bytes)
+{
+	UniqueFd fd(bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ud_spill", 0, 0,
+				   static_cast<__u32>(bytes), nullptr));
+	if (!fd)
+		return make_error(Exit::Failure, "cannot create a ring buffer of " +
+							 format_bytes(bytes) + ": " +
+							 errno_text(errno));
+	__u32 zero = 0;
+	int v = fd.get();
+	if (bpf_map_update_elem(impl_->map(0), &zero, &v, BPF_ANY) != 0)
+		return make_error(Exit::Failure,
+				  "cannot install the ring buffer: " + errno_text(errno));
+	impl_->spill = std::move(fd);
+	return impl_->spill.get();
+}
+
+Status LiveProgram::new_seen(std::size_t entries)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, mo);
+	mo.map_flags = BPF_F_NO_PREALLOC;
+	UniqueFd fd(bpf_map_create(BPF_MAP_TYPE_HASH, "ud_seen", sizeof(std::uint64_t),
+				   kSeenValueSize, static_cast<__u32>(entries), &mo));
+	if (!fd)
+		return make_error(Exit::Failure,
+				  "cannot create the seen map: " + errno_text(errno));
+	__u32 zero = 0;
+	int v = fd.get();
+	if (bpf_map_update_elem(impl_->map(1), &zero, &v, BPF_ANY) != 0)
+		return make_error(Exit::Failure,
+				  "cannot install the seen map: " + errno_text(errno));
+	impl_->seen = std::move(fd);
+	return {};
+}
+
+std::string live_cache_key()
+{
+	std::size_t size = 0;
+	const void* elf = uringdump_bpf__elf_bytes(&size);
+	return cache_key({static_cast<const std::uint8_t*>(elf), size});
+}
+
+const char* origin_name(LiveProgram::Origin origin)
+{
+	switch (origin) {
+	case LiveProgram::Origin::Loaded: return "loaded";
+	case LiveProgram::Origin::CacheHit: return "cached";
+	case LiveProgram::Origin::CacheCreated: return "loaded and cached";
+	}
+	return "?";
+}
+
+} // namespace uringdump

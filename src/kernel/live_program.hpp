@@ -1,0 +1,66 @@
+// The live iterator programs of bpf/uringdump.bpf.c, loaded: taken from the
+// load cache (kernel/load_cache.hpp) when an entry for this build and kernel
+// exists, otherwise loaded now and, when the cache can be used, pinned into
+// it for later runs.  Everything a dump changes lives in .bss (written per
+// dump) and in the spill ring buffer and `seen` hash, which are created per
+// dump and put into the program's outer maps: a cached program serves any
+// later run as if it had been loaded for it.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "base/result.hpp"
+#include "kernel/environment.hpp"
+#include "uringdump.skel.h"
+
+namespace uringdump {
+
+using LiveBss = uringdump_bpf::uringdump_bpf__bss;
+
+class LiveProgram {
+public:
+	enum class Origin {
+		Loaded,       // loaded for this run only (no cache, or it was busy)
+		CacheHit,     // the cache's programs
+		CacheCreated, // loaded now and pinned into the cache
+	};
+
+	// Errors are those of the load (Exit::Permission, Exit::Failure); a
+	// cache that cannot be used only makes the load a private one (-v
+	// says why).
+	static Result<LiveProgram> load(const LoadOptions& opts);
+
+	LiveProgram(LiveProgram&&) noexcept;
+	LiveProgram& operator=(LiveProgram&&) noexcept;
+	~LiveProgram();
+
+	int task_file_prog() const;
+	int threads_prog() const;
+	int maps_prog() const;
+	LiveBss& bss();
+	Origin origin() const;
+	// Where the cache entry is (empty unless the cache was used).
+	const std::string& cache_dir() const;
+
+	// Creates a ring buffer of `bytes` (a power of two, at least a page)
+	// for the spilled records, installs it and returns its fd (owned here,
+	// valid until the next call).
+	Result<int> new_spill(std::size_t bytes);
+
+	// Installs an empty `seen` hash of `entries` entries.
+	Status new_seen(std::size_t entries);
+
+private:
+	struct Impl;
+	explicit LiveProgram(std::unique_ptr<Impl> impl);
+	std::unique_ptr<Impl> impl_;
+};
+
+const char* origin_name(LiveProgram::Origin origin);
+
+// The load cache key of this build's live programs on this kernel.
+std::string live_cache_key();
+
+} // namespace uringdump
