@@ -15,13 +15,15 @@ import subprocess
 import sys
 import time
 
-METHODS = ["floor", "walk", "iterate", "oneshot", "lib", "loaded", "pin-read", "pin-model",
-           "pin-cat", "procfs", "kcmp-tree", "kcmp-pair"]
+METHODS = ["floor", "walk", "iterate", "exec", "oneshot", "oneshot-cold", "lib", "loaded",
+           "pin-read", "pin-model", "pin-cat", "procfs", "kcmp-tree", "kcmp-pair"]
 LABELS = {
     "floor": "floor: task_file iterator, nothing per fd",
     "walk": "floor + visit every slot/item, no output",
     "iterate": "uringdump's iterator walk alone (no decode)",
-    "oneshot": "uringdump --json (exec+load+dump+model+JSON)",
+    "exec": "uringdump --version (process start)",
+    "oneshot": "uringdump --json (load cache warm)",
+    "oneshot-cold": "uringdump --json --no-cache (verifier)",
     "lib": "dump_records+build_snapshot (reloads)",
     "loaded": "uringdump --json, program loaded once",
     "pin-read": "read() of a pinned iterator",
@@ -152,6 +154,161 @@ def summarize(size):
     size["n"] = n
 
 
+ALL_SLEEPERS = 2000
+
+
+def run_all_phase(build, ud, tmp, runs):
+    """`uringdump --json --all` against reading every process's fdinfo, on a
+    machine with ALL_SLEEPERS more processes (each holding an epoll and an
+    eventfd) and one N=1000 workload.  Each answer is checked: the dump must
+    show the workload's 1000 epoll items and every sleeper's epoll."""
+    procs = []
+    out = os.path.join(tmp, "udbench-all")
+    wl = None
+    try:
+        # a fork server: one python process forks the sleepers (fast)
+        forker = subprocess.Popen([sys.executable, "-c",
+            "import os,sys,select,signal\n"
+            f"n={ALL_SLEEPERS}\n"
+            "kids=[]\n"
+            "for i in range(n):\n"
+            "  pid=os.fork()\n"
+            "  if pid==0:\n"
+            "    e=select.epoll(); r,w=os.pipe(); e.register(r)\n"
+            "    signal.pause(); os._exit(0)\n"
+            "  kids.append(pid)\n"
+            "print(' '.join(map(str,kids)),flush=True)\n"
+            "signal.signal(signal.SIGTERM, lambda *a: [os.kill(k,9) for k in kids] and os._exit(0))\n"
+            "while True: signal.pause()\n"], stdout=subprocess.PIPE, text=True)
+        procs.append(forker)
+        kids = [int(x) for x in forker.stdout.readline().split()]
+        wl, _ = start_workload(build, out, 1000)
+        nproc = len([d for d in os.listdir("/proc") if d.isdigit()])
+        res = {"processes": nproc, "sleepers": len(kids), "methods": []}
+
+        def timed(name, cmd, shell=False):
+            samples = []
+            last = None
+            for _ in range(runs):
+                t0 = time.perf_counter()
+                last = subprocess.run(cmd, shell=shell, stdout=subprocess.PIPE,
+                                      stderr=subprocess.DEVNULL)
+                samples.append(time.perf_counter() - t0)
+            samples.sort()
+            return {"method": name, "median_s": samples[len(samples) // 2],
+                    "min_s": samples[0], "max_s": samples[-1], "runs": runs,
+                    "status": "ok" if last.returncode == 0 else f"exit {last.returncode}"}, last
+
+        subprocess.run([ud, "--json", "--all"], stdout=subprocess.DEVNULL)  # fills the cache
+        m, last = timed("all", [ud, "--json", "--all"])
+        ok = False
+        try:
+            doc = json.loads(last.stdout)
+            procs_json = doc.get("processes", [])
+            byp = {p.get("pid"): p for p in procs_json}
+            w = byp.get(wl.pid, {})
+            items = sum(len(e.get("items", [])) for e in w.get("epolls", []))
+            sleepers_seen = sum(1 for k in kids if byp.get(k, {}).get("epolls"))
+            ok = items == 1000 and sleepers_seen == len(kids)
+            m["check"] = (f"workload epoll items {items}/1000, sleepers with their epoll "
+                          f"{sleepers_seen}/{len(kids)}, processes in the dump {len(procs_json)}")
+        except (ValueError, AttributeError) as e:
+            m["check"] = f"output does not parse: {e}"
+        m["agree"] = ok
+        res["methods"].append(m)
+        m2, _ = timed("procfs-all", "for p in /proc/[0-9]*; do cat $p/fdinfo/* 2>/dev/null; done",
+                      shell=True)
+        m2["check"] = "not checked (fdinfo text, no fds resolved)"
+        res["methods"].append(m2)
+        return res
+    finally:
+        if wl:
+            stop_workload(wl)
+            for f in (out, out + ".files", out + ".ready"):
+                if os.path.exists(f):
+                    os.unlink(f)
+        for p in procs:
+            p.terminate()
+            p.wait()
+
+
+def goals(results):
+    """Issue 16's goals, each met or missed, from this run's numbers."""
+    by_n = {s["n"]: {m["method"]: m for m in s["methods"]} for s in results["sizes"]
+            if "error" not in s}
+    rss = {s["n"]: s.get("uringdump_peak_rss_mb", 0) * 1024 * 1024 for s in results["sizes"]
+           if "error" not in s}
+    lines = ["Goals (issue 16), from this run:"]
+
+    def med(n, m):
+        x = by_n.get(n, {}).get(m, {})
+        return x.get("median_s") if x.get("status") == "ok" else None
+
+    def verdict(ok):
+        return "met" if ok else "MISSED"
+
+    for n, want in ((10000, 2.0), (100000, 3.0)):
+        ud, pf = med(n, "oneshot"), med(n, "procfs")
+        if ud and pf:
+            r = pf / ud
+            lines.append(f"  one-shot vs fdinfo at N={n:,}: fdinfo/uringdump = {r:.2f} (goal >= {want})"
+                         f" {verdict(r >= want)}")
+    for n in sorted(by_n):
+        if n < 10000:
+            continue
+        ld, fl = med(n, "loaded"), med(n, "walk")
+        if ld and fl:
+            r = ld / fl
+            lines.append(f"  loaded-once dump vs same-objects floor at N={n:,}: {r:.1f}x (goal <= 2.5)"
+                         f" {verdict(r <= 2.5)}")
+    for n in sorted(by_n):
+        os_, ld, ex = med(n, "oneshot"), med(n, "loaded"), med(n, "exec")
+        if os_ and ld and ex:
+            r = os_ / (ld + ex)
+            cold = med(n, "oneshot-cold")
+            extra = f"; without the cache {fmt_time(cold)}" if cold else ""
+            lines.append(f"  one-shot vs loaded-once + process start at N={n:,}: {fmt_time(os_)} vs"
+                         f" {fmt_time(ld)} + {fmt_time(ex)} = {r:.2f}x (goal <= 1.3) {verdict(r <= 1.3)}"
+                         f"{extra}")
+    sizes = sorted(n for n in by_n if med(n, "loaded"))
+    if 10000 in sizes and len(sizes) > 1 and sizes[-1] > 10000:
+        big = sizes[-1]
+        per_small = med(10000, "loaded") / 10000
+        per_big = med(big, "loaded") / big
+        r = per_big / per_small
+        lines.append(f"  linear: loaded-once cost per item at N={big:,} / at N=10,000 = {r:.2f}"
+                     f" (goal <= 1.3) {verdict(r <= 1.3)}")
+    walks = {n: by_n[n].get("loaded", {}).get("max_walks") for n in sizes}
+    if walks:
+        many = {n: w for n, w in walks.items() if w and w > 1}
+        lines.append("  one walk at any size: " + ("met" if not many else
+                     "MISSED (walks per dump: " + ", ".join(f"N={n:,}: {w}" for n, w in many.items()) + ")"))
+    rs = sorted(n for n in rss if rss[n])
+    if len(rs) > 1:
+        a, b = rs[0], rs[-1]
+        per = (rss[b] - rss[a]) / (2 * (b - a))
+        lines.append(f"  peak RSS growth per item N={a:,}..{b:,}: {per:.0f} bytes (goal <= 120)"
+                     f" {verdict(per <= 120)}")
+    for n in sorted(by_n):
+        if n < 10000:
+            continue
+        cat, ld = med(n, "pin-cat"), med(n, "loaded")
+        if cat and ld:
+            r = cat / ld
+            lines.append(f"  cat of a pin vs loaded-once dump at N={n:,}: {r:.2f}x (goal <= 2)"
+                         f" {verdict(r <= 2)}")
+    ap = results.get("all_phase")
+    if ap and len(ap.get("methods", [])) == 2:
+        a, p = ap["methods"]
+        if a.get("median_s") and p.get("median_s"):
+            r = p["median_s"] / a["median_s"]
+            lines.append(f"  --all with {ap['processes']} processes: uringdump {fmt_time(a['median_s'])},"
+                         f" every fdinfo {fmt_time(p['median_s'])}: fdinfo/uringdump = {r:.2f}"
+                         f" (one walk for all; answer {'checked' if a.get('agree') else 'WRONG'}:"
+                         f" {a.get('check')})")
+    return lines
+
+
 def table(results):
     lines = []
     env = results["environment"]
@@ -228,6 +385,8 @@ def table(results):
                          f" JSON render {fmt_time(ph['render_json_s'])} ({fmt_time(pc.get('render_json_s'))});"
                          f" program load (once) {fmt_time(loaded.get('load_s'))}")
         lines.append("")
+    lines.extend(goals(results))
+    lines.append("")
     lines.extend(results.get("notes", []))
     return "\n".join(lines) + "\n"
 
@@ -241,6 +400,7 @@ def main():
     ap.add_argument("--cap", type=float, default=30)
     ap.add_argument("--budget", type=float, default=15)
     ap.add_argument("--tmp", default="/tmp")
+    ap.add_argument("--no-all", action="store_true", help="skip the --all phase")
     args = ap.parse_args()
 
     if os.geteuid() != 0:
@@ -331,6 +491,9 @@ def main():
             }
             summarize(size)
             results["sizes"].append(size)
+        if not args.no_all:
+            print(f"bench: --all with {ALL_SLEEPERS} more processes", file=sys.stderr)
+            results["all_phase"] = run_all_phase(args.build, ud, args.tmp, args.runs)
     finally:
         sysctls.restore()
     env["sysctl_changes"] = sysctls.log
