@@ -180,6 +180,7 @@ struct Reference {
 	std::optional<uringdump::Snapshot> snap;
 	std::size_t records = 0;
 	std::size_t spill_bytes = 0;
+	int spill_retries = 0; // walks again of the default-sized first dump
 	double first_dump_s = 0;
 };
 

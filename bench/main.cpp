@@ -92,6 +92,7 @@ void add_reference(const Bench& b, Json::Value& out)
 	r["truth_check"] = to_json(truth);
 	r["records"] = Json::UInt64(ref.records);
 	r["spill_bytes"] = Json::UInt64(ref.spill_bytes);
+	r["spill_retries"] = ref.spill_retries;
 	r["fds"] = Json::UInt64(ref.canon.nfds);
 	r["epoll_items"] = Json::UInt64(ref.canon.items.size());
 	r["registered_files"] = Json::UInt64(ref.canon.slots.size());

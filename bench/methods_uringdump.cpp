@@ -222,6 +222,7 @@ void run_reference(Bench& b)
 		if (i == 0) {
 			b.ref.first_dump_s = t.wall;
 			b.ref.spill_bytes = recs->spill_bytes;
+			b.ref.spill_retries = recs->spill_retries;
 			b.ref.records = recs->records.size();
 			b.ref.canon = canon_of(*snap, b.w.pid);
 			b.ref.snap.emplace(std::move(*snap));

@@ -34,9 +34,10 @@ __u32 req_max;   /* requests of each kind listed per ring (--requests) */
 
 /*
  * ---- output state (one stream at a time) ------------------------------
- * The spill ring buffer and the `seen` hash are created by the loader for
- * each dump and put in slot 0 of these outer maps: a dump gets a ring
- * buffer of the size it needs and an empty `seen`, without a new load.
+ * The spill ring buffer and the `seen` hash are created by the loader and
+ * put in slot 0 of these outer maps: a dump that needs a larger ring buffer
+ * gets one without a new load, and a program kept in the load cache keeps
+ * them (src/kernel/live_program.hpp).
  */
 struct spill_ring {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -50,10 +51,14 @@ struct {
 	__array(values, struct spill_ring);
 } spill_slot SEC(".maps");
 
+/*
+ * LRU: a cached program keeps its `seen` from run to run (entries are
+ * marked by stream, gen, so old ones never count) and the oldest entries
+ * make room; a stream with more files than entries describes some again.
+ */
 struct seen_hash {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1 << 18); /* the loader sizes its own */
-	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1 << 12); /* the loader sizes its own */
 	__uint(key_size, sizeof(__u64));
 	__uint(value_size, sizeof(struct seen_val)); /* (as a type, BTF keeps only a forward) */
 };

@@ -23,11 +23,12 @@ namespace uringdump {
 namespace {
 
 constexpr std::size_t kReadChunk = 1u << 16;
-constexpr std::size_t kSeenEntries = 1u << 18; // files described per stream, before repeats
 
 int on_spill(void* ctx, void* data, std::size_t size)
 {
 	auto* out = *static_cast<std::vector<std::uint8_t>**>(ctx);
+	if (!out)
+		return 0; // left by an earlier run: discarded
 	const auto* p = static_cast<const std::uint8_t*>(data);
 	out->insert(out->end(), p, p + size);
 	return 0;
@@ -53,7 +54,9 @@ struct Dumper::Impl {
 	std::uint64_t dump_gen = 0;                // per pid walked: which rings were walked
 
 	explicit Impl(LiveProgram p) : prog(std::move(p)) {}
-	// A new spill ring buffer of `bytes`, and its consumer.
+	// The consumer of prog's spill ring buffer.
+	Status open_ring();
+	// A new spill ring buffer of at least `bytes`, and its consumer.
 	Status resize_spill(std::size_t bytes);
 
 	Status walk(pid_t pid, std::vector<std::uint8_t>& stream, std::vector<std::uint8_t>& spill);
@@ -101,13 +104,12 @@ Result<Dumper> Dumper::load(const LoadOptions& opts)
 	// Rings walked are marked with dump_gen in a map that a cached program
 	// keeps: start where no earlier run has been.
 	impl->dump_gen = random_u64();
-	if (auto st = impl->resize_spill(ring_size_for(opts.spill_bytes)); !st)
+	if (auto st = impl->open_ring(); !st)
 		return st.error();
-	// A `seen` of this Dumper's own (a cached program's would hold the files
-	// of earlier runs); its entries are marked per stream (gen), so later
-	// dumps reuse it.
-	if (auto st = impl->prog.new_seen(kSeenEntries); !st)
-		return st.error();
+	// A run killed before it drained the cached ring buffer left records
+	// there: they are not this run's.
+	if (impl->prog.reused_maps())
+		ring_buffer__consume(impl->ring.get());
 	if (opts.verbose)
 		std::fprintf(stderr, "uringdump: live program %s%s%s\n",
 			     origin_name(impl->prog.origin()),
@@ -116,18 +118,22 @@ Result<Dumper> Dumper::load(const LoadOptions& opts)
 	return Dumper(std::move(impl));
 }
 
-Status Dumper::Impl::resize_spill(std::size_t bytes)
+Status Dumper::Impl::open_ring()
 {
-	ring.reset();
-	auto fd = prog.new_spill(bytes);
-	if (!fd)
-		return fd.error();
-	ring.reset(ring_buffer__new(*fd, on_spill, &sink, nullptr));
+	ring.reset(ring_buffer__new(prog.spill_fd(), on_spill, &sink, nullptr));
 	if (!ring)
 		return make_error(Exit::Failure,
 				  "cannot open the ring buffer: " + errno_text(errno));
-	spill_bytes = bytes;
+	spill_bytes = prog.spill_bytes();
 	return {};
+}
+
+Status Dumper::Impl::resize_spill(std::size_t bytes)
+{
+	ring.reset();
+	if (auto fd = prog.new_spill(bytes); !fd)
+		return fd.error();
+	return open_ring();
 }
 
 std::size_t Dumper::spill_bytes() const
@@ -291,7 +297,7 @@ Result<DumpRecords> Dumper::Impl::dump_once(std::span<const pid_t> pids, std::ui
 		for (const auto& stream : streams)
 			bytes += stream.size();
 		out.records.reserve(out.records.size() + bytes / UD_REC_SIZE);
-		for (const auto& stream : streams) {
+		for (auto& stream : streams) {
 			auto end = peek_end(stream);
 			if (std::uint64_t d = end ? end->dropped : 0) {
 				dropped += d;
@@ -304,6 +310,7 @@ Result<DumpRecords> Dumper::Impl::dump_once(std::span<const pid_t> pids, std::ui
 							  ": " + recs.error().message);
 			out.records.insert(out.records.end(), recs->begin(), recs->end());
 			out.streams++;
+			std::vector<std::uint8_t>().swap(stream); // decoded: give the memory back
 		}
 	}
 	if (dropped)
@@ -311,6 +318,7 @@ Result<DumpRecords> Dumper::Impl::dump_once(std::span<const pid_t> pids, std::ui
 	auto spilled = decode_spill(spill);
 	if (!spilled)
 		return make_error(Exit::Failure, "ring buffer records: " + spilled.error().message);
+	std::vector<std::uint8_t>().swap(spill);
 	out.records.insert(out.records.end(), spilled->begin(), spilled->end());
 	return out;
 }
@@ -332,9 +340,11 @@ Result<DumpRecords> Dumper::Impl::dump_settled(std::span<const pid_t> pids, std:
 
 Result<DumpRecords> Dumper::dump(std::span<const pid_t> pids)
 {
-	for (;;) {
+	for (int retries = 0;; retries++) {
 		std::uint64_t dropped = 0;
 		auto out = impl_->dump_settled(pids, dropped);
+		if (out)
+			out->spill_retries = retries;
 		if (!out || dropped == 0)
 			return out;
 		// Records dropped in a step did not fit what the ring buffer had

@@ -29,6 +29,7 @@ struct DumpRecords {
 	std::size_t streams = 0;     // iterator streams read
 	std::size_t spill_bytes = 0; // ring buffer size that was enough
 	int walks = 0;               // iterator runs per pid (1 + race repeats)
+	int spill_retries = 0;       // walks again because the ring buffer was too small
 };
 
 // Load once, dump many: Dumper::load() pays for BTF parsing and the

@@ -25,6 +25,18 @@ using Skel = BpfPtr<uringdump_bpf, uringdump_bpf__destroy>;
 
 // lib/state.bpf.h's struct seen_val: three __u64.
 constexpr std::uint32_t kSeenValueSize = 24;
+// Files described per stream before some are described again (an LRU, all
+// entries allocated when it is created: about 20 MiB).
+constexpr std::uint32_t kSeenEntries = 1u << 18;
+
+// The smallest ring buffer size (a power of two, a page at least) >= bytes.
+std::size_t ring_size_for(std::size_t bytes)
+{
+	std::size_t size = 1u << 12;
+	while (size < bytes)
+		size <<= 1;
+	return size;
+}
 
 // The pins of a cache entry; `ready` (a second pin of the task_file
 // program) comes last.
@@ -46,19 +58,107 @@ struct LiveProgram::Impl {
 	std::array<UniqueFd, 3> maps;  // spill_slot, seen_slot, bss (from the cache)
 	void* bss_mem = nullptr;       // mmap()ed .bss of a cached program
 	std::size_t bss_len = 0;
-	UniqueFd spill;
+	UniqueFd spill; // installed now
+	std::size_t spill_len = 0;
+	UniqueFd kept_spill; // the cached program's own, while a run's own is installed
 	UniqueFd seen;
+	bool reused = false;
 	CacheEntry entry;
 
 	~Impl()
 	{
+		if (kept_spill) {
+			__u32 zero = 0;
+			int v = kept_spill.get();
+			bpf_map_update_elem(map(0), &zero, &v, BPF_ANY);
+		}
 		if (bss_mem)
 			::munmap(bss_mem, bss_len);
 	}
+	// The inner map in outer map `slot`, or an invalid fd.
+	UniqueFd inner(int slot) const;
+	Status install(int slot, int fd) const;
+	Status create_spill(std::size_t bytes);
+	Status create_seen();
+	Status set_up_maps(const LoadOptions& opts);
 	int prog(int i) const;
 	int map(int i) const;
 	Status pin_into(const CacheEntry& e) const;
 };
+
+UniqueFd LiveProgram::Impl::inner(int slot) const
+{
+	__u32 zero = 0, id = 0;
+	if (bpf_map_lookup_elem(map(slot), &zero, &id) != 0 || id == 0)
+		return UniqueFd();
+	return UniqueFd(bpf_map_get_fd_by_id(id));
+}
+
+Status LiveProgram::Impl::install(int slot, int fd) const
+{
+	__u32 zero = 0;
+	if (bpf_map_update_elem(map(slot), &zero, &fd, BPF_ANY) != 0)
+		return make_error(Exit::Failure, std::string("cannot install the ") +
+							 (slot == 0 ? "ring buffer" : "seen map") +
+							 ": " + errno_text(errno));
+	return {};
+}
+
+Status LiveProgram::Impl::create_spill(std::size_t bytes)
+{
+	bytes = ring_size_for(bytes);
+	UniqueFd fd(bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ud_spill", 0, 0,
+				   static_cast<__u32>(bytes), nullptr));
+	if (!fd)
+		return make_error(Exit::Failure, "cannot create a ring buffer of " +
+							 format_bytes(bytes) + ": " +
+							 errno_text(errno));
+	if (auto st = install(0, fd.get()); !st)
+		return st;
+	spill = std::move(fd);
+	spill_len = bytes;
+	return {};
+}
+
+Status LiveProgram::Impl::create_seen()
+{
+	UniqueFd fd(bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "ud_seen", sizeof(std::uint64_t),
+				   kSeenValueSize, kSeenEntries, nullptr));
+	if (!fd)
+		return make_error(Exit::Failure,
+				  "cannot create the seen map: " + errno_text(errno));
+	if (auto st = install(1, fd.get()); !st)
+		return st;
+	seen = std::move(fd);
+	return {};
+}
+
+Status LiveProgram::Impl::set_up_maps(const LoadOptions& opts)
+{
+	const std::size_t want = ring_size_for(opts.spill_bytes);
+	if (origin == Origin::CacheHit) {
+		// What the cached program kept: its seen map, and its ring buffer
+		// when it has the size this run asks for.
+		seen = inner(1);
+		UniqueFd ring = inner(0);
+		bpf_map_info info{};
+		__u32 len = sizeof(info);
+		if (ring && bpf_obj_get_info_by_fd(ring.get(), &info, &len) == 0 &&
+		    info.max_entries == want) {
+			spill = std::move(ring);
+			spill_len = want;
+		} else if (ring) {
+			kept_spill = std::move(ring);
+		}
+		reused = seen || spill;
+	}
+	if (!seen)
+		if (auto st = create_seen(); !st)
+			return st;
+	if (!spill)
+		return create_spill(want);
+	return {};
+}
 
 int LiveProgram::Impl::prog(int i) const
 {
@@ -172,6 +272,8 @@ Result<LiveProgram> LiveProgram::load(const LoadOptions& opts)
 	if (entry && entry->ready) {
 		auto st = open_cached(impl->origin, impl->progs, impl->maps, impl->bss_mem,
 				      impl->bss_len, *entry);
+		if (st)
+			st = impl->set_up_maps(opts);
 		if (st) {
 			note(opts, "using " + entry->dir);
 			impl->entry = std::move(*entry);
@@ -186,6 +288,8 @@ Result<LiveProgram> LiveProgram::load(const LoadOptions& opts)
 	if (!skel)
 		return skel.error();
 	impl->skel = std::move(*skel);
+	if (auto st = impl->set_up_maps(opts); !st)
+		return st.error();
 	if (entry) {
 		if (auto st = impl->pin_into(*entry); !st) {
 			note(opts, "not kept: " + st.error().message);
@@ -231,39 +335,28 @@ const std::string& LiveProgram::cache_dir() const
 	return impl_->entry.dir;
 }
 
-Result<int> LiveProgram::new_spill(std::size_t bytes)
+int LiveProgram::spill_fd() const
 {
-	UniqueFd fd(bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ud_spill", 0, 0,
-				   static_cast<__u32>(bytes), nullptr));
-	if (!fd)
-		return make_error(Exit::Failure, "cannot create a ring buffer of " +
-							 format_bytes(bytes) + ": " +
-							 errno_text(errno));
-	__u32 zero = 0;
-	int v = fd.get();
-	if (bpf_map_update_elem(impl_->map(0), &zero, &v, BPF_ANY) != 0)
-		return make_error(Exit::Failure,
-				  "cannot install the ring buffer: " + errno_text(errno));
-	impl_->spill = std::move(fd);
 	return impl_->spill.get();
 }
 
-Status LiveProgram::new_seen(std::size_t entries)
+std::size_t LiveProgram::spill_bytes() const
 {
-	LIBBPF_OPTS(bpf_map_create_opts, mo);
-	mo.map_flags = BPF_F_NO_PREALLOC;
-	UniqueFd fd(bpf_map_create(BPF_MAP_TYPE_HASH, "ud_seen", sizeof(std::uint64_t),
-				   kSeenValueSize, static_cast<__u32>(entries), &mo));
-	if (!fd)
-		return make_error(Exit::Failure,
-				  "cannot create the seen map: " + errno_text(errno));
-	__u32 zero = 0;
-	int v = fd.get();
-	if (bpf_map_update_elem(impl_->map(1), &zero, &v, BPF_ANY) != 0)
-		return make_error(Exit::Failure,
-				  "cannot install the seen map: " + errno_text(errno));
-	impl_->seen = std::move(fd);
-	return {};
+	return impl_->spill_len;
+}
+
+bool LiveProgram::reused_maps() const
+{
+	return impl_->reused;
+}
+
+Result<int> LiveProgram::new_spill(std::size_t bytes)
+{
+	if (impl_->origin != Origin::Loaded && !impl_->kept_spill)
+		impl_->kept_spill = std::move(impl_->spill);
+	if (auto st = impl_->create_spill(bytes); !st)
+		return st.error();
+	return impl_->spill.get();
 }
 
 std::string live_cache_key()

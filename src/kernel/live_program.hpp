@@ -44,13 +44,20 @@ public:
 	// Where the cache entry is (empty unless the cache was used).
 	const std::string& cache_dir() const;
 
-	// Creates a ring buffer of `bytes` (a power of two, at least a page)
-	// for the spilled records, installs it and returns its fd (owned here,
-	// valid until the next call).
+	// The spill ring buffer installed now, and its size.  load() installs
+	// one of opts.spill_bytes (rounded up to a power of two): the cached one
+	// when it has that size, else one of this run's own.
+	int spill_fd() const;
+	std::size_t spill_bytes() const;
+
+	// Creates a ring buffer of at least `bytes` for the spilled records,
+	// installs it and returns its fd (valid until the next call).  A cached
+	// program gets its own ring buffer back when this run ends.
 	Result<int> new_spill(std::size_t bytes);
 
-	// Installs an empty `seen` hash of `entries` entries.
-	Status new_seen(std::size_t entries);
+	// Whether the spill ring buffer and `seen` were kept from an earlier
+	// run (records a killed run left in it must be discarded).
+	bool reused_maps() const;
 
 private:
 	struct Impl;

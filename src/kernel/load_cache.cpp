@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <string_view>
 
 #include "base/errors.hpp"
@@ -34,6 +35,22 @@ std::uint64_t fnv1a(std::uint64_t h, std::string_view bytes)
 		h *= 0x100000001b3ULL;
 	}
 	return h;
+}
+
+// The same mixing a 64-bit word at a time, for the BPF object (1 MiB: a
+// byte at a time took a millisecond of a 10 ms run).
+std::uint64_t fnv1a_words(std::uint64_t h, std::span<const std::uint8_t> bytes)
+{
+	std::size_t i = 0;
+	for (; i + 8 <= bytes.size(); i += 8) {
+		std::uint64_t w;
+		std::memcpy(&w, bytes.data() + i, sizeof(w));
+		h ^= w;
+		h *= 0x100000001b3ULL;
+		h ^= h >> 29;
+	}
+	return fnv1a(h, std::string_view(reinterpret_cast<const char*>(bytes.data()) + i,
+					 bytes.size() - i));
 }
 
 // DIR/NAME
@@ -106,7 +123,7 @@ std::string cache_root()
 std::string cache_key(std::span<const std::uint8_t> object)
 {
 	std::uint64_t h = 0xcbf29ce484222325ULL;
-	h = fnv1a(h, std::string_view(reinterpret_cast<const char*>(object.data()), object.size()));
+	h = fnv1a_words(h, object);
 	h = fnv1a(h, libbpf_version());
 	struct utsname u;
 	if (::uname(&u) == 0) {

@@ -177,3 +177,26 @@ EOF
 	expect_stderr_matches "load cache: not used with --btf"
 	[[ $(entries) == 0 ]]
 }
+
+@test "cache: a run that needs another ring buffer gets its own; the cached one stays" {
+	stop_workloads
+	start_workload big files=3000 ring_max=1000 bufs=2000 items=5000
+	ud --json "$WL_PID" # creates the entry with the default 16 MiB ring buffer
+	expect_status 0
+	local i
+	for i in 1 2; do
+		URINGDUMP_SPILL_BYTES=4096 ud -v --json "$WL_PID"
+		expect_status 0
+		expect_stderr_matches "load cache: using"
+		expect_stderr_matches "records dropped, retrying with a [0-9]+ [KMG]iB ring buffer"
+		compare_truth "$TRUTH" "$UD_OUT"
+	done
+	ud -v --json "$WL_PID"
+	expect_status 0
+	expect_stderr_matches "load cache: using"
+	if grep -q "records dropped" "$UD_ERR"; then
+		echo "the cached ring buffer was not given back" >&2
+		return 1
+	fi
+	compare_truth "$TRUTH" "$UD_OUT"
+}
