@@ -20,7 +20,7 @@
  * The layouts read are the same on 6.1, 6.12, 6.18 and 7.x.
  *
  * Needs from the including program: what lib/emit.bpf.h needs, and
- * `const volatile __u32 req_max`.
+ * `__u32 req_max` (the loader's: .rodata, or .bss written before each dump).
  */
 #ifndef URINGDUMP_LIB_REQUESTS_BPF_H
 #define URINGDUMP_LIB_REQUESTS_BPF_H
