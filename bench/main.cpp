@@ -21,6 +21,7 @@
 #include <sstream>
 #include <string>
 
+#include "base/heap.hpp"
 #include "bench/bench.hpp"
 
 namespace udbench {
@@ -118,6 +119,7 @@ int main(int argc, char** argv)
 	using namespace udbench;
 	if (argc > 1 && std::strcmp(argv[1], "--spawn-rss") == 0)
 		return spawn_rss(argc, argv);
+	uringdump::prefer_huge_pages(); // as the uringdump binary does
 	Bench b;
 	b.cfg = parse_args(argc, argv);
 	b.w = read_workload(b.cfg.info);
