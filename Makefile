@@ -132,7 +132,7 @@ $(BUILD)/obj/%.o: src/%.cpp
 -include $(wildcard $(BUILD)/obj/*/*.d)
 
 # Only kernel/ includes the generated skeletons.
-$(BUILD)/obj/kernel/dumper.o: $(BUILD)/uringdump.skel.h
+$(BUILD)/obj/kernel/dumper.o $(BUILD)/obj/kernel/live_program.o: $(BUILD)/uringdump.skel.h
 $(BUILD)/obj/kernel/pin.o: $(BUILD)/uringdump_pin.skel.h $(BUILD)/uringdump_native.skel.h
 # The benchmark's floor (FloorProbe): in libud_kernel.a, not in uringdump.
 $(BUILD)/obj/kernel/floor.o: $(BUILD)/floor.skel.h

@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "cli/cli.hpp"
-#include "kernel/live_program.hpp"
 #include "kernel/load_cache.hpp"
 #include "render/json_writer.hpp"
 

@@ -67,7 +67,4 @@ private:
 
 const char* origin_name(LiveProgram::Origin origin);
 
-// The load cache key of this build's live programs on this kernel.
-std::string live_cache_key();
-
 } // namespace uringdump

@@ -34,6 +34,11 @@ std::string cache_root();
 // hex digits.
 std::string cache_key(std::span<const std::uint8_t> object);
 
+// The key of this build's live programs (bpf/uringdump.bpf.c) on this
+// kernel: cache_key() of the object the skeleton embeds (defined in
+// kernel/live_program.cpp, which has the skeleton).
+std::string live_cache_key();
+
 // An entry, locked for this process.
 struct CacheEntry {
 	std::string dir;    // cache_root()/KEY
