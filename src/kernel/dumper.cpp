@@ -303,23 +303,18 @@ Result<DumpRecords> Dumper::Impl::dump_once(std::span<const pid_t> pids, std::ui
 				dropped += d;
 				continue; // the caller walks again with a larger ring buffer
 			}
-			auto recs = decode_stream(stream);
-			if (!recs)
-				return make_error(Exit::Failure,
-						  "iterator output for pid " + std::to_string(pid) +
-							  ": " + recs.error().message);
-			out.records.insert(out.records.end(), recs->begin(), recs->end());
+			if (auto st = decode_stream_into(stream, out.records); !st)
+				return make_error(Exit::Failure, "iterator output for pid " +
+									 std::to_string(pid) +
+									 ": " + st.error().message);
 			out.streams++;
 			std::vector<std::uint8_t>().swap(stream); // decoded: give the memory back
 		}
 	}
 	if (dropped)
 		return out;
-	auto spilled = decode_spill(spill);
-	if (!spilled)
-		return make_error(Exit::Failure, "ring buffer records: " + spilled.error().message);
-	std::vector<std::uint8_t>().swap(spill);
-	out.records.insert(out.records.end(), spilled->begin(), spilled->end());
+	if (auto st = decode_spill_into(spill, out.records); !st)
+		return make_error(Exit::Failure, "ring buffer records: " + st.error().message);
 	return out;
 }
 

@@ -85,13 +85,15 @@ Status check_length(std::size_t size, const char* what)
 	return {};
 }
 
-std::vector<RawRecord> split(std::span<const std::uint8_t> bytes)
+// Appends the records of `bytes` to `out`; returns where they start.
+std::size_t split_into(std::span<const std::uint8_t> bytes, std::vector<RawRecord>& out)
 {
-	std::vector<RawRecord> records(bytes.size() / kRecordSize);
-	for (std::size_t i = 0; i < records.size(); i++)
-		std::copy_n(bytes.begin() + static_cast<std::ptrdiff_t>(i * kRecordSize),
-			    kRecordSize, records[i].bytes.begin());
-	return records;
+	const std::size_t base = out.size();
+	out.resize(base + bytes.size() / kRecordSize);
+	for (std::size_t i = base; i < out.size(); i++)
+		std::copy_n(bytes.begin() + static_cast<std::ptrdiff_t>((i - base) * kRecordSize),
+			    kRecordSize, out[i].bytes.begin());
+	return base;
 }
 
 std::string at_offset(std::size_t index, const char* where)
@@ -100,7 +102,7 @@ std::string at_offset(std::size_t index, const char* where)
 }
 
 // Types and positions: STREAM only first, END only last, nothing unknown.
-Status check_stream_types(const std::vector<RawRecord>& records)
+Status check_stream_types(std::span<const RawRecord> records)
 {
 	const std::uint16_t version = records.front().as<ud_rec_stream>().version;
 	for (std::size_t i = 0; i < records.size(); i++) {
@@ -119,7 +121,7 @@ Status check_stream_types(const std::vector<RawRecord>& records)
 	return {};
 }
 
-Status check_end_counts(const std::vector<RawRecord>& records)
+Status check_end_counts(std::span<const RawRecord> records)
 {
 	const auto end = records.back().as<ud_rec_end>();
 	if (end.dropped != 0)
@@ -180,34 +182,57 @@ const char* record_type_name(std::uint16_t type)
 	}
 }
 
-Result<std::vector<RawRecord>> decode_stream(std::span<const std::uint8_t> bytes)
+Status decode_stream_into(std::span<const std::uint8_t> bytes, std::vector<RawRecord>& out)
 {
 	if (auto st = check_stream_header(bytes); !st)
-		return st.error();
+		return st;
 	if (auto st = check_length(bytes.size(), "stream"); !st)
-		return st.error();
-	std::vector<RawRecord> records = split(bytes);
-	if (auto st = check_stream_types(records); !st)
-		return st.error();
-	if (auto st = check_end_counts(records); !st)
+		return st;
+	const std::size_t base = split_into(bytes, out);
+	const std::span<const RawRecord> records(out.data() + base, out.size() - base);
+	Status st = check_stream_types(records);
+	if (st)
+		st = check_end_counts(records);
+	if (!st)
+		out.resize(base);
+	return st;
+}
+
+Result<std::vector<RawRecord>> decode_stream(std::span<const std::uint8_t> bytes)
+{
+	std::vector<RawRecord> records;
+	if (auto st = decode_stream_into(bytes, records); !st)
 		return st.error();
 	return records;
 }
 
-Result<std::vector<RawRecord>> decode_spill(std::span<const std::uint8_t> bytes)
+Status decode_spill_into(std::span<const std::uint8_t> bytes, std::vector<RawRecord>& out)
 {
 	if (auto st = check_length(bytes.size(), "spill"); !st)
-		return st.error();
-	std::vector<RawRecord> records = split(bytes);
-	for (std::size_t i = 0; i < records.size(); i++) {
-		const std::uint16_t type = records[i].type();
+		return st;
+	const std::size_t base = split_into(bytes, out);
+	for (std::size_t i = base; i < out.size(); i++) {
+		const std::uint16_t type = out[i].type();
+		Status st;
 		if (!known_type(type))
-			return failure("unknown record type " + std::to_string(type) +
-				       at_offset(i, " of the spill"));
-		if (type == UD_REC_STREAM || type == UD_REC_END)
-			return failure(std::string("unexpected ") + record_type_name(type) +
-				       " record" + at_offset(i, " of the spill"));
+			st = failure("unknown record type " + std::to_string(type) +
+				     at_offset(i - base, " of the spill"));
+		else if (type == UD_REC_STREAM || type == UD_REC_END)
+			st = failure(std::string("unexpected ") + record_type_name(type) +
+				     " record" + at_offset(i - base, " of the spill"));
+		if (!st) {
+			out.resize(base);
+			return st;
+		}
 	}
+	return {};
+}
+
+Result<std::vector<RawRecord>> decode_spill(std::span<const std::uint8_t> bytes)
+{
+	std::vector<RawRecord> records;
+	if (auto st = decode_spill_into(bytes, records); !st)
+		return st.error();
 	return records;
 }
 

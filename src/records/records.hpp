@@ -65,6 +65,9 @@ const char* record_type_name(std::uint16_t type);
 // violation is an Error with Exit::Failure.
 Result<std::vector<RawRecord>> decode_stream(std::span<const std::uint8_t> bytes);
 
+// decode_stream, appending the records to `out` (left as it was on error).
+Status decode_stream_into(std::span<const std::uint8_t> bytes, std::vector<RawRecord>& out);
+
 // The stream's last record when it is an END record, looked at before
 // decoding (the decoder rejects streams that END says are damaged: drops,
 // an overtaken reader).  Empty when the bytes do not end in an END record.
@@ -82,6 +85,9 @@ inline constexpr int kRaceRetries = 16;
 
 // Decodes bare records drained from the spill ring buffer (no STREAM/END).
 Result<std::vector<RawRecord>> decode_spill(std::span<const std::uint8_t> bytes);
+
+// decode_spill, appending the records to `out` (left as it was on error).
+Status decode_spill_into(std::span<const std::uint8_t> bytes, std::vector<RawRecord>& out);
 
 // The bytes of records, concatenated (for tests, corpora and tools).
 std::vector<std::uint8_t> encode_records(std::span<const RawRecord> records);

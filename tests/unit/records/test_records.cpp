@@ -234,6 +234,35 @@ TEST(Spill, RejectsBadInput)
 	EXPECT_EQ(r.error().message, "unexpected STREAM record at offset 64 of the spill");
 }
 
+// The _into forms append after what `out` holds, and leave it as it was
+// when the input is bad.
+TEST(Records, DecodeIntoAppendsOrLeavesAlone)
+{
+	std::vector<RawRecord> out{task(1, "x")};
+	ASSERT_TRUE(decode_stream_into(stream_bytes(small_body()), out).ok());
+	ASSERT_EQ(out.size(), 6u);
+	EXPECT_EQ(out[0].type(), UD_REC_TASK);
+	EXPECT_EQ(out[1].type(), UD_REC_STREAM);
+	EXPECT_EQ(out[5].type(), UD_REC_END);
+	ASSERT_TRUE(decode_spill_into(encode_records(small_body()), out).ok());
+	ASSERT_EQ(out.size(), 9u);
+	EXPECT_EQ(out[8].type(), UD_REC_RING);
+
+	auto bad = stream_bytes(small_body());
+	bad.resize(bad.size() - kRecordSize); // no END
+	auto st = decode_stream_into(bad, out);
+	ASSERT_FALSE(st.ok());
+	EXPECT_EQ(st.error().message, "truncated stream: no END record");
+	EXPECT_EQ(out.size(), 9u);
+	const std::vector<RawRecord> with_end{task(1, "x"), task(2, "y")};
+	auto spill = encode_records(with_end);
+	set_u16(spill, kRecordSize, 200);
+	st = decode_spill_into(spill, out);
+	ASSERT_FALSE(st.ok());
+	EXPECT_EQ(st.error().message, "unknown record type 200 at offset 64 of the spill");
+	EXPECT_EQ(out.size(), 9u);
+}
+
 TEST(Records, TypeNames)
 {
 	EXPECT_STREQ(record_type_name(UD_REC_EPITEM), "EPITEM");
