@@ -5,6 +5,7 @@
 
 #include "bpf/uringdump.h"
 #include "model/flags.hpp"
+#include "model/model.hpp"
 
 using namespace uringdump;
 using Names = std::vector<std::string>;
@@ -133,4 +134,18 @@ TEST(Flags, DevAndHex)
 	EXPECT_EQ(format_dev(0xffffffffu), "4095:1048575");
 	EXPECT_EQ(format_hex(0), "0x0");
 	EXPECT_EQ(format_hex(0xdeadbeefcafeULL), "0xdeadbeefcafe");
+}
+
+// request_kind_name() takes the RequestKind as an int (flags.hpp may not
+// include model.hpp): each kind keeps its name whatever the enum's order.
+TEST(Flags, RequestKindNamesFollowTheEnum)
+{
+	auto name = [](RequestKind k) { return request_kind_name(static_cast<int>(k)); };
+	EXPECT_EQ(name(RequestKind::Poll), "poll");
+	EXPECT_EQ(name(RequestKind::Apoll), "apoll");
+	EXPECT_EQ(name(RequestKind::Timeout), "timeout");
+	EXPECT_EQ(name(RequestKind::LinkTimeout), "link_timeout");
+	EXPECT_EQ(name(RequestKind::IowqQueued), "iowq_queued");
+	EXPECT_EQ(name(RequestKind::IowqRunning), "iowq_running");
+	EXPECT_EQ(request_kind_name(99), "?");
 }
