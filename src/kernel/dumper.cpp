@@ -34,20 +34,10 @@ int on_spill(void* ctx, void* data, std::size_t size)
 	return 0;
 }
 
-// The smallest ring buffer size (a power of two) of at least `bytes`.
-std::size_t ring_size_for(std::size_t bytes)
-{
-	std::size_t size = 1u << 12;
-	while (size < bytes)
-		size <<= 1;
-	return size;
-}
-
 } // namespace
 
 struct Dumper::Impl {
 	LoadOptions opts;
-	std::size_t spill_bytes = 0;
 	LiveProgram prog;
 	RingBufferPtr ring;                        // the consumer of prog's spill ring buffer
 	std::vector<std::uint8_t>* sink = nullptr; // where on_spill appends
@@ -124,7 +114,6 @@ Status Dumper::Impl::open_ring()
 	if (!ring)
 		return make_error(Exit::Failure,
 				  "cannot open the ring buffer: " + errno_text(errno));
-	spill_bytes = prog.spill_bytes();
 	return {};
 }
 
@@ -138,7 +127,7 @@ Status Dumper::Impl::resize_spill(std::size_t bytes)
 
 std::size_t Dumper::spill_bytes() const
 {
-	return impl_->spill_bytes;
+	return impl_->prog.spill_bytes();
 }
 
 Status Dumper::walk(pid_t pid, std::vector<std::uint8_t>& stream, std::vector<std::uint8_t>& spill)
@@ -271,7 +260,7 @@ bool has_thread_table(const std::vector<std::uint8_t>& stream)
 Result<DumpRecords> Dumper::Impl::dump_once(std::span<const pid_t> pids, std::uint64_t& dropped)
 {
 	DumpRecords out;
-	out.spill_bytes = spill_bytes;
+	out.spill_bytes = prog.spill_bytes();
 	std::vector<std::uint8_t> spill;
 	static constexpr pid_t kEveryTask[] = {0};
 	if (pids.empty())
@@ -345,14 +334,14 @@ Result<DumpRecords> Dumper::dump(std::span<const pid_t> pids)
 		// Records dropped in a step did not fit what the ring buffer had
 		// left: a buffer larger by all of them (and the 8-byte header the
 		// ring buffer puts before each) fits that step.
-		if (impl_->spill_bytes >= impl_->opts.max_spill_bytes)
+		if (impl_->prog.spill_bytes() >= impl_->opts.max_spill_bytes)
 			return make_error(Exit::Failure,
 					  "dump incomplete: " + std::to_string(dropped) +
 						  " records did not fit a ring buffer of " +
-						  format_bytes(impl_->spill_bytes));
-		const std::size_t bigger =
-			std::min(ring_size_for(impl_->spill_bytes + dropped * (UD_REC_SIZE + 8)),
-				 impl_->opts.max_spill_bytes);
+						  format_bytes(impl_->prog.spill_bytes()));
+		const std::size_t bigger = std::min(
+			ring_size_for(impl_->prog.spill_bytes() + dropped * (UD_REC_SIZE + 8)),
+			impl_->opts.max_spill_bytes);
 		if (impl_->opts.verbose)
 			std::fprintf(
 				stderr,

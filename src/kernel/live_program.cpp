@@ -29,15 +29,6 @@ constexpr std::uint32_t kSeenValueSize = 24;
 // entries allocated when it is created: about 20 MiB).
 constexpr std::uint32_t kSeenEntries = 1u << 18;
 
-// The smallest ring buffer size (a power of two, a page at least) >= bytes.
-std::size_t ring_size_for(std::size_t bytes)
-{
-	std::size_t size = 1u << 12;
-	while (size < bytes)
-		size <<= 1;
-	return size;
-}
-
 // The pins of a cache entry; `ready` (a second pin of the task_file
 // program) comes last.
 constexpr std::array<const char*, 3> kProgPins = {"task_file", "threads", "maps"};
@@ -364,6 +355,14 @@ std::string live_cache_key()
 	std::size_t size = 0;
 	const void* elf = uringdump_bpf__elf_bytes(&size);
 	return cache_key({static_cast<const std::uint8_t*>(elf), size});
+}
+
+std::size_t ring_size_for(std::size_t bytes)
+{
+	std::size_t size = 1u << 12;
+	while (size < bytes)
+		size <<= 1;
+	return size;
 }
 
 const char* origin_name(LiveProgram::Origin origin)

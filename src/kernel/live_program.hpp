@@ -67,4 +67,8 @@ private:
 
 const char* origin_name(LiveProgram::Origin origin);
 
+// The ring buffer size new_spill() makes for `bytes`: the smallest power of
+// two, and a page at least, that holds them.
+std::size_t ring_size_for(std::size_t bytes);
+
 } // namespace uringdump

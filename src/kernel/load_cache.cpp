@@ -4,10 +4,8 @@
 #include <bpf/bpf.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -20,6 +18,7 @@
 #include "base/errors.hpp"
 #include "base/procfs.hpp"
 #include "kernel/environment.hpp"
+#include "kernel/pin_read.hpp"
 
 namespace uringdump {
 namespace {
@@ -113,6 +112,22 @@ Result<UniqueFd> try_lock(const std::string& dir)
 	return fd;
 }
 
+Status check_root()
+{
+	if (::geteuid() != 0)
+		return make_error(Exit::Permission, "the load cache is root's");
+	return {};
+}
+
+Status check_root_and_bpffs()
+{
+	if (auto st = check_root(); !st)
+		return st;
+	if (!is_bpffs_path(kBpffs))
+		return make_error(Exit::Environment, std::string(kBpffs) + " is not a bpffs mount");
+	return {};
+}
+
 } // namespace
 
 std::string cache_root()
@@ -141,11 +156,8 @@ std::string cache_key(std::span<const std::uint8_t> object)
 
 Result<CacheEntry> lock_cache_entry(const std::string& key)
 {
-	if (::geteuid() != 0)
-		return make_error(Exit::Permission, "the load cache is root's");
-	struct statfs fs;
-	if (::statfs(kBpffs, &fs) != 0 || static_cast<unsigned long>(fs.f_type) != BPF_FS_MAGIC)
-		return make_error(Exit::Environment, std::string(kBpffs) + " is not a bpffs mount");
+	if (auto st = check_root_and_bpffs(); !st)
+		return st.error();
 	const std::string root = cache_root();
 	for (const std::string& dir : {std::string(kBpffs) + "/uringdump", root})
 		if (auto st = make_dir(dir); !st)
@@ -193,11 +205,8 @@ Status mark_cache_ready(const CacheEntry& entry, int ready_fd)
 
 Result<std::vector<CacheListing>> list_cache(const std::string& current_key)
 {
-	if (::geteuid() != 0)
-		return make_error(Exit::Permission, "the load cache is root's");
-	struct statfs fs;
-	if (::statfs(kBpffs, &fs) != 0 || static_cast<unsigned long>(fs.f_type) != BPF_FS_MAGIC)
-		return make_error(Exit::Environment, std::string(kBpffs) + " is not a bpffs mount");
+	if (auto st = check_root_and_bpffs(); !st)
+		return st.error();
 	std::vector<CacheListing> out;
 	const std::string root = cache_root();
 	for (const auto& name : dir_entries(root)) {
@@ -216,8 +225,8 @@ Result<std::vector<CacheListing>> list_cache(const std::string& current_key)
 
 Result<int> clear_cache()
 {
-	if (::geteuid() != 0)
-		return make_error(Exit::Permission, "the load cache is root's");
+	if (auto st = check_root(); !st)
+		return st.error();
 	const std::string root = cache_root();
 	int removed = 0;
 	std::string busy;
