@@ -101,6 +101,8 @@ __u64 step_records, step_spilled, step_dropped;
 __u32 step_spillable;
 bool step_overflow;
 __u64 opaque_zero; /* always 0: see opaque() */
+/* 1 + the session whose first object opened its stream (0: none yet) */
+__u64 opened_session;
 
 /*
  * Set by the loader before each run (not .rodata: they change per run):
@@ -152,6 +154,29 @@ static __always_inline struct ep_walk *ep_walk_state(void)
 	return bpf_map_lookup_elem(&ep_walks, &zero);
 }
 
+/*
+ * Start of a call of the walks below; true when it opens the stream.
+ * meta->seq_num counts objects, not calls: it is 0 for the first object
+ * and, when the walk has exactly one object (a process with one fd, a
+ * pid-bound walk), for the final call too, which must not open the stream
+ * again.  That final call counts as a step after the first.
+ */
+static __always_inline bool walk_step_begin(struct bpf_iter_meta *meta, bool final)
+{
+	__u64 seq_num = meta->seq_num;
+	__u64 session = meta->session_id + 1;
+
+	if (seq_num == 0 && final && opened_session == session) {
+		step_begin(1);
+		return false;
+	}
+	step_begin(seq_num);
+	if (seq_num != 0)
+		return false;
+	opened_session = final ? 0 : session;
+	return true;
+}
+
 SEC("iter/task_file")
 int dump_task_file(struct bpf_iter__task_file *ctx)
 {
@@ -164,8 +189,7 @@ int dump_task_file(struct bpf_iter__task_file *ctx)
 	if (!r)
 		return 0; /* iterator programs must return 0 or 1 */
 
-	step_begin(ctx->meta->seq_num);
-	if (ctx->meta->seq_num == 0) {
+	if (walk_step_begin(ctx->meta, !task || !file)) {
 		last_tgid = 0;
 		last_task_seq = (__u64)-1;
 		emit_stream(seq);
@@ -245,8 +269,7 @@ int dump_threads(struct bpf_iter__task *ctx)
 	struct seq_file *seq = ctx->meta->seq;
 	struct task_struct *task = ctx->task;
 
-	step_begin(ctx->meta->seq_num);
-	if (ctx->meta->seq_num == 0)
+	if (walk_step_begin(ctx->meta, !task))
 		emit_stream(seq);
 	/* rings the mappings walk and earlier steps left */
 	walk_pending(seq);
@@ -272,8 +295,7 @@ int dump_maps(struct bpf_iter__task_vma *ctx)
 	struct task_struct *task = ctx->task;
 	struct vm_area_struct *vma = ctx->vma;
 
-	step_begin(ctx->meta->seq_num);
-	if (ctx->meta->seq_num == 0)
+	if (walk_step_begin(ctx->meta, !task || !vma))
 		emit_stream(seq);
 	if (!task || !vma) {
 		emit_end(seq, 0);
