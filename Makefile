@@ -20,8 +20,8 @@ DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 CXXFLAGS  ?= -O2 -g
-CXXFLAGS  += -std=c++20 $(WARN) -I. -Isrc -I$(BUILD) -D_GNU_SOURCE
-LDLIBS    := -lbpf -lelf -lz
+CXXFLAGS  += -std=c++20 $(WARN) -I. -Isrc -I$(BUILD) -D_GNU_SOURCE -I/usr/include/jsoncpp
+LDLIBS    := -lbpf -lelf -lz -ljsoncpp -pthread
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
 	-I$(BUILD) -Ibpf
 
@@ -29,14 +29,14 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
 # (docs/ARCHITECTURE.md), using each other one way only (`make
 # layering-check`, rules in tests/layering-check.sh).  The pure ones (no
 # BPF, no ptrace) are what the unit tests link.
-SRC_LIBS  := base records model bpftool render kernel cli
-PURE_LIBS := base records model bpftool render
+SRC_LIBS  := base records model bpftool render image kernel restore cli
+PURE_LIBS := base records model bpftool render image
 lib_srcs   = $(filter-out src/cli/main.cpp,$(wildcard src/$(1)/*.cpp))
 lib_objs   = $(patsubst src/%.cpp,$(BUILD)/obj/%.o,$(call lib_srcs,$(1)))
 lib_file   = $(BUILD)/lib/libud_$(1).a
 # Link order: users before what they use.
-LINK_LIBS  = $(foreach l,cli kernel render bpftool model records base,$(call lib_file,$(l)))
-PURE_LINK_LIBS = $(foreach l,render bpftool model records base,$(call lib_file,$(l)))
+LINK_LIBS  = $(foreach l,cli restore kernel image render bpftool model records base,$(call lib_file,$(l)))
+PURE_LINK_LIBS = $(foreach l,image render bpftool model records base,$(call lib_file,$(l)))
 BPF_SRCS := bpf/uringdump.bpf.c
 SKELS    := $(BUILD)/uringdump.skel.h $(BUILD)/uringdump_pin.skel.h $(BUILD)/uringdump_native.skel.h \
 	$(BUILD)/floor.skel.h

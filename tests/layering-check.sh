@@ -10,8 +10,10 @@ declare -A allowed=(
   [model]="base records model"
   [bpftool]="base bpftool"
   [render]="base records model bpftool render"
+  [image]="base records model render image"
   [kernel]="base records bpftool kernel"
-  [cli]="base records model bpftool render kernel cli"
+  [restore]="base records model image restore"
+  [cli]="base records model bpftool render image kernel restore cli"
 )
 bad=0
 for dir in "${!allowed[@]}"; do

@@ -12,11 +12,12 @@ namespace uringdump {
 // Process exit statuses (see the man page).
 enum class Exit : int {
 	Ok = 0,
-	Failure = 1,     // BPF load/read failed, dump incomplete, malformed stream
-	Usage = 2,       // bad command line
-	Target = 3,      // no such pid, exited during the dump, kernel thread
-	Permission = 4,  // needs root or CAP_BPF+CAP_PERFMON+CAP_SYS_PTRACE
-	Environment = 5, // BTF missing/corrupt, bpffs missing
+	Failure = 1,      // BPF load/read failed, dump incomplete, malformed stream
+	Usage = 2,        // bad command line
+	Target = 3,       // no such pid, exited during the dump, kernel thread
+	Permission = 4,   // needs root or CAP_BPF+CAP_PERFMON+CAP_SYS_PTRACE
+	Environment = 5,  // BTF missing/corrupt, bpffs missing
+	Unrestorable = 6, // restore: a file, address range or kernel feature is missing
 };
 
 // A failure: its exit status and a one-line message naming the cause.

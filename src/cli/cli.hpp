@@ -26,5 +26,7 @@ int cmd_read(int argc, char** argv);
 int cmd_link(int argc, char** argv);
 int cmd_iter(int argc, char** argv);
 int cmd_cache(int argc, char** argv);
+int cmd_checkpoint(int argc, char** argv);
+int cmd_restore(int argc, char** argv);
 
 } // namespace uringdump

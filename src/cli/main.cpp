@@ -50,5 +50,9 @@ int main(int argc, char** argv)
 		return cmd_iter(argc - 1, argv + 1);
 	if (cmd == "cache")
 		return cmd_cache(argc - 1, argv + 1);
+	if (cmd == "checkpoint")
+		return cmd_checkpoint(argc - 1, argv + 1);
+	if (cmd == "restore")
+		return cmd_restore(argc - 1, argv + 1);
 	return cmd_dump(argc, argv);
 }

@@ -35,6 +35,18 @@ constexpr std::array kReadOptions = {kJson, kPretty, kHelp};
 constexpr std::array kLinkOptions = {kJson, kPretty, kHelp};
 constexpr std::array kIterOptions = {kVerbose, kHelp};
 constexpr std::array kCacheOptions = {kJson, kPretty, kHelp};
+constexpr std::array kCheckpointOptions = {
+	OptionSpec{Opt::Freeze, 'f', "freeze"},
+	OptionSpec{Opt::NoCache, 0, "no-cache"},
+	kBtf,
+	kVerbose,
+	kHelp,
+};
+constexpr std::array kRestoreOptions = {
+	OptionSpec{Opt::Pidfile, 0, "pidfile", true, false, "FILE"},
+	OptionSpec{Opt::FilesFrom, 0, "files-from", true, false, "PID"},
+	kHelp,
+};
 
 Error usage(std::string message)
 {
@@ -188,6 +200,8 @@ std::span<const OptionSpec> command_options(Command cmd)
 	case Command::Link: return kLinkOptions;
 	case Command::Iter: return kIterOptions;
 	case Command::Cache: return kCacheOptions;
+	case Command::Checkpoint: return kCheckpointOptions;
+	case Command::Restore: return kRestoreOptions;
 	}
 	return {};
 }

@@ -17,7 +17,7 @@
 namespace uringdump {
 
 // The commands of uringdump (argv[1]; the dump without a command word).
-enum class Command { Dump, Pin, Read, Link, Iter, Cache };
+enum class Command { Dump, Pin, Read, Link, Iter, Cache, Checkpoint, Restore };
 
 // Every option of every command, one id each.
 enum class Opt {
@@ -32,7 +32,9 @@ enum class Opt {
 	Help,
 	Version,
 	Native,
-	Core
+	Core,
+	FilesFrom,
+	Pidfile
 };
 
 struct OptionSpec {

@@ -53,11 +53,13 @@ constexpr std::string_view kDumpHelp =
 	"iterator links like bpftool, with their pins and holders.  `iter pin` is\n"
 	"bpftool's iter pin with the io_uring/epoll iterator series.  `cache` shows\n"
 	"or clears the load cache of verified programs that makes later runs fast.\n"
+	"`checkpoint` saves a process's rings and epolls to an image directory;\n"
+	"`restore` recreates them in a holder process.\n"
 	"`uringdump COMMAND --help` describes each.\n"
 	"\n"
 	"Exit status: 0 ok (also when nothing is found), 1 failure, 2 usage,\n"
 	"3 bad target (no such process, exited, kernel thread), 4 permission,\n"
-	"5 environment (BTF missing or unreadable).\n";
+	"5 environment (BTF missing or unreadable), 6 not restorable (restore).\n";
 
 constexpr std::string_view kPinHelp =
 	"Pin an iterator that dumps process PID (or only its io_uring or epoll fd FD)\n"
@@ -147,8 +149,62 @@ constexpr std::string_view kCacheHelp =
 	"Needs root.  Exit status: 0 ok, 1 failure (an entry in use was not removed),\n"
 	"2 usage, 4 permission, 5 bpffs not mounted (show).\n";
 
-constexpr Command kCommands[] = {Command::Dump, Command::Pin,  Command::Read,
-				 Command::Link, Command::Iter, Command::Cache};
+constexpr std::string_view kCheckpointHelp =
+	"Write an image of process PID's io_uring and epoll instances to DIR (which\n"
+	"must not exist, or be empty): DIR/manifest.json with what restore needs\n"
+	"(ring setup, registered file slots, registered buffers with their bytes in\n"
+	"DIR/buffers/, eventfd, personalities, restrictions, epoll items, and each\n"
+	"file's type, path, open flags, offset and eventfd counter) and\n"
+	"DIR/dump.json, the dump as `uringdump --json PID` prints it.  The manifest\n"
+	"is written last: a directory without one is not an image.\n"
+	"\n"
+	"Options:\n"
+	"  -f, --freeze      stop the target's threads while the kernel state, the\n"
+	"                    buffers and the offsets are read: an exact, consistent\n"
+	"                    image (without it, a live process may change meanwhile)\n"
+	"      --no-cache    load the BPF programs for this run only\n"
+	"      --btf FILE    load against the BTF in FILE\n"
+	"  -v, --verbose     print libbpf diagnostics to stderr\n"
+	"  -h, --help        show this help\n"
+	"\n"
+	"Not in the image (and so not restored): SQEs and CQEs in the rings,\n"
+	"in-flight requests, provided-buffer groups; the counts are saved and\n"
+	"restore reports them.  Needs root.  Exit status: 0 ok, 1 failure (the\n"
+	"instances changed while read: use --freeze; DIR not empty), 2 usage,\n"
+	"3 bad target (no io_uring or epoll), 4 permission, 5 environment.\n";
+
+constexpr std::string_view kRestoreHelp =
+	"Start a holder process that recreates every io_uring and epoll of the\n"
+	"image in DIR at the same fd numbers: rings with the same entries, flags,\n"
+	"SQPOLL cpu and idle time, ATTACH_WQ sharing, registered file table (slot\n"
+	"for slot), registered buffers at the same addresses with the same bytes,\n"
+	"registered eventfd, personalities (same ids and credentials), restrictions;\n"
+	"epolls with every item's tfd, events and data.  The files they refer to are\n"
+	"placed at their fd numbers too.  When all is in place the holder writes its\n"
+	"pid to FILE and waits for SIGTERM: inspect it (uringdump PID) or take its\n"
+	"fds (pidfd_getfd).  uringdump prints what was restored and what was not,\n"
+	"and exits.\n"
+	"\n"
+	"Files come from the live source with --files-from PID (pidfd_getfd of the\n"
+	"fd that held each file at checkpoint, checked to be the same file still).\n"
+	"Otherwise, and for files only a ring's table holds: regular files and\n"
+	"directories reopen by path with their open flags and offset, eventfds are\n"
+	"recreated with their counter; any other file fails the restore.\n"
+	"\n"
+	"Options:\n"
+	"      --pidfile FILE    where the holder writes its pid (required)\n"
+	"      --files-from PID  take files from the running process PID\n"
+	"  -h, --help            show this help\n"
+	"\n"
+	"Exit status: 0 the holder runs, 1 failure (malformed or foreign image),\n"
+	"2 usage, 3 no such source process, 4 permission, 6 not restorable (a file\n"
+	"that cannot be had, an address range taken, a kernel without the\n"
+	"feature): the message names the ring, slot, item or file, and no holder is\n"
+	"left running.\n";
+
+constexpr Command kCommands[] = {Command::Dump,       Command::Pin,    Command::Read,
+				 Command::Link,       Command::Iter,   Command::Cache,
+				 Command::Checkpoint, Command::Restore};
 
 // "Usage: " before the first line, its width in blanks before the others.
 void append_lines(std::string& out, const std::vector<std::string_view>& lines, bool& first)
@@ -180,6 +236,9 @@ std::vector<std::string_view> command_synopsis(Command cmd)
 		return {"uringdump iter pin OBJ PATH [map MAP | io_uring_fd FD | epoll_fd FD | "
 			"pid PID | tid TID] [-v]"};
 	case Command::Cache: return {"uringdump cache { show [-j|-p] | clear }"};
+	case Command::Checkpoint:
+		return {"uringdump checkpoint [-f] [--no-cache] [--btf FILE] [-v] PID DIR"};
+	case Command::Restore: return {"uringdump restore DIR --pidfile FILE [--files-from PID]"};
 	}
 	return {};
 }
@@ -232,6 +291,16 @@ std::string help_text(Command cmd)
 		append_lines(out, {"uringdump cache help"}, first);
 		out += '\n';
 		out += kCacheHelp;
+		break;
+	case Command::Checkpoint:
+		append_lines(out, command_synopsis(cmd), first);
+		out += '\n';
+		out += kCheckpointHelp;
+		break;
+	case Command::Restore:
+		append_lines(out, command_synopsis(cmd), first);
+		out += '\n';
+		out += kRestoreHelp;
 		break;
 	}
 	return out;

@@ -9,6 +9,7 @@
 
 #include "base/procfs.hpp"
 #include "bpftool/iter_args.hpp"
+#include "image/store.hpp"
 #include "bpftool/link_info.hpp"
 #include "cli/options.hpp"
 #include "model/model.hpp"
@@ -114,13 +115,21 @@ void argv(std::span<const std::uint8_t> data)
 		return;
 	constexpr uringdump::Command kCommands[] = {
 		uringdump::Command::Dump, uringdump::Command::Pin, uringdump::Command::Read,
-		uringdump::Command::Link, uringdump::Command::Iter};
+		uringdump::Command::Link, uringdump::Command::Iter, uringdump::Command::Cache,
+		uringdump::Command::Checkpoint, uringdump::Command::Restore};
 	const auto cmd = kCommands[data[0] % std::size(kCommands)];
 	const auto words = words_of(text_of(data.subspan(1)));
 	auto parsed = uringdump::parse_options(uringdump::command_options(cmd), words,
 					       uringdump::command_rules(cmd));
 	if (parsed)
 		(void)uringdump::output_format(parsed.value());
+}
+
+void manifest(std::span<const std::uint8_t> data)
+{
+	auto img = uringdump::parse_manifest(text_of(data), "manifest");
+	if (img)
+		(void)img->find_file("f1");
 }
 
 } // namespace udfuzz

@@ -29,6 +29,8 @@ void proc_stat(std::span<const std::uint8_t> data);
 void iter_args(std::span<const std::uint8_t> data);
 // data[0] picks a command; NUL-separated words -> its option parser.
 void argv(std::span<const std::uint8_t> data);
+// A checkpoint image's manifest.json text -> parse_manifest.
+void manifest(std::span<const std::uint8_t> data);
 
 struct NamedTarget {
 	std::string_view name; // the corpus folder: tests/fuzz/corpus/NAME/
@@ -38,7 +40,7 @@ struct NamedTarget {
 inline constexpr NamedTarget kTargets[] = {
 	{"records", records}, {"link_info", link_info}, {"mountinfo", mountinfo},
 	{"fdinfo", fdinfo},   {"proc_stat", proc_stat}, {"iter_args", iter_args},
-	{"argv", argv},
+	{"argv", argv},       {"manifest", manifest},
 };
 
 } // namespace udfuzz

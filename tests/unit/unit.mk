@@ -13,8 +13,8 @@
 #                                  and no other target runs it)
 # Only the pure libraries (PURE_LIBS: no BPF, no ptrace) are compiled in.
 
-# jsoncpp is a test-only dependency (the tests parse what the renderers
-# write); the uringdump binary does not link it.
+# jsoncpp: the tests parse what the renderers write; uringdump itself uses
+# it only to read checkpoint images (image/store.cpp).
 JSONCPP_CFLAGS := $(shell pkg-config --cflags jsoncpp 2>/dev/null)
 ifeq ($(strip $(JSONCPP_CFLAGS)),)
 JSONCPP_CFLAGS := -I/usr/include/jsoncpp
@@ -77,7 +77,7 @@ $(BUILD)/asan/unit_tests: $(ASAN_OBJS)
 CLANGXX       ?= clang++
 FUZZ_SECONDS  ?= 60
 FUZZ_SMOKE    ?= 5
-FUZZ_TARGETS  := records link_info mountinfo fdinfo proc_stat iter_args argv
+FUZZ_TARGETS  := records link_info mountinfo fdinfo proc_stat iter_args argv manifest
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_LIB_SRCS := $(UNIT_LIB_SRCS) tests/fuzz/targets.cpp
 FUZZ_OBJS     := $(patsubst %.cpp,$(BUILD)/fuzz/obj/%.o,$(FUZZ_LIB_SRCS))

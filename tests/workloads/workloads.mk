@@ -4,7 +4,7 @@
 #   make workloads-static   -> build/workloads-static/ (static, for busybox guests)
 
 WL_SRCDIR   := tests/workloads
-WL_NAMES    := ring_basic ring_flags epoll_basic big churn demo exiter forked grow ring_reach ring_state ring_locked
+WL_NAMES    := ring_basic ring_flags epoll_basic big churn demo exiter forked grow ring_reach ring_state ring_locked cr_files cr_check
 WL_COMMON   := $(WL_SRCDIR)/wl_common.c $(WL_SRCDIR)/ring_common.c
 WL_HEADERS  := $(WL_SRCDIR)/wl.h $(WL_SRCDIR)/ring_common.h
 WL_CC       ?= $(CC)

@@ -22,8 +22,9 @@ using namespace uringdump;
 
 namespace {
 
-constexpr Command kAll[] = {Command::Dump, Command::Pin,  Command::Read,
-			    Command::Link, Command::Iter, Command::Cache};
+constexpr Command kAll[] = {Command::Dump,  Command::Pin,        Command::Read,
+			    Command::Link,  Command::Iter,       Command::Cache,
+			    Command::Checkpoint, Command::Restore};
 
 std::string read_source(const std::string& name)
 {
@@ -170,6 +171,8 @@ TEST(Usage, CompletionOffersTheOptions)
 		{Command::Dump, "_uringdump_dump_opts"}, {Command::Pin, "_uringdump_cmd_pin"},
 		{Command::Read, "_uringdump_cmd_read"},  {Command::Link, "_uringdump_cmd_link"},
 		{Command::Iter, "_uringdump_cmd_iter"},  {Command::Cache, "_uringdump_cmd_cache"},
+		{Command::Checkpoint, "_uringdump_cmd_checkpoint"},
+		{Command::Restore, "_uringdump_cmd_restore"},
 	};
 	for (const auto& [cmd, func] : funcs) {
 		const auto start = script.find("\n" + func + "()\n{");

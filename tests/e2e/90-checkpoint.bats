@@ -1,0 +1,284 @@
+#!/usr/bin/env bats
+# checkpoint and restore: round trips of every workload (the holder's dump
+# equals the source's, buffers read back from the holder's memory), restore
+# without the source (cr_files: regular files and eventfds only), the
+# restored ring and epoll used from outside (READ_FIXED/WRITE_FIXED through
+# pidfd_getfd, epoll_wait), and every failure with its exit status and
+# nothing left behind (no holder, no pidfile, no half-written image).
+
+load lib
+
+ROUNDTRIP="$E2E_DIR/roundtrip.py"
+
+setup() {
+	common_setup
+	PIDFILE=$BATS_TEST_TMPDIR/holder.pid
+	IMG=$BATS_TEST_TMPDIR/img
+}
+
+teardown() {
+	common_teardown
+	# a holder's rings take a moment to go (SQPOLL threads, io-wq)
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[[ -z ${HOLDER:-} ]] || ! kill -0 "$HOLDER" 2>/dev/null && break
+		sleep 0.1
+	done
+}
+
+holders() { pgrep -x uringdump-hold | sort; }
+
+# checkpoint PID [ARGS...]: a frozen checkpoint of PID into IMG.
+checkpoint() {
+	local pid=$1
+	shift
+	ud checkpoint --freeze "$@" "$pid" "$IMG"
+	expect_status 0
+}
+
+# restore_holder [ARGS...]: restores IMG; sets HOLDER and REPORT.
+restore_holder() {
+	ud restore "$IMG" --pidfile "$PIDFILE" "$@"
+	expect_status 0
+	REPORT=$BATS_TEST_TMPDIR/restore.report
+	cp "$UD_OUT" "$REPORT"
+	HOLDER=$(cat "$PIDFILE")
+	WL_PIDS+=("$HOLDER")
+	[[ $(cat "/proc/$HOLDER/comm") == uringdump-hold ]]
+}
+
+# roundtrip: the holder's dump against the image (roundtrip.py).
+roundtrip() {
+	ud --json "$HOLDER"
+	expect_status 0
+	"$PY" "$ROUNDTRIP" "$IMG" "$UD_OUT" "$HOLDER" --report "$REPORT" >&2
+}
+
+# roundtrip_workload NAME: start, checkpoint, restore from the live source.
+roundtrip_workload() {
+	start_workload "$1"
+	checkpoint "$WL_PID"
+	restore_holder --files-from "$WL_PID"
+	roundtrip
+}
+
+@test "checkpoint/restore: demo round trip (files from the source)" {
+	roundtrip_workload demo
+}
+
+@test "checkpoint/restore: ring_basic round trip (sparse tables, SQPOLL, ATTACH_WQ, disabled ring, buffers)" {
+	roundtrip_workload ring_basic
+}
+
+@test "checkpoint/restore: ring_flags round trip" {
+	roundtrip_workload ring_flags
+}
+
+@test "checkpoint/restore: ring_state round trip (restrictions, personalities, NAPI, io-wq limits; queues reported lost)" {
+	roundtrip_workload ring_state
+	grep -q "not restored: .*SQEs not consumed" "$REPORT"
+	grep -q "not restored: .*supplementary groups" "$REPORT"
+}
+
+@test "checkpoint/restore: ring_reach round trip (rings only threads or mappings hold are listed as skipped)" {
+	start_workload ring_reach
+	checkpoint "$WL_PID"
+	grep -q "not in the image" "$UD_ERR"
+	restore_holder --files-from "$WL_PID"
+	roundtrip
+}
+
+@test "checkpoint/restore: epoll_basic round trip (nested, stale tfds, EPOLLEXCLUSIVE/WAKEUP/ONESHOT)" {
+	roundtrip_workload epoll_basic
+}
+
+@test "checkpoint/restore: forked round trip" {
+	roundtrip_workload forked
+}
+
+start_cr_files() {
+	CR_DIR=$BATS_TEST_TMPDIR/cr
+	mkdir -p "$CR_DIR"
+	start_plain "$UD_WORKLOADS/cr_files" "$CR_DIR"
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[[ -s $CR_DIR/ready ]] && break
+		sleep 0.1
+	done
+	[[ -s $CR_DIR/ready ]]
+	# "ring 7 ring2 8 epoll 9 data 3 log 4 buffers 0x7f..."
+	read -r _ CR_RING _ CR_RING2 _ CR_EPOLL _ _ _ _ _ CR_BUFS < "$CR_DIR/ready"
+	CR_PID=$BG_PID
+}
+
+@test "checkpoint/restore: without the source, regular files reopen at their offset and eventfds get their counter" {
+	start_cr_files
+	checkpoint "$CR_PID"
+	grep -q "unmapped after registration" "$UD_ERR"
+	stop_workloads
+	restore_holder
+	grep -q "file .* (regular): reopened by path at offset 8192" "$REPORT"
+	grep -q "file .* (regular): reopened by path at offset 5" "$REPORT"
+	grep -q "a new eventfd with counter 5" "$REPORT"
+	grep -q "a new eventfd with counter 2" "$REPORT"
+	grep -q "not restored: io_uring .* buffer 0: contents not in the image" "$REPORT"
+	roundtrip
+}
+
+@test "checkpoint/restore: the restored ring reads and writes with fixed files and buffers, the epoll reports readiness" {
+	start_cr_files
+	checkpoint "$CR_PID"
+	stop_workloads
+	restore_holder
+	local check=$UD_WORKLOADS/cr_check page
+	page=$(getconf PAGESIZE)
+	# WRITE_FIXED: 12 bytes of buffer 0 appended to log.txt (slot 2, O_APPEND)
+	run "$check" ring "$HOLDER" "$CR_RING" 8 write 2 0 "$CR_BUFS" 12 0
+	[[ $status == 0 && $output == 12 ]]
+	[[ $(cat "$CR_DIR/log.txt") == "hellocr-buffer-0 " ]] || {
+		od -c "$CR_DIR/log.txt" >&2
+		return 1
+	}
+	# READ_FIXED: data.bin (slot 0) into buffer 1 of the holder
+	run "$check" ring "$HOLDER" "$CR_RING" 8 read 0 1 $((CR_BUFS + page)) "$page" 0
+	[[ $status == 0 && $output == "$page" ]]
+	head -c "$page" "$CR_DIR/data.bin" > "$BATS_TEST_TMPDIR/want"
+	run "$check" mem "$HOLDER" $((CR_BUFS + page)) "$page" "$BATS_TEST_TMPDIR/want"
+	[[ $status == 0 && $output == equal ]]
+	# the eventfds (counters 5 and 2) are ready, the ring (its CQEs reaped) is not
+	run "$check" epoll "$HOLDER" "$CR_EPOLL"
+	[[ $status == 0 ]]
+	[[ $output == *"data=0x1111 events=0x1"* ]]
+	[[ $output == *"data=0x2222 events=0x1"* ]]
+	[[ $output != *"data=0x3333"* ]]
+}
+
+# expect_nothing_left BEFORE: no new holder, no pidfile.
+expect_nothing_left() {
+	local new
+	new=$(comm -13 <(echo "$1") <(holders))
+	[[ -z $new ]] || { echo "a holder was left running: $new" >&2; return 1; }
+	[[ ! -e $PIDFILE ]] || { echo "the pidfile was left behind" >&2; return 1; }
+}
+
+@test "checkpoint/restore: files that only the source has fail without it (exit 6, the file named), nothing left" {
+	start_workload demo
+	checkpoint "$WL_PID"
+	local before
+	before=$(holders)
+	ud restore "$IMG" --pidfile "$PIDFILE"
+	expect_status 6
+	grep -Eq "file f[0-9]+ \((fifo|socket)" "$UD_ERR"
+	grep -q -- "--files-from" "$UD_ERR"
+	expect_nothing_left "$before"
+}
+
+@test "checkpoint/restore: --files-from a process without those fds fails (exit 6), a gone one (exit 3)" {
+	start_workload demo
+	checkpoint "$WL_PID"
+	start_plain sleep 600
+	local before
+	before=$(holders)
+	ud restore "$IMG" --pidfile "$PIDFILE" --files-from "$BG_PID"
+	expect_status 6
+	grep -Eq "file f[0-9]+ .*(no longer that file|taking fd)" "$UD_ERR"
+	expect_nothing_left "$before"
+	ud restore "$IMG" --pidfile "$PIDFILE" --files-from "$(free_pid)"
+	expect_status 3
+	expect_nothing_left "$before"
+}
+
+@test "checkpoint/restore: a buffer address taken in the holder fails (exit 6) and names the range" {
+	command -v setarch >/dev/null || skip_or_fail "setarch (util-linux) missing"
+	start_cr_files
+	checkpoint "$CR_PID"
+	# without ASLR, uringdump (PIE) is mapped at 0x555555554000: so is the holder
+	"$PY" - "$IMG/manifest.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["io_urings"][0]["buffers"][0]["addr"] = 0x555555554000
+json.dump(m, open(sys.argv[1], "w"))
+PY
+	local before
+	before=$(holders)
+	ud_via setarch -R "$UD" restore "$IMG" --pidfile "$PIDFILE"
+	expect_status 6
+	grep -q "registered buffers at 0x555555554000-.*taken" "$UD_ERR"
+	expect_nothing_left "$before"
+}
+
+@test "checkpoint/restore: malformed, foreign, truncated and newer images are refused (exit 1), nothing left" {
+	start_cr_files
+	checkpoint "$CR_PID"
+	local before
+	before=$(holders)
+	ud restore "$BATS_TEST_TMPDIR/none" --pidfile "$PIDFILE"
+	expect_status 1
+	grep -q "no such image directory" "$UD_ERR"
+	mkdir "$BATS_TEST_TMPDIR/empty"
+	ud restore "$BATS_TEST_TMPDIR/empty" --pidfile "$PIDFILE"
+	expect_status 1
+	grep -q "manifest.json: missing" "$UD_ERR"
+	cp -r "$IMG" "$BATS_TEST_TMPDIR/bad"
+	head -c 200 "$IMG/manifest.json" > "$BATS_TEST_TMPDIR/bad/manifest.json"
+	ud restore "$BATS_TEST_TMPDIR/bad" --pidfile "$PIDFILE"
+	expect_status 1
+	grep -q "not valid JSON" "$UD_ERR"
+	echo '{"processes": []}' > "$BATS_TEST_TMPDIR/bad/manifest.json"
+	ud restore "$BATS_TEST_TMPDIR/bad" --pidfile "$PIDFILE"
+	expect_status 1
+	grep -q "not a uringdump image" "$UD_ERR"
+	sed 's/"version": 1,/"version": 99,/' "$IMG/manifest.json" > "$BATS_TEST_TMPDIR/bad/manifest.json"
+	ud restore "$BATS_TEST_TMPDIR/bad" --pidfile "$PIDFILE"
+	expect_status 1
+	grep -q "image version 99" "$UD_ERR"
+	sed 's/"sq_entries": 8,/"sq_entries": "8",/' "$IMG/manifest.json" > "$BATS_TEST_TMPDIR/bad/manifest.json"
+	ud restore "$BATS_TEST_TMPDIR/bad" --pidfile "$PIDFILE"
+	expect_status 1
+	grep -q "sq_entries is not a number" "$UD_ERR"
+	cp "$IMG/manifest.json" "$BATS_TEST_TMPDIR/bad/manifest.json"
+	rm "$BATS_TEST_TMPDIR"/bad/buffers/*-0.bin
+	ud restore "$BATS_TEST_TMPDIR/bad" --pidfile "$PIDFILE"
+	expect_status 1
+	grep -q "buffers/.*missing" "$UD_ERR"
+	expect_nothing_left "$before"
+}
+
+@test "checkpoint: bad targets and directories get their exit status and leave nothing" {
+	ud checkpoint
+	expect_status 2
+	ud checkpoint 1
+	expect_status 2
+	ud restore "$IMG"
+	expect_status 2
+	grep -q -- "--pidfile" "$UD_ERR"
+	ud checkpoint "$(free_pid)" "$IMG"
+	expect_status 3
+	[[ ! -e $IMG ]]
+	start_plain sleep 600
+	ud checkpoint "$BG_PID" "$IMG"
+	expect_status 3
+	grep -q "has no io_uring or epoll" "$UD_ERR"
+	[[ ! -e $IMG ]]
+	start_cr_files
+	mkdir "$IMG"
+	touch "$IMG/keep"
+	ud checkpoint "$CR_PID" "$IMG"
+	expect_status 1
+	grep -q "not an empty directory" "$UD_ERR"
+	[[ $(ls "$IMG") == keep ]]
+}
+
+@test "checkpoint: without --freeze it says the image is best effort; --help documents both commands" {
+	start_cr_files
+	ud checkpoint "$CR_PID" "$IMG"
+	expect_status 0
+	grep -q "use --freeze for an exact image" "$UD_ERR"
+	grep -q '"exact": false' "$IMG/manifest.json"
+	ud checkpoint --help
+	expect_status 0
+	grep -q "Usage: uringdump checkpoint" "$UD_OUT"
+	ud restore --help
+	expect_status 0
+	grep -q -- "--files-from PID" "$UD_OUT"
+}
