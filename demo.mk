@@ -1,5 +1,7 @@
 # demo.mk — `make demo`: install what is missing, build uringdump and the demo
-# workload, start the workload, dump it as text and as pretty JSON, stop it.
+# workload, start the workload, dump it as text and as pretty JSON,
+# checkpoint it, restore the checkpoint into a holder and dump the holder,
+# stop both.
 # Included from the top-level Makefile.  Loading BPF needs root.
 #
 # The workload (tests/workloads/demo.c) takes the path of a truth file, writes
@@ -19,8 +21,9 @@ demo: deps
 	@$(MAKE) --no-print-directory all workloads
 	@[ "$$(id -u)" -eq 0 ] || echo "demo: not root: loading BPF iterators will probably fail (exit status 4)" >&2; \
 	tmp=$$(mktemp -d "$${TMPDIR:-/tmp}/uringdump-demo.XXXXXX") || exit 1; \
-	pid=; \
+	pid=; holder=; \
 	stop() { \
+	  if [ -n "$$holder" ]; then kill -TERM "$$holder" 2>/dev/null; fi; \
 	  if [ -n "$$pid" ]; then kill -TERM "$$pid" 2>/dev/null; wait "$$pid" 2>/dev/null; fi; \
 	  rm -rf "$$tmp"; \
 	}; \
@@ -44,4 +47,12 @@ demo: deps
 	$(BUILD)/uringdump "$$pid" || exit $$?; \
 	echo; \
 	echo "\$$ $(BUILD)/uringdump -p $$pid"; \
-	$(BUILD)/uringdump -p "$$pid" || exit $$?
+	$(BUILD)/uringdump -p "$$pid" || exit $$?; \
+	echo; \
+	echo "\$$ $(BUILD)/uringdump checkpoint --freeze $$pid $$tmp/img"; \
+	$(BUILD)/uringdump checkpoint --freeze "$$pid" "$$tmp/img" || exit $$?; \
+	echo "\$$ $(BUILD)/uringdump restore $$tmp/img --files-from $$pid --pidfile $$tmp/holder.pid"; \
+	$(BUILD)/uringdump restore "$$tmp/img" --files-from "$$pid" --pidfile "$$tmp/holder.pid" || exit $$?; \
+	holder=$$(cat "$$tmp/holder.pid"); \
+	echo "\$$ $(BUILD)/uringdump $$holder    # the holder: the same rings and epolls"; \
+	$(BUILD)/uringdump "$$holder"

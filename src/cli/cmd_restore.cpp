@@ -118,11 +118,15 @@ int cmd_restore(int argc, char** argv)
 		if (errno || !end || *end || from->empty() || v <= 0 || v > 0x3fffffff)
 			return fail(make_error(Exit::Usage,
 					       "invalid --files-from pid '" + *from + "'"));
-		auto src = SourceFiles::open(static_cast<pid_t>(v));
+		auto src =
+			SourceFiles::open(static_cast<pid_t>(v), *img, args->has(Opt::KillSource));
 		if (!src)
 			return fail(src.error());
 		files = std::make_unique<SourceFiles>(std::move(*src));
 	} else {
+		if (args->has(Opt::KillSource))
+			return fail(
+				make_error(Exit::Usage, "--kill-source needs --files-from PID"));
 		files = std::make_unique<ReopenFiles>();
 	}
 

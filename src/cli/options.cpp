@@ -45,6 +45,7 @@ constexpr std::array kCheckpointOptions = {
 constexpr std::array kRestoreOptions = {
 	OptionSpec{Opt::Pidfile, 0, "pidfile", true, false, "FILE"},
 	OptionSpec{Opt::FilesFrom, 0, "files-from", true, false, "PID"},
+	OptionSpec{Opt::KillSource, 0, "kill-source"},
 	kHelp,
 };
 

@@ -34,6 +34,7 @@ enum class Opt {
 	Native,
 	Core,
 	FilesFrom,
+	KillSource,
 	Pidfile
 };
 

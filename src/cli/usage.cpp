@@ -187,13 +187,18 @@ constexpr std::string_view kRestoreHelp =
 	"\n"
 	"Files come from the live source with --files-from PID (pidfd_getfd of the\n"
 	"fd that held each file at checkpoint, checked to be the same file still).\n"
-	"Otherwise, and for files only a ring's table holds: regular files and\n"
+	"A file only a ring's table holds is taken with --kill-source: PID is\n"
+	"stopped, an IORING_OP_FIXED_FD_INSTALL submitted on its ring (Linux 6.8+;\n"
+	"this moves the ring's queue indices) installs the file in the holder, and\n"
+	"PID is killed once every file is taken.  Otherwise regular files and\n"
 	"directories reopen by path with their open flags and offset, eventfds are\n"
 	"recreated with their counter; any other file fails the restore.\n"
 	"\n"
 	"Options:\n"
 	"      --pidfile FILE    where the holder writes its pid (required)\n"
 	"      --files-from PID  take files from the running process PID\n"
+	"      --kill-source     take ring-only files through PID's rings, then kill\n"
+	"                        PID (with --files-from)\n"
 	"  -h, --help            show this help\n"
 	"\n"
 	"Exit status: 0 the holder runs, 1 failure (malformed or foreign image),\n"
@@ -238,7 +243,8 @@ std::vector<std::string_view> command_synopsis(Command cmd)
 	case Command::Cache: return {"uringdump cache { show [-j|-p] | clear }"};
 	case Command::Checkpoint:
 		return {"uringdump checkpoint [-f] [--no-cache] [--btf FILE] [-v] PID DIR"};
-	case Command::Restore: return {"uringdump restore DIR --pidfile FILE [--files-from PID]"};
+	case Command::Restore:
+		return {"uringdump restore DIR --pidfile FILE [--files-from PID [--kill-source]]"};
 	}
 	return {};
 }

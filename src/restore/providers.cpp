@@ -1,8 +1,10 @@
 #include "restore/providers.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -10,6 +12,8 @@
 
 #include "base/errors.hpp"
 #include "base/pidfd.hpp"
+#include "base/procfs.hpp"
+#include "restore/ring_submit.hpp"
 
 namespace uringdump {
 namespace {
@@ -22,6 +26,22 @@ bool same_file(int fd, const ImageFile& f)
 		return false;
 	return st.st_ino == f.inode && major(st.st_dev) == (f.dev >> 20) &&
 	       minor(st.st_dev) == (f.dev & 0xfffffu);
+}
+
+// Waits (up to 5 s) until every thread of pid is stopped or traced.
+bool wait_stopped(pid_t pid)
+{
+	for (int i = 0; i < 500; i++) {
+		auto stat = read_text_file("/proc/" + std::to_string(pid) + "/stat");
+		if (!stat)
+			return false;
+		const auto close = stat->rfind(')');
+		if (close != std::string::npos && close + 2 < stat->size() &&
+		    ((*stat)[close + 2] == 'T' || (*stat)[close + 2] == 't'))
+			return true;
+		::usleep(10000);
+	}
+	return false;
 }
 
 std::string name(const ImageFile& f)
@@ -87,24 +107,43 @@ std::string ReopenFiles::how(const ImageFile& f) const
 	return it == how_.end() ? "not provided" : it->second;
 }
 
-Result<SourceFiles> SourceFiles::open(pid_t pid)
+Result<SourceFiles> SourceFiles::open(pid_t pid, const Image& img, bool kill_source)
 {
 	UniqueFd pidfd = open_pidfd(pid);
 	if (!pidfd)
 		return make_error(errno == ESRCH ? Exit::Target : exit_of_errno(errno),
 				  "--files-from " + std::to_string(pid) + ": " + errno_text(errno));
-	return SourceFiles(pid, std::move(pidfd));
+	if (kill_source) {
+		// Stopped before anything is taken: its rings must not move.
+		if (::syscall(SYS_pidfd_send_signal, pidfd.get(), SIGSTOP, nullptr, 0) != 0)
+			return make_error(exit_of_errno(errno), "--kill-source: stopping " +
+									std::to_string(pid) + ": " +
+									errno_text(errno));
+		if (!wait_stopped(pid))
+			return make_error(Exit::Target, "--kill-source: " + std::to_string(pid) +
+								" did not stop within 5 s");
+	}
+	return SourceFiles(pid, std::move(pidfd), img, kill_source);
+}
+
+void SourceFiles::done()
+{
+	if (kill_source_ && pidfd_)
+		::syscall(SYS_pidfd_send_signal, pidfd_.get(), SIGKILL, nullptr, 0);
+	pidfd_.reset();
 }
 
 Result<UniqueFd> SourceFiles::provide(const ImageFile& f)
 {
+	if (f.fds.empty() && kill_source_)
+		return install_from_ring(f);
 	if (f.fds.empty()) {
 		auto fd = reopen_.provide(f);
 		if (!fd)
 			return make_error(fd.error().code,
 					  fd.error().message +
-						  " (held only by a ring's table in the source, so "
-						  "there is no fd to take it from)");
+						  " (held only by a ring's table in the source: "
+						  "--kill-source takes it through the ring)");
 		how_[f.id] = reopen_.how(f) + " (no fd in the source)";
 		return fd;
 	}
@@ -133,6 +172,39 @@ std::string SourceFiles::how(const ImageFile& f) const
 {
 	auto it = how_.find(f.id);
 	return it == how_.end() ? "not provided" : it->second;
+}
+
+Result<UniqueFd> SourceFiles::install_from_ring(const ImageFile& f)
+{
+	const ImageRing* ring = nullptr;
+	std::uint32_t slot = 0;
+	for (const ImageRing& r : img_->rings)
+		for (const ImageFileSlot& s : r.files)
+			if (!ring && s.file == f.id) {
+				ring = &r;
+				slot = s.index;
+			}
+	const ImageFile* ring_file = ring ? img_->find_file(ring->file) : nullptr;
+	if (!ring || !ring_file || ring_file->fds.empty())
+		return make_error(
+			Exit::Unrestorable,
+			name(f) + ": no fd in the source and no ring of the image holds it");
+	const std::string where = "io_uring " + ring->file + " slot " + std::to_string(slot);
+	UniqueFd ring_fd = pidfd_copy_fd(pidfd_.get(), static_cast<int>(ring_file->fds.front()));
+	if (!ring_fd)
+		return make_error(Exit::Unrestorable, name(f) + ": taking " + where + " of " +
+							      std::to_string(pid_) + ": " +
+							      errno_text(errno));
+	auto fd = fixed_fd_install(ring_fd.get(), *ring, slot);
+	if (!fd)
+		return make_error(fd.error().code,
+				  name(f) + ": " + where + ": " + fd.error().message);
+	if (!same_file(fd->get(), f))
+		return make_error(Exit::Unrestorable,
+				  name(f) + ": " + where + " no longer holds that file");
+	how_[f.id] = "taken through " + where + " of " + std::to_string(pid_) +
+		     " (IORING_OP_FIXED_FD_INSTALL)";
+	return fd;
 }
 
 } // namespace uringdump

@@ -269,7 +269,8 @@ private:
 				       "application's)");
 		const bool restricted = r.sqe_restricted || r.register_restricted;
 		io_uring_params p{};
-		p.flags = r.setup_flags & ~(IORING_SETUP_R_DISABLED | IORING_SETUP_ATTACH_WQ);
+		p.flags = r.setup_flags &
+			  ~(IORING_SETUP_R_DISABLED | IORING_SETUP_ATTACH_WQ | IORING_SETUP_SQ_AFF);
 		if (r.disabled || restricted)
 			p.flags |= IORING_SETUP_R_DISABLED;
 		if (!r.attach_to.empty()) {

@@ -96,6 +96,44 @@ roundtrip_workload() {
 	roundtrip_workload forked
 }
 
+@test "checkpoint/restore: --kill-source takes ring-only files through the source's ring, then kills the source" {
+	start_workload demo
+	checkpoint "$WL_PID"
+	restore_holder --files-from "$WL_PID" --kill-source
+	grep -Eq "file f[0-9]+ \(regular\): taken through io_uring f[0-9]+ slot 1 of $WL_PID \(IORING_OP_FIXED_FD_INSTALL\)" "$REPORT"
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[[ $(awk '/^State:/ {print $2}' "/proc/$WL_PID/status" 2>/dev/null) == [ZX] ]] ||
+			! kill -0 "$WL_PID" 2>/dev/null && break
+		sleep 0.1
+	done
+	[[ $(awk '/^State:/ {print $2}' "/proc/$WL_PID/status" 2>/dev/null) == [ZX] ]] ||
+		! kill -0 "$WL_PID" 2>/dev/null || { echo "the source still runs" >&2; return 1; }
+	roundtrip
+}
+
+@test "checkpoint/restore: big (pipes and sockets closed after registration) needs --kill-source and round-trips with it" {
+	start_workload big files=1200 ring_max=600 bufs=600 items=1500
+	checkpoint "$WL_PID"
+	local before
+	before=$(holders)
+	ud restore "$IMG" --pidfile "$PIDFILE" --files-from "$WL_PID"
+	expect_status 6
+	grep -q -- "--kill-source takes it through the ring" "$UD_ERR"
+	expect_nothing_left "$before"
+	restore_holder --files-from "$WL_PID" --kill-source
+	roundtrip
+}
+
+@test "checkpoint/restore: --kill-source needs --files-from (exit 2)" {
+	start_workload demo
+	checkpoint "$WL_PID"
+	ud restore "$IMG" --pidfile "$PIDFILE" --kill-source
+	expect_status 2
+	grep -q -- "--kill-source needs --files-from" "$UD_ERR"
+	kill -0 "$WL_PID"
+}
+
 start_cr_files() {
 	CR_DIR=$BATS_TEST_TMPDIR/cr
 	mkdir -p "$CR_DIR"

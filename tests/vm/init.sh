@@ -4,7 +4,8 @@
 #
 # Runs the workloads of /t/workloads in the order of /t/workloads.list
 # (arguments from /t/workloads.conf), dumps each with /t/uringdump (JSON,
-# JSON --freeze, text, and `read --json` of a `uringdump pin`) and sends the result files to the host over the serial
+# JSON --freeze, text, `read --json` of a `uringdump pin`, and a checkpoint
+# restored into a holder) and sends the result files to the host over the serial
 # console, then reboots (qemu runs with -no-reboot, so it exits).  The guest
 # judges nothing: the host decodes the files (collect.py) and compares them
 # (judge.py).
@@ -55,6 +56,46 @@ if [ -x /t/vm-probe ]; then
     emit probe
 fi
 
+# checkpoint_restore NAME PID DIR: `uringdump checkpoint --freeze`, then
+# `uringdump restore --files-from PID` into a holder, the holder dumped
+# (holder.out), every saved buffer compared with the holder's memory
+# (bufcheck.out, by /t/cr_check), and the holder stopped.  The manifest and
+# dump.json go to DIR/img for the host's roundtrip.py.
+checkpoint_restore() {
+    cn=$1; cpid=$2; cd_=$3
+    img=/tmp/run/$cn/img
+    rm -rf "$img" "/tmp/run/$cn/holder.pid"
+    run "$cd_/ckpt" /t/uringdump checkpoint --freeze "$cpid" "$img"
+    [ "$(cat "$cd_/ckpt.rc")" = 0 ] || return 0
+    mkdir -p "$cd_/img"
+    cp "$img/manifest.json" "$img/dump.json" "$cd_/img/"
+    run "$cd_/restore" /t/uringdump restore "$img" --files-from "$cpid" \
+        --pidfile "/tmp/run/$cn/holder.pid"
+    # files only a ring holds (and that cannot be reopened): through the ring
+    if [ "$(cat "$cd_/restore.rc")" = 6 ] && grep -q -- "--kill-source" "$cd_/restore.err"; then
+        echo yes > "$cd_/kill-source"
+        run "$cd_/restore" /t/uringdump restore "$img" --files-from "$cpid" --kill-source \
+            --pidfile "/tmp/run/$cn/holder.pid"
+    fi
+    [ -s "/tmp/run/$cn/holder.pid" ] || return 0
+    h=$(cat "/tmp/run/$cn/holder.pid")
+    echo "$h" > "$cd_/holder.pid"
+    run "$cd_/holder" /t/uringdump --json "$h"
+    : > "$cd_/bufcheck.out"
+    # the manifest is pretty-printed, one member a line: addr, len, contents
+    awk -F': ' '/"addr":/ {a=$2} /"len":/ {l=$2} /"contents":/ {print a, l, $2}' \
+        "$img/manifest.json" | tr -d ',"' | while read -r ba bl bn; do
+        [ -n "$bn" ] || continue
+        echo "$ba $bl $bn $(/t/cr_check mem "$h" "$ba" "$bl" "$img/buffers/$bn")" \
+            >> "$cd_/bufcheck.out"
+    done
+    kill -TERM "$h" 2>/dev/null
+    i=0
+    while kill -0 "$h" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    rm -rf "$img"
+    step "$cn: checkpoint/restore done"
+}
+
 # shellcheck disable=SC2013  # one name per line, names have no spaces
 for name in $(cat /t/workloads.list 2>/dev/null); do
     w=/t/workloads/$name
@@ -99,6 +140,7 @@ for name in $(cat /t/workloads.list 2>/dev/null); do
             run "$d/pinned" /t/uringdump pin $pid /sys/fs/bpf/ud-vmtest
             run "$d/pin" /t/uringdump read --json /sys/fs/bpf/ud-vmtest
             rm -f /sys/fs/bpf/ud-vmtest
+            checkpoint_restore "$name" "$pid" "$d"
         fi
     else
         echo no > "$d/ready"

@@ -13,6 +13,12 @@ Tests (each PASS or FAIL, with the reason indented under a FAIL):
   WL freeze     uringdump --json --freeze PID (compare.py TRUTH DUMP --exact)
   WL text       uringdump PID (compare.py --text TRUTH TEXT)
   WL pin        uringdump pin PID PIN; uringdump read --json PIN (compare.py TRUTH DUMP)
+  WL restore    uringdump checkpoint --freeze PID IMG; uringdump restore IMG
+                --files-from PID (again with --kill-source when files only a
+                ring holds need it; before 6.8 that must fail with status 6
+                naming the kernel); the holder's dump against the image
+                (roundtrip.py, next to compare.py) and every saved buffer
+                against the holder's memory (the guest's cr_check)
   WL mutants    (ring_basic) wrong variants of the json and text dumps are caught
                 (compare.py --mutants TRUTH DUMP TEXT)
   kernel log    no BUG/WARNING/Oops/Call Trace in the guest's dmesg
@@ -177,6 +183,64 @@ def judge_run(j, a, r, wl, mode):
     j.result(name, ok, msg)
 
 
+def kernel_before(r, version):
+    """The guest's kernel (uname -r) is older than version (major, minor)."""
+    m = re.match(r"(\d+)\.(\d+)", r.info.get("release") or "")
+    return bool(m) and (int(m.group(1)), int(m.group(2))) < version
+
+
+def judge_restore(j, a, r, wl):
+    """checkpoint --freeze, restore --files-from, the holder's dump and
+    memory (see checkpoint_restore in init.sh)."""
+    name = f"{wl} restore"
+    why = workload_problem(r, wl)
+    if not why and '"held":true' in (r.read(wl, "truth.json") or "").replace(" ", ""):
+        # ring_locked: --freeze cannot stop it, and checkpoint says so
+        rc, err = r.read(wl, "ckpt.rc").strip(), r.read(wl, "ckpt.err").strip()
+        j.result(name, rc == "3" and "did not stop within" in err,
+                 f"checkpoint --freeze of a process with a thread blocked in the kernel: "
+                 f"status {rc}, {err!r}")
+        return
+    if not why and r.read(wl, "kill-source").strip() == "yes" and kernel_before(r, (6, 8)):
+        # files only a ring holds need IORING_OP_FIXED_FD_INSTALL (6.8)
+        rc, err = r.read(wl, "restore.rc").strip(), r.read(wl, "restore.err").strip()
+        j.result(name, rc == "6" and "Linux 6.8+" in err,
+                 f"restore --kill-source on a kernel without IORING_OP_FIXED_FD_INSTALL: "
+                 f"status {rc}, {err!r}")
+        return
+    for step in ("ckpt", "restore", "holder"):
+        why = why or run_failed(r, wl, step)
+    why = why or r.problem(wl, "img/manifest.json", "img/dump.json", "holder.pid",
+                           "bufcheck.out")
+    if why:
+        j.result(name, False, why)
+        return
+    roundtrip = os.path.join(os.path.dirname(os.path.abspath(a.compare)), "roundtrip.py")
+    try:
+        p = subprocess.run([sys.executable, roundtrip, r.path(wl, "img"), r.path(wl, "holder.out"),
+                            r.read(wl, "holder.pid").strip(), "--no-mem",
+                            "--report", r.path(wl, "restore.out")],
+                           capture_output=True, text=True, timeout=600)
+        ok, msg = p.returncode == 0, (p.stdout + p.stderr).strip()
+    except (OSError, subprocess.TimeoutExpired) as e:
+        ok, msg = False, f"roundtrip.py: {e}"
+    try:
+        with open(r.path(wl, "img/manifest.json")) as f:
+            saved = sum(1 for ring in json.load(f)["io_urings"] for b in ring["buffers"]
+                        if b["contents"])
+    except (OSError, ValueError, KeyError) as e:
+        saved, ok, msg = 0, False, msg + f"\nmanifest: {e}"
+    checks = r.read(wl, "bufcheck.out").splitlines()
+    differ = [c for c in checks if not c.endswith(" equal")]
+    if differ or len(checks) != saved:
+        ok = False
+        msg += (f"\nbuffers: {saved} saved, {len(checks)} checked in the holder; not equal:\n"
+                + "\n".join(differ))
+    else:
+        msg += f"\nbuffers: {saved} read back from the holder's memory, equal"
+    j.result(name, ok, msg)
+
+
 def judge_workload(j, a, r, wl):
     if not a.uringdump:
         why = workload_problem(r, wl)
@@ -184,6 +248,7 @@ def judge_workload(j, a, r, wl):
         return
     for mode in ("json", "freeze", "text", "pin"):
         judge_run(j, a, r, wl, mode)
+    judge_restore(j, a, r, wl)
     if wl == "ring_basic":
         judge_mutants(j, a, r, wl)
 

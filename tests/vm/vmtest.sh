@@ -75,6 +75,8 @@ if [[ -x $uringdump ]]; then
 else
   say "warning: no $uringdump: the guests only check that the workloads run"
 fi
+# checkpoint/restore's probe of a holder's memory (a tool, not a workload)
+if [[ -x $workloads/cr_check ]]; then files+=("t/cr_check=$workloads/cr_check"); fi
 wl_names=()
 for w in "$workloads"/*; do
   [[ -f $w && -x $w ]] || continue
