@@ -16,7 +16,8 @@ DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libjsoncpp-dev libgtest-dev googletest bats liburing-dev binutils-dev \
 	python3-docutils pkg-config g++ make clang-format clang-tidy \
 	libclang-rt-14-dev python3 jq busybox-static qemu-system-x86 kmod xz-utils zstd \
-	linux-perf bash-completion util-linux git perl procps dwarves flex bison bc libssl-dev cpio patch python3-matplotlib
+	linux-perf bash-completion util-linux git perl procps dwarves flex bison bc libssl-dev cpio patch python3-matplotlib \
+	redis-server redis-tools fio nginx curl
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 CXXFLAGS  ?= -O2 -g
