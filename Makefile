@@ -11,7 +11,8 @@ CLANG   ?= clang
 BPFTOOL ?= bpftool
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 
-# Debian packages the build, demo and tests need (bookworm names).
+# Debian packages the build, demo and tests need (bookworm names).  Installed
+# with a policy-rc.d that keeps services (redis, nginx) from starting.
 DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libjsoncpp-dev libgtest-dev googletest bats liburing-dev binutils-dev \
 	python3-docutils pkg-config g++ make clang-format clang-tidy \
@@ -103,7 +104,9 @@ deps:
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "deps: installing$$missing"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  rcd=; if [ ! -e /usr/sbin/policy-rc.d ]; then rcd=1; printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; st=$$?; \
+	  [ -z "$$rcd" ] || rm -f /usr/sbin/policy-rc.d; [ $$st -eq 0 ] || exit $$st; \
 	else echo "deps: all Debian packages present"; fi
 
 $(BUILD)/vmlinux.h: | $(BUILD)
