@@ -245,6 +245,28 @@ PY
 	expect_nothing_left "$before"
 }
 
+@test "checkpoint/restore: a setup flag the kernel does not know fails (exit 6, the ring named); an unwritable pidfile (exit 1); nothing left" {
+	start_cr_files
+	checkpoint "$CR_PID"
+	cp -r "$IMG" "$BATS_TEST_TMPDIR/future"
+	"$PY" - "$BATS_TEST_TMPDIR/future/manifest.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["io_urings"][0]["setup_flags"] |= 1 << 30
+json.dump(m, open(sys.argv[1], "w"))
+PY
+	local before
+	before=$(holders)
+	ud restore "$BATS_TEST_TMPDIR/future" --pidfile "$PIDFILE"
+	expect_status 6
+	grep -Eq "io_uring f[0-9]+: io_uring_setup\(8, flags 0x4[0-9a-f]*\): .*feature this kernel lacks" "$UD_ERR"
+	expect_nothing_left "$before"
+	ud restore "$IMG" --pidfile "$BATS_TEST_TMPDIR/no/such/dir/pid"
+	expect_status 1
+	grep -q -- "--pidfile" "$UD_ERR"
+	expect_nothing_left "$before"
+}
+
 @test "checkpoint/restore: malformed, foreign, truncated and newer images are refused (exit 1), nothing left" {
 	start_cr_files
 	checkpoint "$CR_PID"
