@@ -91,7 +91,7 @@ $(BUILD)/fuzz/obj/%.o: %.cpp
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/driver.cpp $(FUZZ_OBJS)
 	$(CLANGXX) $(CXXFLAGS) -Itests -fsanitize=fuzzer $(FUZZ_SAN) -DUD_FUZZ_TARGET=$* \
-	  -o $@ $< $(FUZZ_OBJS)
+	  -o $@ $< $(FUZZ_OBJS) -ljsoncpp
 
 # $(call run_fuzz,TARGET,SECONDS,CORPUS_DIRS): libFuzzer adds new inputs to
 # the first folder and only reads the others; crashes land in
