@@ -3,7 +3,8 @@
 # equals the source's, buffers read back from the holder's memory), restore
 # without the source (cr_files: regular files and eventfds only), the
 # restored ring and epoll used from outside (READ_FIXED/WRITE_FIXED through
-# pidfd_getfd, epoll_wait), and every failure with its exit status and
+# pidfd_getfd, epoll_wait), the holder's dump judged by the live oracle
+# too (compare.py --live), and every failure with its exit status and
 # nothing left behind (no holder, no pidfile, no half-written image).
 
 load lib
@@ -52,6 +53,8 @@ roundtrip() {
 	ud --json "$HOLDER"
 	expect_status 0
 	"$PY" "$ROUNDTRIP" "$IMG" "$UD_OUT" "$HOLDER" --report "$REPORT" >&2
+	# and the holder's dump agrees with the holder itself (/proc, fdinfo, kcmp)
+	compare_live "$HOLDER" "$UD_OUT"
 }
 
 # roundtrip_workload NAME: start, checkpoint, restore from the live source.

@@ -47,6 +47,7 @@ checkpoint_roundtrip() {
 	ud --json "$holder"
 	expect_status 0
 	"$PY" "$ROUNDTRIP" "$IMG" "$UD_OUT" "$holder" --report "$report" >&2
+	compare_live "$holder" "$UD_OUT"
 }
 
 start_redis() {
