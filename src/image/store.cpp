@@ -7,7 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -35,25 +37,41 @@ Error io_error(const std::string& what, int err)
 std::string copy_memory(int mem, std::uint64_t addr, std::uint64_t len, const std::string& path,
 			Status& write_status)
 {
-	std::string data(len, '\0');
+	// In chunks: a registered buffer may be up to 1 GiB.
+	constexpr std::uint64_t kChunk = 1u << 20;
+	std::string chunk(static_cast<std::size_t>(std::min(len, kChunk)), '\0');
+	std::ofstream out(path, std::ios::binary | std::ios::trunc);
+	auto unreadable = [&](std::string why) {
+		out.close();
+		std::remove(path.c_str());
+		return why;
+	};
 	std::uint64_t done = 0;
 	while (done < len) {
-		const ssize_t n = ::pread(mem, data.data() + done, len - done,
-					  static_cast<off_t>(addr + done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return "its memory could not be read (" + errno_text(errno) +
-			       "): unmapped after registration?  The kernel still holds the "
-			       "pages, but clones a ring's buffers only into rings of the "
-			       "same process (IORING_REGISTER_CLONE_BUFFERS), so they cannot "
-			       "be read from outside";
-		if (n == 0)
-			return "its memory could not be read (end of the address space)";
-		done += static_cast<std::uint64_t>(n);
+		const std::size_t want = static_cast<std::size_t>(std::min(len - done, kChunk));
+		std::size_t got = 0;
+		while (got < want) {
+			const ssize_t n = ::pread(mem, chunk.data() + got, want - got,
+						  static_cast<off_t>(addr + done + got));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				return unreadable(
+					"its memory could not be read (" + errno_text(errno) +
+					"): unmapped after registration?  The kernel still holds "
+					"the "
+					"pages, but clones a ring's buffers only into rings of the "
+					"same process (IORING_REGISTER_CLONE_BUFFERS), so they "
+					"cannot "
+					"be read from outside");
+			if (n == 0)
+				return unreadable(
+					"its memory could not be read (end of the address space)");
+			got += static_cast<std::size_t>(n);
+		}
+		out.write(chunk.data(), static_cast<std::streamsize>(want));
+		done += want;
 	}
-	std::ofstream out(path, std::ios::binary | std::ios::trunc);
-	out.write(data.data(), static_cast<std::streamsize>(data.size()));
 	out.close();
 	if (!out)
 		write_status = make_error(Exit::Failure, "writing " + path + " failed");

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
+#include <algorithm>
 
 #include "image/image.hpp"
 #include "image/store.hpp"
@@ -156,6 +158,28 @@ TEST(ImageStore, SaveThenLoadGivesTheSameImage)
 	EXPECT_EQ(*bytes, std::string(reinterpret_cast<const char*>(g_bytes), sizeof(g_bytes)));
 	EXPECT_TRUE(r.buffers[1].contents.empty());
 	EXPECT_NE(r.buffers[1].unreadable.find("could not be read"), std::string::npos);
+}
+
+TEST(ImageStore, ABufferLargerThanOneChunkIsSavedWhole)
+{
+	TempDir t;
+	const std::string dir = t.path + "/img";
+	std::vector<unsigned char> big((3u << 20) + 123);
+	for (std::size_t i = 0; i < big.size(); i++)
+		big[i] = static_cast<unsigned char>(i * 7 + (i >> 20));
+	Image img = sample();
+	img.rings[0].buffers = {
+		{2, reinterpret_cast<std::uint64_t>(big.data()), big.size(), 0, {}, {}},
+		{0, 0x10, 5u << 20, 0, {}, {}}}; // never mapped
+	ASSERT_TRUE(save_image(img, ::getpid(), dir, "{}"));
+	auto bytes = load_buffer(dir, img.rings[0].buffers[0]);
+	ASSERT_TRUE(bytes) << bytes.error().message;
+	EXPECT_TRUE(std::equal(big.begin(), big.end(),
+			       reinterpret_cast<const unsigned char*>(bytes->data())));
+	// the unreadable slot leaves no partial file behind
+	EXPECT_TRUE(img.rings[0].buffers[1].contents.empty());
+	EXPECT_EQ(std::distance(fs::directory_iterator(dir + "/buffers"), fs::directory_iterator()),
+		  1);
 }
 
 TEST(ImageStore, RefusesANonEmptyDirectoryAndKeepsIt)
