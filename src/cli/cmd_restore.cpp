@@ -10,12 +10,15 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/errors.hpp"
 #include "cli/cli.hpp"
 #include "image/store.hpp"
+#include "render/json_writer.hpp"
 #include "restore/providers.hpp"
 #include "restore/restore.hpp"
 
@@ -89,6 +92,44 @@ Status write_pidfile(const std::string& path, pid_t pid)
 	::_exit(0);
 }
 
+// The holder's report lines ("restored: ...", "not restored: ...") as
+// {"holder", "pidfile", "restored": [...], "not_restored": [...]}.
+void print_json_report(const std::string& lines, pid_t holder, const std::string& pidfile,
+		       bool pretty)
+{
+	std::vector<std::string> done, lost;
+	std::size_t at = 0;
+	while (at < lines.size()) {
+		std::size_t eol = lines.find('\n', at);
+		if (eol == std::string::npos)
+			eol = lines.size();
+		const std::string line = lines.substr(at, eol - at);
+		at = eol + 1;
+		if (line.rfind("restored: ", 0) == 0)
+			done.push_back(line.substr(10));
+		else if (line.rfind("not restored: ", 0) == 0)
+			lost.push_back(line.substr(14));
+	}
+	JsonWriter w(std::cout, pretty);
+	w.begin_object();
+	w.key("holder");
+	w.number(holder);
+	w.key("pidfile");
+	w.string(pidfile);
+	w.key("restored");
+	w.begin_array();
+	for (const auto& l : done)
+		w.string(l);
+	w.end_array();
+	w.key("not_restored");
+	w.begin_array();
+	for (const auto& l : lost)
+		w.string(l);
+	w.end_array();
+	w.end_object();
+	w.finish();
+}
+
 } // namespace
 
 int cmd_restore(int argc, char** argv)
@@ -154,6 +195,11 @@ int cmd_restore(int argc, char** argv)
 	}
 	::close(pipefd[0]);
 	if (text.rfind("ok\n", 0) == 0) {
+		const OutputFormat format = output_format(*args);
+		if (format.json) {
+			print_json_report(text.substr(3), child, *pidfile, format.pretty);
+			return 0;
+		}
 		std::fputs(text.c_str() + 3, stdout);
 		std::printf("holder %d holds the restored instances (pid in %s; kill it with "
 			    "SIGTERM)\n",

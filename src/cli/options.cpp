@@ -43,6 +43,8 @@ constexpr std::array kCheckpointOptions = {
 	kHelp,
 };
 constexpr std::array kRestoreOptions = {
+	kJson,
+	kPretty,
 	OptionSpec{Opt::Pidfile, 0, "pidfile", true, false, "FILE"},
 	OptionSpec{Opt::FilesFrom, 0, "files-from", true, false, "PID"},
 	OptionSpec{Opt::KillSource, 0, "kill-source"},

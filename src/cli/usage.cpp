@@ -195,6 +195,9 @@ constexpr std::string_view kRestoreHelp =
 	"recreated with their counter; any other file fails the restore.\n"
 	"\n"
 	"Options:\n"
+	"  -j, --json            the report as JSON: holder, pidfile, restored,\n"
+	"                        not_restored\n"
+	"  -p, --pretty          pretty-printed JSON (implies --json)\n"
 	"      --pidfile FILE    where the holder writes its pid (required)\n"
 	"      --files-from PID  take files from the running process PID\n"
 	"      --kill-source     take ring-only files through PID's rings, then kill\n"
@@ -244,7 +247,8 @@ std::vector<std::string_view> command_synopsis(Command cmd)
 	case Command::Checkpoint:
 		return {"uringdump checkpoint [-f] [--no-cache] [--btf FILE] [-v] PID DIR"};
 	case Command::Restore:
-		return {"uringdump restore DIR --pidfile FILE [--files-from PID [--kill-source]]"};
+		return {"uringdump restore DIR --pidfile FILE [--files-from PID [--kill-source]] "
+			"[-j|-p]"};
 	}
 	return {};
 }

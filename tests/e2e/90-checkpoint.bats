@@ -166,6 +166,26 @@ start_cr_files() {
 	roundtrip
 }
 
+@test "checkpoint/restore: restore -j reports the holder, the pidfile and what was and was not restored as JSON" {
+	start_cr_files
+	checkpoint "$CR_PID"
+	stop_workloads
+	ud restore "$IMG" --pidfile "$PIDFILE" -j
+	expect_status 0
+	HOLDER=$(cat "$PIDFILE")
+	WL_PIDS+=("$HOLDER")
+	"$PY" - "$UD_OUT" "$HOLDER" "$PIDFILE" <<'PY'
+import json, sys
+out = open(sys.argv[1]).read()
+assert out.count("\n") == 1, "not one compact JSON line: " + out
+r = json.loads(out)
+assert r["holder"] == int(sys.argv[2]) and r["pidfile"] == sys.argv[3], r
+assert any(l.startswith("epoll ") for l in r["restored"]), r
+assert any("reopened by path at offset 8192" in l for l in r["restored"]), r
+assert any("contents not in the image" in l for l in r["not_restored"]), r
+PY
+}
+
 @test "checkpoint/restore: the restored ring reads and writes with fixed files and buffers, the epoll reports readiness" {
 	start_cr_files
 	checkpoint "$CR_PID"
