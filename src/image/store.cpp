@@ -621,8 +621,14 @@ Result<Image> parse_manifest(std::string_view text, const std::string& where)
 	const std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
 	Json::Value root;
 	std::string errs;
-	if (!reader->parse(text.data(), text.data() + text.size(), &root, &errs))
-		return make_error(Exit::Failure, where + ": not valid JSON (truncated?): " + errs);
+	try {
+		// jsoncpp throws (instead of failing) past its nesting limit
+		if (!reader->parse(text.data(), text.data() + text.size(), &root, &errs))
+			return make_error(Exit::Failure,
+					  where + ": not valid JSON (truncated?): " + errs);
+	} catch (const Json::Exception& e) {
+		return make_error(Exit::Failure, where + ": not valid JSON: " + e.what());
+	}
 	try {
 		return parse_image(root);
 	} catch (const BadImage& e) {

@@ -252,6 +252,10 @@ TEST(ImageStore, ParserRefusesWhatIsNotAnImage)
 	auto truncated = parse_manifest("{\"format\": \"uringdump-image\", \"vers", "m");
 	ASSERT_FALSE(truncated);
 	EXPECT_NE(truncated.error().message.find("not valid JSON"), std::string::npos);
+	// nested past jsoncpp's limit: an error, not an exception (found by the fuzzer)
+	auto deep = parse_manifest(std::string(1000, '[') + std::string(1000, ']'), "m");
+	ASSERT_FALSE(deep);
+	EXPECT_NE(deep.error().message.find("not valid JSON"), std::string::npos);
 	expect_refused("\"version\": 1", "\"version\": 2", "image version 2");
 	expect_refused("\"sq_entries\": 8", "\"sq_entries\": -8", "sq_entries is not a number");
 	expect_refused("\"sq_entries\": 8", "\"sq_entries\": 4294967296", "sq_entries");
