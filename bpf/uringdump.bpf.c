@@ -31,6 +31,8 @@ __u64 id_key0, id_key1, run_id;
 __s32 target_fd; /* dump only this fd (-1: all) */
 __u32 hz;        /* CONFIG_HZ, when the loader knows it */
 __u32 req_max;   /* requests of each kind listed per ring (--requests) */
+__u32 pbuf_max; /* buffers listed per legacy provided-buffer group, ring pages located (checkpoint) */
+__u64 vmemmap_at; /* address of the kernel's vmemmap_base (kallsyms), 0: the fixed VMEMMAP_START */
 
 /*
  * ---- output state (one stream at a time) ------------------------------
@@ -245,7 +247,7 @@ int dump_task_file(struct bpf_iter__task_file *ctx)
 	describe_target_file(seq, pid, file, kind);
 	if (kind == UD_FK_IO_URING) {
 		ring_walked(file);
-		walk_ring(seq, pid, file);
+		walk_ring(seq, pid, file, true);
 	} else if (kind == UD_FK_EPOLL) {
 		struct ep_walk *w = ep_walk_state();
 

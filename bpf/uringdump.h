@@ -60,7 +60,8 @@ enum ud_rec_type {
 	UD_REC_PERSONALITY = 18, /* a registered personality (credentials) */
 	UD_REC_RING_REGS = 19,   /* restrictions, io-wq, NAPI, eventfd count, SQPOLL mask */
 	UD_REC_PBUF = 20,        /* a provided-buffer group (ring or legacy) */
-	UD_REC_MAX = 21,
+	UD_REC_PBUF_BUF = 21,    /* one buffer of a legacy provided-buffer group */
+	UD_REC_MAX = 22,
 };
 
 /* What the kernel layout detection chose (UD_REC_STREAM.layout). */
@@ -358,7 +359,11 @@ struct ud_rec_personality {
  * after the personalities.  A buffer ring: entries, the kernel's head and
  * the application's tail (read from the ring's shared memory); kernel
  * memory (IOU_PBUF_RING_MMAP) is mapped at mmap_offset, user memory's
- * address is not kept by the kernel.  A legacy group: count buffers.
+ * address is not kept by the kernel: when the loader asks (pbuf_max > 0,
+ * a checkpoint), ring_pfn names the first page of the ring's memory so
+ * that the process's mapping of it can be found (/proc/PID/pagemap).  A
+ * legacy group: count buffers; when the loader asks, followed by its first
+ * pbuf_max buffers (UD_REC_PBUF_BUF) in the order the kernel hands them out.
  */
 
 /* h.flags of UD_REC_PBUF */
@@ -377,7 +382,23 @@ struct ud_rec_pbuf {
 	__u32 count;       /* ring: tail - head (buffers available); legacy: buffers in the group */
 	__u16 head;        /* ring: the kernel's consumer position */
 	__u16 tail;        /* ring: the application's producer position */
-	__u8 pad[24];
+	__u64 ring_pfn;    /* ring, when asked: page frame of its memory's first page, 0 unknown */
+	__u8 pad[16];
+};
+
+/* h.flags of UD_REC_PBUF_BUF */
+#define UD_PBUF_BUF_LAST 0x1 /* the group's last buffer listed: the list ended (not pbuf_max) */
+
+/* One buffer of a legacy group (IORING_OP_PROVIDE_BUFFERS), after its PBUF record. */
+struct ud_rec_pbuf_buf {
+	struct ud_hdr h;
+	__u64 ring_id; /* file_id of the ring */
+	__u64 addr;    /* the buffer's user address */
+	__u32 bgid;
+	__u32 len;
+	__u32 pos; /* position in the group's list: 0 is handed out first */
+	__u16 bid; /* buffer id the CQE names */
+	__u8 pad[26];
 };
 
 /*
@@ -464,6 +485,7 @@ UD_ASSERT_SIZE(ud_rec_ring_state);
 UD_ASSERT_SIZE(ud_rec_ring_regs);
 UD_ASSERT_SIZE(ud_rec_personality);
 UD_ASSERT_SIZE(ud_rec_pbuf);
+UD_ASSERT_SIZE(ud_rec_pbuf_buf);
 UD_ASSERT_SIZE(ud_rec_req);
 
 #endif /* URINGDUMP_RECORDS_H */

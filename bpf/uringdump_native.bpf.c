@@ -31,8 +31,10 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* ---- configuration, set by the loader before load --------------------- */
 const volatile __u64 id_key0 = 0;
-const volatile __u64 id_key1 = 1; /* odd */
-const volatile __u32 req_max = 0; /* no requests: lib/requests.bpf.h is not used here */
+const volatile __u64 id_key1 = 1;  /* odd */
+const volatile __u32 req_max = 0;  /* no requests: lib/requests.bpf.h is not used here */
+const volatile __u32 pbuf_max = 0; /* no provided buffers listed (live dumps only) */
+const volatile __u64 vmemmap_at = 0;
 const volatile __u64 run_id = 0;
 const volatile __u32 seq_budget = 384; /* unused: these streams never spill */
 const volatile __s32 target_fd = -1;   /* unused: the kernel picks the ring or epoll */

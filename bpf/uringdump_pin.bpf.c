@@ -41,6 +41,8 @@ const volatile __u32 hz = 0;           /* CONFIG_HZ, when the loader knows it */
 const volatile __u32 target_pid = 0;
 const volatile __u64 target_start = 0; /* starttime of /proc/PID/stat, 0: unchecked */
 const volatile __u32 req_max = 0;      /* requests are listed by live dumps only */
+const volatile __u32 pbuf_max = 0;     /* so are provided buffers */
+const volatile __u64 vmemmap_at = 0;
 
 /* ---- output state (one stream at a time) ------------------------------ */
 struct {
@@ -215,7 +217,7 @@ static __always_inline void begin_ring(struct seq_file *seq, __u32 pid, struct f
 	tw.count = 0;
 	if (emit_ring(seq, pid, file, ctx, &files, &tw_nr, &bufs, &nr_bufs))
 		return;
-	walk_ring_regs(seq, pid, tw.ring_id, ctx);
+	walk_ring_regs(seq, pid, tw.ring_id, ctx, false);
 	tw.base = files;
 	tw.tags = ud_table_tags(ctx, true);
 	tw_ctx = (__u64)ctx;

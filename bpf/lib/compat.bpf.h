@@ -448,6 +448,7 @@ struct io_ring_ctx___io_bl {
 
 struct io_buffer_list___v61 {
 	__u16 buf_nr_pages;
+	struct page **buf_pages; /* 6.1 - 6.12: the ring's pages */
 } __attribute__((preserve_access_index));
 
 #define UD_BGID_ARRAY 64 /* BGID_ARRAY of 6.1 */
@@ -489,6 +490,25 @@ static __always_inline __u16 ud_bl_kind(struct io_buffer_list *bl)
 			kind |= UD_PBUF_KERNEL_MEM;
 	}
 	return kind;
+}
+
+/*
+ * The struct page of a buffer ring's first page (0: none): 6.1 - 6.12 keep
+ * the pages in buf_pages, 6.13+ in the memory region.
+ */
+static __always_inline __u64 ud_bl_first_page(struct io_buffer_list *bl)
+{
+	struct io_buffer_list___v61 *o = (void *)bl;
+	struct page **pages = NULL;
+	__u64 page = 0;
+
+	if (bpf_core_field_exists(bl->region))
+		pages = BPF_CORE_READ(bl, region.pages);
+	else if (bpf_core_field_exists(o->buf_pages))
+		pages = BPF_CORE_READ(o, buf_pages);
+	if (!pages || bpf_probe_read_kernel(&page, sizeof(page), pages))
+		return 0;
+	return page;
 }
 
 /* A legacy group's buffer count where the kernel keeps it (6.18+), else -1. */

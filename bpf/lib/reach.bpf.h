@@ -49,7 +49,7 @@ static __always_inline void reach_ring(struct seq_file *seq, __u32 pid, struct f
 	if (ring_walked(ring))
 		return;
 	describe_anon_file(seq, pid, ring);
-	walk_ring(seq, pid, ring);
+	walk_ring(seq, pid, ring, false); /* not checkpointed: no buffer lists */
 }
 
 /*

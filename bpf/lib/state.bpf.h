@@ -33,6 +33,7 @@ union ud_any {
 	struct ud_rec_ring_regs regs;
 	struct ud_rec_personality pers;
 	struct ud_rec_pbuf pbuf;
+	struct ud_rec_pbuf_buf pbuf_buf;
 	struct ud_rec_req req;
 };
 

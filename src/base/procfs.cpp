@@ -1,15 +1,20 @@
 // Reading the few procfs facts uringdump checks before it dumps or pins.
 #include "base/procfs.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cinttypes>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "base/errors.hpp"
+#include "base/unique_fd.hpp"
 
 namespace uringdump {
 namespace {
@@ -105,6 +110,61 @@ Result<FdKind> ring_or_epoll_fd(pid_t pid, int fd)
 	return make_error(Exit::Target, "fd " + std::to_string(fd) + " of " + std::to_string(pid) +
 						" is not an io_uring or epoll (it is " + target +
 						")");
+}
+
+std::optional<std::uint64_t> kallsyms_address(const std::string& name)
+{
+	std::ifstream in("/proc/kallsyms");
+	std::string line;
+	while (std::getline(in, line)) {
+		// "ffffffff82a0e6a8 D vmemmap_base" (a module's symbols add "\t[mod]")
+		const std::size_t sp = line.rfind(' ');
+		if (sp == std::string::npos || line.compare(sp + 1, std::string::npos, name) != 0)
+			continue;
+		std::uint64_t addr = 0;
+		if (std::sscanf(line.c_str(), "%" SCNx64, &addr) != 1 || addr == 0)
+			return std::nullopt;
+		return addr;
+	}
+	return std::nullopt;
+}
+
+std::optional<std::uint64_t> address_of_pfn(pid_t pid, std::uint64_t pfn)
+{
+	if (pfn == 0)
+		return std::nullopt;
+	const std::string dir = "/proc/" + std::to_string(pid);
+	std::ifstream maps(dir + "/maps");
+	UniqueFd pagemap(::open((dir + "/pagemap").c_str(), O_RDONLY | O_CLOEXEC));
+	if (!maps || !pagemap)
+		return std::nullopt;
+	const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+	constexpr std::uint64_t kPresent = 1ull << 63;
+	constexpr std::uint64_t kPfnMask = (1ull << 55) - 1;
+	std::vector<std::uint64_t> entries;
+	std::string line;
+	while (std::getline(maps, line)) {
+		std::uint64_t start = 0, end = 0;
+		if (std::sscanf(line.c_str(), "%" SCNx64 "-%" SCNx64, &start, &end) != 2 ||
+		    end <= start)
+			continue;
+		if (line.find("[vsyscall]") != std::string::npos)
+			continue;
+		const std::uint64_t n = (end - start) / page;
+		for (std::uint64_t done = 0; done < n;) {
+			const std::uint64_t chunk = std::min<std::uint64_t>(n - done, 4096);
+			entries.resize(chunk);
+			const ssize_t got = ::pread(pagemap.get(), entries.data(), chunk * 8,
+						    static_cast<off_t>((start / page + done) * 8));
+			if (got <= 0)
+				break;
+			for (std::uint64_t i = 0; i < static_cast<std::uint64_t>(got) / 8; ++i)
+				if ((entries[i] & kPresent) && (entries[i] & kPfnMask) == pfn)
+					return start + (done + i) * page;
+			done += static_cast<std::uint64_t>(got) / 8;
+		}
+	}
+	return std::nullopt;
 }
 
 } // namespace uringdump

@@ -36,6 +36,15 @@ Status check_target(pid_t pid);
 // Field 22 of /proc/PID/stat (start time in clock ticks since boot), 0 if unknown.
 std::uint64_t proc_start_time(pid_t pid);
 
+// The address of a kernel symbol in /proc/kallsyms (needs root to be
+// other than 0); nullopt when absent or hidden.
+std::optional<std::uint64_t> kallsyms_address(const std::string& name);
+
+// The page-aligned user address at which process pid maps page frame pfn
+// (/proc/PID/maps and /proc/PID/pagemap, which shows frames to root only);
+// nullopt when no mapping holds it.
+std::optional<std::uint64_t> address_of_pfn(pid_t pid, std::uint64_t pfn);
+
 enum class FdKind { IoUring, Epoll };
 
 // The fd must exist and be an io_uring or an epoll (else Exit::Target).

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "base/errors.hpp"
+#include "base/procfs.hpp"
 #include "base/unique_fd.hpp"
 #include "kernel/bpf_ptr.hpp"
 #include "kernel/live_program.hpp"
@@ -91,6 +92,10 @@ Result<Dumper> Dumper::load(const LoadOptions& opts)
 		bss.hz = kernel_hz(); // a cached program keeps the kernel's HZ
 	bss.target_fd = opts.target_fd;
 	bss.req_max = opts.req_max;
+	bss.pbuf_max = opts.pbuf_max;
+	// Page frames of buffer rings need the kernel's vmemmap_base (where
+	// CONFIG_RANDOMIZE_MEMORY moves it; 0: the fixed VMEMMAP_START).
+	bss.vmemmap_at = opts.pbuf_max ? kallsyms_address("vmemmap_base").value_or(0) : 0;
 	// Rings walked are marked with dump_gen in a map that a cached program
 	// keeps: start where no earlier run has been.
 	impl->dump_gen = random_u64();

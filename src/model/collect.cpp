@@ -131,6 +131,12 @@ void Collected::add(const RawRecord& r)
 			pbufs[b.ring_id].push_back(b);
 		break;
 	}
+	case UD_REC_PBUF_BUF: {
+		const auto b = r.as<ud_rec_pbuf_buf>();
+		if (b.ring_id != 0)
+			pbuf_bufs[b.ring_id].push_back(b);
+		break;
+	}
 	case UD_REC_MAP: {
 		const auto m = r.as<ud_rec_map>();
 		if (m.ring_id != 0)
@@ -196,6 +202,8 @@ void Collected::finish()
 		dedupe_by(v, [](const ud_rec_personality& x) { return x.id; });
 	for (auto& [id, v] : pbufs)
 		dedupe_by(v, [](const ud_rec_pbuf& x) { return x.bgid; });
+	for (auto& [id, v] : pbuf_bufs)
+		dedupe_by(v, [](const ud_rec_pbuf_buf& x) { return std::pair{x.bgid, x.pos}; });
 	// a summary after the records of its kind; polls and async polls, and
 	// queued and running io-wq work, share one walk (and its summary):
 	// order them by walk position

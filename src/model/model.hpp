@@ -179,6 +179,18 @@ struct BufferGroup {
 	// ring: tail - head; legacy: buffers in the group
 	std::uint32_t count = 0;
 	bool count_complete = true; // false: the legacy list walk stopped at its limit
+	// Listed only when the dump asked (checkpoint): a ring's first page
+	// frame (to find the process's mapping of it; never printed) and a
+	// legacy group's buffers in the order the kernel hands them out.
+	std::uint64_t ring_pfn = 0;
+	struct Provided {
+		std::uint64_t addr = 0;
+		std::uint32_t len = 0;
+		std::uint16_t bid = 0;
+	};
+	std::vector<Provided> buffers;
+	bool buffers_listed = false;   // the dump listed this group's buffers
+	bool buffers_complete = false; // ... all of them (count of them, the list's end seen)
 };
 
 // What a ring holds (uringdump --requests N): up to N of each kind.

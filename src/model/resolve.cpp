@@ -113,6 +113,8 @@ private:
 	Sqpoll build_sqpoll(const ud_rec_ring& rec);
 	static RingRegs build_regs(const ud_rec_ring_regs& g);
 	static BufferGroup build_group(const ud_rec_pbuf& x);
+	static void list_buffers(std::vector<BufferGroup>& groups,
+				 const std::vector<ud_rec_pbuf_buf>& bufs);
 	static Requests build_requests(const std::vector<ud_rec_req>& v);
 	RingEventfd build_eventfd(const ud_rec_ring& rec, const ProcessIndex& idx);
 	Table<RegisteredFile> build_rfiles(const ud_rec_ring& rec, const ProcessIndex& idx);
@@ -410,6 +412,8 @@ Ring Resolver::build_ring(const ud_rec_ring& rec, const ProcessIndex& idx)
 	if (auto it = c_.pbufs.find(rec.file_id); it != c_.pbufs.end())
 		for (const ud_rec_pbuf& x : it->second)
 			r.buffer_groups.push_back(build_group(x));
+	if (auto it = c_.pbuf_bufs.find(rec.file_id); it != c_.pbuf_bufs.end())
+		list_buffers(r.buffer_groups, it->second);
 	if (auto it = c_.reqs.find(rec.file_id); it != c_.reqs.end())
 		r.requests = build_requests(it->second);
 	return r;
@@ -470,7 +474,32 @@ BufferGroup Resolver::build_group(const ud_rec_pbuf& x)
 	g.kernel_memory = (x.h.flags & UD_PBUF_KERNEL_MEM) != 0;
 	g.incremental = (x.h.flags & UD_PBUF_INC) != 0;
 	g.mmap_offset = x.mmap_offset;
+	g.ring_pfn = x.ring_pfn;
 	return g;
+}
+
+// bufs: by (bgid, pos).  A listing is complete when it holds the group's
+// count of buffers, positions 0.., and the last one ended the list.
+void Resolver::list_buffers(std::vector<BufferGroup>& groups,
+			    const std::vector<ud_rec_pbuf_buf>& bufs)
+{
+	for (BufferGroup& g : groups) {
+		if (g.ring)
+			continue;
+		auto lo = std::lower_bound(
+			bufs.begin(), bufs.end(), g.bgid,
+			[](const ud_rec_pbuf_buf& b, std::uint32_t bgid) { return b.bgid < bgid; });
+		bool in_order = true;
+		bool last = false;
+		for (auto it = lo; it != bufs.end() && it->bgid == g.bgid; ++it) {
+			in_order &= it->pos == g.buffers.size();
+			last = (it->h.flags & UD_PBUF_BUF_LAST) != 0;
+			g.buffers.push_back({it->addr, it->len, it->bid});
+		}
+		g.buffers_listed = true;
+		g.buffers_complete = in_order && g.count_complete && g.buffers.size() == g.count &&
+				     (g.count == 0 || last);
+	}
 }
 
 RingRegs Resolver::build_regs(const ud_rec_ring_regs& g)

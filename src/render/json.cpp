@@ -250,6 +250,24 @@ void emit_buffer_groups(JsonWriter& e, const std::vector<BufferGroup>& v)
 		g.ring && !g.tail_known ? e.null() : e.number(g.count);
 		e.key("count_complete");
 		e.boolean(g.count_complete);
+		if (g.buffers_listed) {
+			// a checkpoint's dump: the buffers, in the order they are handed out
+			e.key("buffers");
+			e.begin_array();
+			for (const BufferGroup::Provided& b : g.buffers) {
+				e.begin_object();
+				e.key("addr");
+				e.string(format_hex(b.addr));
+				e.key("len");
+				e.number(b.len);
+				e.key("bid");
+				e.number(b.bid);
+				e.end_object();
+			}
+			e.end_array();
+			e.key("buffers_complete");
+			e.boolean(g.buffers_complete);
+		}
 		e.end_object();
 	}
 	e.end_array();

@@ -274,6 +274,50 @@ TEST(BufferGroupModel, RingsAndLegacyByBgidWithTheirMapping)
 	EXPECT_TRUE(r.buffer_groups[2].mapped_at.empty());
 }
 
+// A checkpoint's listing of legacy buffers: complete only when it holds
+// the group's count, in list order, the last one ending the list.
+TEST(BufferGroupModel, LegacyBuffersListedAndJudgedComplete)
+{
+	auto recs = reach_records();
+	const auto group = [&](std::uint32_t bgid, std::uint32_t count) {
+		auto x = blank<ud_rec_pbuf>(UD_REC_PBUF, kPid);
+		x.ring_id = kRingFd;
+		x.bgid = bgid;
+		x.count = count;
+		return x;
+	};
+	const auto buf = [&](std::uint32_t bgid, std::uint32_t pos, bool last) {
+		auto x = blank<ud_rec_pbuf_buf>(UD_REC_PBUF_BUF, kPid,
+						last ? UD_PBUF_BUF_LAST : 0);
+		x.ring_id = kRingFd;
+		x.bgid = bgid;
+		x.pos = pos;
+		x.addr = 0x1000 + pos * 64;
+		x.len = 64;
+		x.bid = static_cast<std::uint16_t>(10 + pos);
+		return x;
+	};
+	// group 3: both buffers, in any record order, twice (a re-run step);
+	// group 4: the list did not end (a listing limit); group 5: one missing
+	for (const auto& x : {group(3, 2), group(4, 1), group(5, 2)})
+		recs.insert(recs.end() - 1, RawRecord::of(x));
+	for (const auto& x : {buf(3, 1, true), buf(3, 0, false), buf(3, 1, true), buf(4, 0, false),
+			      buf(5, 1, true)})
+		recs.insert(recs.end() - 1, RawRecord::of(x));
+	auto snap = build_snapshot(recs, false);
+	ASSERT_TRUE(snap) << snap.error().message;
+	const Ring& r = ring_with(*snap->find_process(kPid), 32);
+	ASSERT_EQ(r.buffer_groups.size(), 3u);
+	const BufferGroup& g3 = r.buffer_groups[0];
+	ASSERT_EQ(g3.buffers.size(), 2u);
+	EXPECT_EQ(g3.buffers[0].bid, 10u);
+	EXPECT_EQ(g3.buffers[1].addr, 0x1040u);
+	EXPECT_TRUE(g3.buffers_listed && g3.buffers_complete);
+	EXPECT_TRUE(r.buffer_groups[1].buffers_listed);
+	EXPECT_FALSE(r.buffer_groups[1].buffers_complete);
+	EXPECT_FALSE(r.buffer_groups[2].buffers_complete);
+}
+
 TEST(RingRegsModel, NapiOnlyWhenFlagged)
 {
 	auto recs = reach_records();
