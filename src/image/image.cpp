@@ -92,6 +92,50 @@ void order_epolls(std::vector<ImageEpoll>& epolls)
 	epolls = std::move(done);
 }
 
+// A provided-buffer group as restore needs it.  A ring's memory is found
+// where the process maps it (kernel memory: its mapping of the ring fd;
+// user memory: the page frame the kernel pinned, through pagemap).
+Result<ImageBufferGroup> image_group(std::uint32_t pid, const std::string& ring,
+				     const BufferGroup& g)
+{
+	const std::string what = "io_uring " + ring + " buffer group " + std::to_string(g.bgid);
+	ImageBufferGroup ig;
+	ig.bgid = g.bgid;
+	ig.ring = g.ring;
+	if (!g.ring) {
+		if (g.count > 0 && !g.buffers_complete)
+			return make_error(
+				Exit::Failure,
+				what + ": its " + std::to_string(g.count) +
+					" buffers could not all be listed (more than 2^20, "
+					"or the group changed while it was read: "
+					"checkpoint with --freeze)");
+		for (const BufferGroup::Provided& b : g.buffers)
+			ig.buffers.push_back({b.addr, b.len, b.bid});
+		return ig;
+	}
+	if (!g.tail_known)
+		return make_error(Exit::Failure,
+				  what + ": the ring's memory could not be read in the kernel");
+	ig.entries = g.entries;
+	ig.head = g.head;
+	ig.tail = g.tail;
+	ig.kernel_memory = g.kernel_memory;
+	ig.incremental = g.incremental;
+	ig.memory.index = g.bgid;
+	ig.memory.len = std::uint64_t{g.entries} * 16; // struct io_uring_buf
+	std::optional<std::uint64_t> at;
+	if (!g.mapped_at.empty())
+		at = g.mapped_at.front();
+	else
+		at = address_of_pfn(static_cast<pid_t>(pid), g.ring_pfn);
+	if (at)
+		ig.memory.addr = *at;
+	else
+		ig.memory.unreadable = "the process maps no page of the ring's memory";
+	return ig;
+}
+
 } // namespace
 
 const ImageFile* Image::find_file(const std::string& id) const
@@ -230,7 +274,12 @@ Result<Image> image_from_snapshot(const Snapshot& snap, std::uint32_t pid)
 			ir.cq_pending = r.state->cq_pending();
 			ir.overflow = r.state->overflow_list;
 		}
-		ir.buffer_groups = static_cast<std::uint32_t>(r.buffer_groups.size());
+		for (const BufferGroup& g : r.buffer_groups) {
+			auto ig = image_group(pid, id, g);
+			if (!ig)
+				return ig.error();
+			ir.buffer_groups.push_back(std::move(*ig));
+		}
 		img.rings.push_back(std::move(ir));
 	}
 	order_rings(img.rings);

@@ -2,7 +2,8 @@
 // and epoll instances, taken from a snapshot and the process's procfs and
 // memory.  An image directory holds manifest.json (this structure,
 // versioned), dump.json (the snapshot as `uringdump --json` prints it) and
-// buffers/ (the bytes of every registered buffer that could be read).
+// buffers/ (the bytes of every registered buffer and buffer ring that could
+// be read).
 #pragma once
 
 #include <sys/types.h>
@@ -18,7 +19,7 @@
 namespace uringdump {
 
 inline constexpr const char* kImageFormat = "uringdump-image";
-inline constexpr int kImageVersion = 1;
+inline constexpr int kImageVersion = 2; // 2: provided-buffer groups saved
 
 // A struct file the image refers to, by its dump id ("f3").
 struct ImageFile {
@@ -52,6 +53,28 @@ struct ImageBuffer {
 	std::string unreadable;
 };
 
+// A provided-buffer group (IORING_REGISTER_PBUF_RING or IORING_OP_PROVIDE_BUFFERS).
+struct ImageBufferGroup {
+	std::uint32_t bgid = 0;
+	bool ring = false;
+	// ring: its size, the kernel's head, the tail in its memory; where the
+	// process maps its memory (0: not found) and that memory's bytes
+	// (memory.len = entries * 16; memory.contents empty: not saved, why in
+	// memory.unreadable)
+	std::uint32_t entries = 0;
+	std::uint16_t head = 0, tail = 0;
+	bool kernel_memory = false; // IOU_PBUF_RING_MMAP
+	bool incremental = false;   // IOU_PBUF_RING_INC
+	ImageBuffer memory;         // index: the bgid
+	// legacy: the buffers in the order the kernel hands them out
+	struct Provided {
+		std::uint64_t addr = 0;
+		std::uint32_t len = 0;
+		std::uint16_t bid = 0;
+	};
+	std::vector<Provided> buffers;
+};
+
 struct ImagePersonality {
 	std::uint32_t id = 0;
 	std::uint32_t uid = 0, gid = 0, euid = 0, egid = 0, fsuid = 0, fsgid = 0;
@@ -81,7 +104,9 @@ struct ImageRing {
 	std::vector<ImagePersonality> personalities;
 	// State restore cannot put back (reported, not restored).
 	std::uint32_t sq_pending = 0, cq_pending = 0, overflow = 0;
-	std::uint32_t buffer_groups = 0;
+	std::vector<ImageBufferGroup> buffer_groups; // by bgid
+	// version 1 images: groups counted, not saved (reported, not restored)
+	std::uint32_t unsaved_groups = 0;
 };
 
 struct ImageEpollItem {

@@ -264,7 +264,46 @@ void write_manifest(const Image& img, std::ostream& os)
 		w.key("overflow");
 		w.number(r.overflow);
 		w.key("buffer_groups");
-		w.number(r.buffer_groups);
+		w.begin_array();
+		for (const auto& g : r.buffer_groups) {
+			w.begin_object();
+			w.key("bgid");
+			w.number(g.bgid);
+			w.key("kind");
+			w.string(g.ring ? "ring" : "legacy");
+			if (g.ring) {
+				w.key("entries");
+				w.number(g.entries);
+				w.key("head");
+				w.number(g.head);
+				w.key("tail");
+				w.number(g.tail);
+				w.key("memory");
+				w.string(g.kernel_memory ? "kernel" : "user");
+				w.key("incremental");
+				w.boolean(g.incremental);
+				// not "addr"/"contents": those name registered buffers
+				w.key("memory_addr");
+				w.number(g.memory.addr);
+				w.key("memory_contents");
+				w.string(g.memory.contents);
+				w.key("memory_unreadable");
+				w.string(g.memory.unreadable);
+			} else {
+				w.key("buffers");
+				w.begin_array();
+				for (const auto& b : g.buffers) {
+					w.begin_array();
+					w.number(b.addr);
+					w.number(b.len);
+					w.number(b.bid);
+					w.end_array();
+				}
+				w.end_array();
+			}
+			w.end_object();
+		}
+		w.end_array();
 		w.end_object();
 	}
 	w.end_array();
@@ -301,6 +340,12 @@ void write_manifest(const Image& img, std::ostream& os)
 	w.end_array();
 	w.end_object();
 	w.finish();
+}
+
+// A file name under buffers/ ("" for none): no directories.
+bool plain_name(const std::string& name)
+{
+	return name.find('/') == std::string::npos && name != ".." && name != ".";
 }
 
 // Reading: a malformed manifest throws BadImage with the field's path.
@@ -399,6 +444,54 @@ private:
 	std::string where_;
 };
 
+// One of a ring's buffer groups (after those of `before`: bgids ascend).
+ImageBufferGroup parse_group(const Reader& g, const std::vector<ImageBufferGroup>& before)
+{
+	ImageBufferGroup ig;
+	ig.bgid = static_cast<std::uint32_t>(g.u64("bgid", UINT16_MAX));
+	if (!before.empty() && before.back().bgid >= ig.bgid)
+		throw BadImage{"buffer group " + std::to_string(ig.bgid) +
+			       " is out of order or repeated"};
+	const std::string kind = g.str("kind");
+	if (kind != "ring" && kind != "legacy")
+		throw BadImage{"buffer group " + std::to_string(ig.bgid) + ": unknown kind '" +
+			       kind + "'"};
+	ig.ring = kind == "ring";
+	if (!ig.ring) {
+		for (const auto& b : g.array("buffers")) {
+			if (!b.isArray() || b.size() != 3 || !b[0].isUInt64() || !b[1].isUInt() ||
+			    !b[2].isUInt() || b[2].asUInt() > UINT16_MAX)
+				throw BadImage{"buffer group " + std::to_string(ig.bgid) +
+					       ": a buffer is not [addr, len, bid]"};
+			ig.buffers.push_back({b[0].asUInt64(), b[1].asUInt(),
+					      static_cast<std::uint16_t>(b[2].asUInt())});
+		}
+		return ig;
+	}
+	ig.entries = g.u32("entries");
+	// a power of two below 2^16 (IORING_REGISTER_PBUF_RING's own rule)
+	if (ig.entries == 0 || ig.entries >= 65536 || (ig.entries & (ig.entries - 1)) != 0)
+		throw BadImage{"buffer ring " + std::to_string(ig.bgid) +
+			       ": entries is not a power of two below 65536"};
+	ig.head = static_cast<std::uint16_t>(g.u64("head", UINT16_MAX));
+	ig.tail = static_cast<std::uint16_t>(g.u64("tail", UINT16_MAX));
+	const std::string memory = g.str("memory");
+	if (memory != "kernel" && memory != "user")
+		throw BadImage{"buffer ring " + std::to_string(ig.bgid) + ": unknown memory '" +
+			       memory + "'"};
+	ig.kernel_memory = memory == "kernel";
+	ig.incremental = g.boolean("incremental");
+	ig.memory.index = ig.bgid;
+	ig.memory.addr = g.u64("memory_addr");
+	ig.memory.len = std::uint64_t{ig.entries} * 16;
+	ig.memory.contents = g.str("memory_contents");
+	ig.memory.unreadable = g.str("memory_unreadable");
+	if (!plain_name(ig.memory.contents))
+		throw BadImage{"buffer ring contents name '" + ig.memory.contents +
+			       "' is not a plain file name"};
+	return ig;
+}
+
 Image parse_image(const Json::Value& root)
 {
 	if (!root.isObject() || !root["format"].isString() ||
@@ -407,10 +500,12 @@ Image parse_image(const Json::Value& root)
 	Reader top(root, "manifest");
 	Image img;
 	const std::uint64_t version = top.u64("version");
-	if (version != static_cast<std::uint64_t>(kImageVersion))
+	// version 1 (no buffer groups saved) still restores, without them
+	if (version < 1 || version > static_cast<std::uint64_t>(kImageVersion))
 		throw BadImage{"image version " + std::to_string(version) +
-			       " is not the one this uringdump reads (" +
+			       " is not one this uringdump reads (1 to " +
 			       std::to_string(kImageVersion) + ")"};
+	img.version = static_cast<int>(version);
 	img.pid = top.u32("pid");
 	img.comm = top.str("comm");
 	img.kernel = top.str("kernel");
@@ -468,8 +563,7 @@ Image parse_image(const Json::Value& root)
 			if (b.index >= ir.buffers_nr)
 				throw BadImage{"registered buffer slot " + std::to_string(b.index) +
 					       " is beyond buffers_nr"};
-			if (b.contents.find('/') != std::string::npos || b.contents == ".." ||
-			    b.contents == ".")
+			if (!plain_name(b.contents))
 				throw BadImage{"buffer contents name '" + b.contents +
 					       "' is not a plain file name"};
 			ir.buffers.push_back(std::move(b));
@@ -496,7 +590,13 @@ Image parse_image(const Json::Value& root)
 		ir.sq_pending = r.u32("sq_pending");
 		ir.cq_pending = r.u32("cq_pending");
 		ir.overflow = r.u32("overflow");
-		ir.buffer_groups = r.u32("buffer_groups");
+		if (version == 1) {
+			ir.unsaved_groups = r.u32("buffer_groups");
+		} else {
+			r.each("buffer_groups", [&](const Reader& g) {
+				ir.buffer_groups.push_back(parse_group(g, ir.buffer_groups));
+			});
+		}
 		img.rings.push_back(std::move(ir));
 	});
 	for (const ImageRing& r : img.rings)
@@ -559,8 +659,11 @@ Status save_image(Image& img, pid_t pid, const std::string& dir, const std::stri
 	};
 
 	bool any_buffer = false;
-	for (const ImageRing& r : img.rings)
+	for (const ImageRing& r : img.rings) {
 		any_buffer |= !r.buffers.empty();
+		for (const ImageBufferGroup& g : r.buffer_groups)
+			any_buffer |= g.ring && g.memory.addr != 0;
+	}
 	if (any_buffer) {
 		if (!fs::create_directory(dir + "/buffers", ec))
 			return undo(make_error(Exit::Failure, "cannot create " + dir +
@@ -569,23 +672,31 @@ Status save_image(Image& img, pid_t pid, const std::string& dir, const std::stri
 				    O_RDONLY | O_CLOEXEC));
 		if (!mem)
 			return undo(io_error("/proc/" + std::to_string(pid) + "/mem", errno));
-		for (ImageRing& r : img.rings)
-			for (ImageBuffer& b : r.buffers) {
-				std::string name = "io_uring-";
-				name += r.file;
-				name += "-";
-				name += std::to_string(b.index);
-				name += ".bin";
-				Status st;
-				std::string path = dir;
-				path += "/buffers/";
-				path += name;
-				b.unreadable = copy_memory(mem.get(), b.addr, b.len, path, st);
-				if (!st)
+		// b's bytes into buffers/NAME (or why not into b.unreadable)
+		auto save = [&](ImageBuffer& b, const std::string& name) -> Status {
+			Status st;
+			b.unreadable =
+				copy_memory(mem.get(), b.addr, b.len, dir + "/buffers/" + name, st);
+			if (!st)
+				return st;
+			if (b.unreadable.empty())
+				b.contents = name;
+			return {};
+		};
+		for (ImageRing& r : img.rings) {
+			for (ImageBuffer& b : r.buffers)
+				if (auto st = save(b, "io_uring-" + r.file + "-" +
+							      std::to_string(b.index) + ".bin");
+				    !st)
 					return undo(st.error());
-				if (b.unreadable.empty())
-					b.contents = name;
-			}
+			for (ImageBufferGroup& g : r.buffer_groups)
+				if (g.ring && g.memory.addr != 0)
+					if (auto st = save(g.memory,
+							   "io_uring-" + r.file + "-bgid-" +
+								   std::to_string(g.bgid) + ".bin");
+					    !st)
+						return undo(st.error());
+		}
 	}
 
 	{

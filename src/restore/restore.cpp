@@ -24,14 +24,14 @@
 
 #include "base/errors.hpp"
 #include "image/store.hpp"
+#include "restore/buffer_groups.hpp"
+#include "restore/uring.hpp"
 
 namespace uringdump {
 namespace {
 
 // Newer than the 6.1 uapi headers the build may have.
 constexpr unsigned kRegisterNapi = 27;
-constexpr std::uint32_t kSetupNoMmap = 1u << 14;
-constexpr std::uint32_t kSetupRegisteredFdOnly = 1u << 15;
 
 struct NapiArg {
 	std::uint32_t busy_poll_to;
@@ -41,16 +41,6 @@ struct NapiArg {
 	std::uint32_t op_param; // 6.14+: tracking strategy
 	std::uint32_t resv;
 };
-
-int sys_setup(unsigned entries, io_uring_params* p)
-{
-	return static_cast<int>(::syscall(__NR_io_uring_setup, entries, p));
-}
-
-int sys_register(int fd, unsigned op, const void* arg, unsigned nr)
-{
-	return static_cast<int>(::syscall(__NR_io_uring_register, fd, op, arg, nr));
-}
 
 Error unrestorable(std::string what)
 {
@@ -403,10 +393,13 @@ private:
 				" CQEs not reaped, " + std::to_string(r.overflow) +
 				" overflowed CQEs (queue contents are not restored; checkpoint a "
 				"quiesced ring)");
-		if (r.buffer_groups)
-			report_.not_restored.push_back(what + ": " +
-						       std::to_string(r.buffer_groups) +
-						       " provided-buffer groups not restored");
+		if (auto st = restore_buffer_groups(ring, p, r, opts_.image_dir, report_); !st)
+			return st;
+		if (r.unsaved_groups)
+			report_.not_restored.push_back(
+				what + ": " + std::to_string(r.unsaved_groups) +
+				" provided-buffer groups not restored (a version 1 image has "
+				"not saved them)");
 		report_.done.push_back(what + ": " + std::to_string(r.sq_entries) + "/" +
 				       std::to_string(r.cq_entries) + " entries, flags 0x" +
 				       hex(r.setup_flags) + ", " + std::to_string(r.files.size()) +

@@ -48,13 +48,15 @@ restore_holder() {
 	[[ $(cat "/proc/$HOLDER/comm") == uringdump-hold ]]
 }
 
-# roundtrip: the holder's dump against the image (roundtrip.py).
+# roundtrip: an image of the holder against the image (roundtrip.py).
 roundtrip() {
-	ud --json "$HOLDER"
+	local himg=$BATS_TEST_TMPDIR/holder-img
+	rm -rf "$himg"
+	ud checkpoint --freeze "$HOLDER" "$himg"
 	expect_status 0
-	"$PY" "$ROUNDTRIP" "$IMG" "$UD_OUT" "$HOLDER" --report "$REPORT" >&2
+	"$PY" "$ROUNDTRIP" "$IMG" "$himg" "$HOLDER" --report "$REPORT" >&2
 	# and the holder's dump agrees with the holder itself (/proc, fdinfo, kcmp)
-	compare_live "$HOLDER" "$UD_OUT"
+	compare_live "$HOLDER" "$himg/dump.json"
 }
 
 # roundtrip_workload NAME: start, checkpoint, restore from the live source.
@@ -81,6 +83,42 @@ roundtrip_workload() {
 	roundtrip_workload ring_state
 	grep -q "not restored: .*SQEs not consumed" "$REPORT"
 	grep -q "not restored: .*supplementary groups" "$REPORT"
+	grep -q "restored: io_uring .* buffer group 5: ring of 16 entries, head 1, tail 10" "$REPORT"
+}
+
+@test "checkpoint/restore: provided buffers come back in order: legacy lists, buffer rings at their head" {
+	start_workload ring_state
+	checkpoint "$WL_PID"
+	restore_holder --files-from "$WL_PID"
+	local fd check=$UD_WORKLOADS/cr_check
+	fd=$("$PY" -c 'import json,sys; print([r["fd"] for r in json.load(open(sys.argv[1]))["state"]["rings"] if r["name"] == "groups"][0])' "$TRUTH")
+	# what the source would hand out next (ring_state.c): legacy 3 used bid
+	# 0, ring 5 (bids 0-9 at entries 0-9) was consumed to head 1, ring 7
+	# holds bids 0-3, ring 9 is empty, legacy 100 holds bids 0-1, ring 11
+	# (4 entries) went round once and two more: bids 6 and 7 are left
+	grep -q "buffer group 11: ring of 4 entries, head 6, tail 8" "$REPORT"
+	run "$check" select "$HOLDER" "$fd" 16 11
+	[[ $status == 0 && $output == bid=6 ]]
+	run "$check" select "$HOLDER" "$fd" 16 11
+	[[ $status == 0 && $output == bid=7 ]]
+	run "$check" select "$HOLDER" "$fd" 16 11
+	[[ $status == 0 && $output == "res=-105" ]] # ENOBUFS
+	run "$check" select "$HOLDER" "$fd" 16 3
+	[[ $status == 0 && $output == bid=1 ]]
+	run "$check" select "$HOLDER" "$fd" 16 3
+	[[ $status == 0 && $output == bid=2 ]]
+	run "$check" select "$HOLDER" "$fd" 16 5
+	[[ $status == 0 && $output == bid=1 ]]
+	run "$check" select "$HOLDER" "$fd" 16 100
+	[[ $status == 0 && $output == bid=0 ]]
+	if grep -q "buffer group 7:" "$REPORT"; then # IOU_PBUF_RING_MMAP: 6.4+
+		run "$check" select "$HOLDER" "$fd" 16 7
+		[[ $status == 0 && $output == bid=0 ]]
+	fi
+	if grep -q "buffer group 9:" "$REPORT"; then # IOU_PBUF_RING_INC: 6.12+
+		run "$check" select "$HOLDER" "$fd" 16 9
+		[[ $status == 0 && $output == "res=-105" ]] # ENOBUFS
+	fi
 }
 
 @test "checkpoint/restore: ring_reach round trip (rings only threads or mappings hold are listed as skipped)" {
@@ -311,7 +349,7 @@ PY
 	ud restore "$BATS_TEST_TMPDIR/bad" --pidfile "$PIDFILE"
 	expect_status 1
 	grep -q "not a uringdump image" "$UD_ERR"
-	sed 's/"version": 1,/"version": 99,/' "$IMG/manifest.json" > "$BATS_TEST_TMPDIR/bad/manifest.json"
+	sed -E 's/"version": [0-9]+,/"version": 99,/' "$IMG/manifest.json" > "$BATS_TEST_TMPDIR/bad/manifest.json"
 	ud restore "$BATS_TEST_TMPDIR/bad" --pidfile "$PIDFILE"
 	expect_status 1
 	grep -q "image version 99" "$UD_ERR"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Round-trip oracle of checkpoint/restore.
 
-roundtrip.py IMAGE_DIR HOLDER_DUMP.json HOLDER_PID [--report RESTORE_OUTPUT] [--no-mem]
+roundtrip.py IMAGE_DIR HOLDER_DUMP HOLDER_PID [--report RESTORE_OUTPUT] [--no-mem]
 
 Compares the dump of the source saved in IMAGE_DIR/dump.json with a dump of
 the holder that `uringdump restore` started, modulo what a restore renames
@@ -9,7 +9,13 @@ the holder that `uringdump restore` started, modulo what a restore renames
 epoll at the same fds, with the same setup, registered file slots (type,
 path, fds, tag), buffer slots (address, length, tag), eventfd, SQPOLL cpu,
 idle time and sharing, personalities, restrictions, io-wq limits, NAPI, and
-epoll items (tfd, events, data, target type, path, fds, tfd_stale).  Then
+epoll items (tfd, events, data, target type, path, fds, tfd_stale), and
+provided-buffer groups (kind, entries, the kernel's head, the tail, memory
+kind, whether it is mapped, counts; with a holder image, each legacy
+group's buffers in order).  HOLDER_DUMP is the holder's `uringdump --json`
+or, better, an image of the holder (`uringdump checkpoint HOLDER DIR`):
+then its dump.json is used and every buffer ring's saved bytes are compared
+with the source's.  Then
 reads every registered buffer from the holder's memory (/proc/PID/mem) and
 compares it with the bytes in IMAGE_DIR/buffers (not with --no-mem, for a
 holder that is gone: the vmtest guests check the bytes themselves).  The
@@ -65,7 +71,17 @@ def ring_view(r, fds_of_ring):
         "iowq_max_workers": r.get("iowq_max_workers"),
         "napi": r.get("napi"),
         "personalities": r.get("personalities"),
+        "buffer_groups": [group_view(g) for g in r.get("buffer_groups") or []],
     }
+
+
+def group_view(g):
+    """A buffer group as restore recreates it: a kernel-memory ring is
+    mapped again where the kernel lets (mapped_at differs, not its being
+    mapped)."""
+    v = {k: x for k, x in g.items() if k != "mapped_at"}
+    v["mapped"] = bool(g.get("mapped_at"))
+    return v
 
 
 def epoll_view(e):
@@ -125,6 +141,37 @@ def forgive_groups(src_proc, hol_proc, lost):
                 hp["ngroups"] = sp["ngroups"]
 
 
+def ring_groups_by_fds(manifest):
+    """{(ring fds, bgid): buffer ring} of an image's manifest."""
+    fds = {f["id"]: tuple(f["fds"]) for f in manifest["files"]}
+    return {(fds.get(r["file"]), g["bgid"]): g
+            for r in manifest["io_urings"] for g in r["buffer_groups"]
+            if g["kind"] == "ring"}
+
+
+def compare_ring_memory(image_dir, manifest, holder_image, out):
+    """Every buffer ring's saved bytes, source image against holder image."""
+    theirs = ring_groups_by_fds(load(os.path.join(holder_image, "manifest.json")))
+    checked = 0
+    for key, g in ring_groups_by_fds(manifest).items():
+        if not g["memory_contents"]:
+            continue
+        h = theirs.get(key)
+        where = f"io_uring at fds {list(key[0] or [])} buffer ring {key[1]}"
+        if not h or not h["memory_contents"]:
+            out.append(f"{where}: the holder's image has no bytes of it "
+                       f"({h and h['memory_unreadable']})")
+            continue
+        with open(os.path.join(image_dir, "buffers", g["memory_contents"]), "rb") as f:
+            want = f.read()
+        with open(os.path.join(holder_image, "buffers", h["memory_contents"]), "rb") as f:
+            got = f.read()
+        if got != want:
+            out.append(f"{where}: the holder's ring memory differs from the image")
+        checked += 1
+    return checked
+
+
 def main():
     argv = sys.argv[1:]
     report = None
@@ -140,7 +187,8 @@ def main():
     image_dir, holder_dump, holder_pid = args
     manifest = load(os.path.join(image_dir, "manifest.json"))
     source = load(os.path.join(image_dir, "dump.json"))
-    holder = load(holder_dump)
+    holder_image = holder_dump if os.path.isdir(holder_dump) else None
+    holder = load(os.path.join(holder_dump, "dump.json") if holder_image else holder_dump)
     src = [p for p in source["processes"] if p["pid"] == manifest["pid"]]
     hol = [p for p in holder["processes"] if p["pid"] == int(holder_pid)]
     if len(src) != 1 or len(hol) != 1:
@@ -164,12 +212,15 @@ def main():
                     out.append(f"io_uring {ring['file']} buffer {b['index']}: holder's "
                                f"bytes at {b['addr']:#x} differ from the image")
                 checked += 1
+    if holder_image:
+        checked += compare_ring_memory(image_dir, manifest, holder_image, out)
     for line in out:
         print("roundtrip:", line)
     if out:
         return 1
     print(f"roundtrip: equal ({len(process_view(src[0])['io_urings'])} io_uring, "
-          f"{len(process_view(src[0])['epolls'])} epoll, {checked} buffers read back)")
+          f"{len(process_view(src[0])['epolls'])} epoll, {checked} buffers and buffer rings "
+          f"compared)")
     return 0
 
 

@@ -58,16 +58,17 @@ fi
 
 # checkpoint_restore NAME PID DIR: `uringdump checkpoint --freeze`, then
 # `uringdump restore --files-from PID` into a holder, the holder dumped
-# (holder.out), every saved buffer compared with the holder's memory
-# (bufcheck.out, by /t/cr_check), and the holder stopped.  The manifest and
-# dump.json go to DIR/img for the host's roundtrip.py.
+# (an image of it: holder.out is its dump.json), every saved buffer compared
+# with the holder's memory (bufcheck.out, by /t/cr_check), and the holder
+# stopped.  The manifests, dump.json files and buffer rings' bytes go to
+# DIR/img and DIR/himg for the host's roundtrip.py.
 checkpoint_restore() {
     cn=$1; cpid=$2; cd_=$3
     img=/tmp/run/$cn/img
     rm -rf "$img" "/tmp/run/$cn/holder.pid"
     run "$cd_/ckpt" /t/uringdump checkpoint --freeze "$cpid" "$img"
     [ "$(cat "$cd_/ckpt.rc")" = 0 ] || return 0
-    mkdir -p "$cd_/img"
+    mkdir -p "$cd_/img/buffers"
     cp "$img/manifest.json" "$img/dump.json" "$cd_/img/"
     run "$cd_/restore" /t/uringdump restore "$img" --files-from "$cpid" \
         --pidfile "/tmp/run/$cn/holder.pid"
@@ -80,7 +81,21 @@ checkpoint_restore() {
     [ -s "/tmp/run/$cn/holder.pid" ] || return 0
     h=$(cat "/tmp/run/$cn/holder.pid")
     echo "$h" > "$cd_/holder.pid"
-    run "$cd_/holder" /t/uringdump --json "$h"
+    # an image of the holder: its dump (holder.out) and its buffer rings' bytes
+    himg=/tmp/run/$cn/himg
+    rm -rf "$himg"
+    run "$cd_/holder" sh -c '/t/uringdump checkpoint --freeze "$1" "$2" >&2 && cat "$2/dump.json"' \
+        holder "$h" "$himg"
+    if [ -s "$himg/manifest.json" ]; then
+        mkdir -p "$cd_/himg/buffers"
+        cp "$himg/manifest.json" "$himg/dump.json" "$cd_/himg/"
+        for f in "$img"/buffers/*-bgid-*.bin; do
+            [ -e "$f" ] && cp "$f" "$cd_/img/buffers/" 2>/dev/null
+        done
+        for f in "$himg"/buffers/*-bgid-*.bin; do
+            [ -e "$f" ] && cp "$f" "$cd_/himg/buffers/"
+        done
+    fi
     : > "$cd_/bufcheck.out"
     # the manifest is pretty-printed, one member a line: addr, len, contents
     awk -F': ' '/"addr":/ {a=$2} /"len":/ {l=$2} /"contents":/ {print a, l, $2}' \
@@ -92,7 +107,7 @@ checkpoint_restore() {
     kill -TERM "$h" 2>/dev/null
     i=0
     while kill -0 "$h" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-    rm -rf "$img"
+    rm -rf "$img" "$himg"
     step "$cn: checkpoint/restore done"
 }
 

@@ -217,7 +217,9 @@ def judge_restore(j, a, r, wl):
         return
     roundtrip = os.path.join(os.path.dirname(os.path.abspath(a.compare)), "roundtrip.py")
     try:
-        p = subprocess.run([sys.executable, roundtrip, r.path(wl, "img"), r.path(wl, "holder.out"),
+        himg = r.path(wl, "himg")
+        holder = himg if os.path.isfile(os.path.join(himg, "manifest.json")) else r.path(wl, "holder.out")
+        p = subprocess.run([sys.executable, roundtrip, r.path(wl, "img"), holder,
                             r.read(wl, "holder.pid").strip(), "--no-mem",
                             "--report", r.path(wl, "restore.out")],
                            capture_output=True, text=True, timeout=600)

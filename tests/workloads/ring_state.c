@@ -14,8 +14,9 @@
  *   groups    provided buffers: legacy groups 3 (8 buffers, one used) and 100
  *             (2), a buffer ring 5 in user memory (16 entries, 10 added, one
  *             used), a buffer ring 7 in kernel memory (IOU_PBUF_RING_MMAP,
- *             6.4+, mapped here, 4 added) and an incremental ring 9
- *             (IOU_PBUF_RING_INC, 6.12+)
+ *             6.4+, mapped here, 4 added), an incremental ring 9
+ *             (IOU_PBUF_RING_INC, 6.12+) and a ring 11 of 4 entries whose
+ *             head went round it (8 added, 6 used: head 6, tail 8)
  *   tagged    files and buffers registered with tags, and NAPI busy polling
  *             (IORING_REGISTER_NAPI, 6.9+: 50 us, preferred)
  *   inflight  requests that wait: a POLL_ADD on an empty pipe, a RECV on an
@@ -74,7 +75,7 @@ struct state_ring {
 		bool ring, kernel_mem, inc;
 		unsigned entries, head, tail, count;
 		unsigned long long mapped_at;
-	} grp[5];
+	} grp[6];
 	/* tags (0: none) */
 	int nftags, nbtags;
 	unsigned long long ftag[4], btag[4];
@@ -494,6 +495,38 @@ int main(int argc, char **argv)
 		groups.grp[groups.ngroups].inc = true;
 		groups.grp[groups.ngroups++].entries = 4;
 	}
+	/* ring 11: 4 entries, buffers 0-3 added, all used, 4-7 added, two used */
+	struct io_uring_buf_ring *br11 = NULL;
+	if (posix_memalign((void **)&br11, 4096, 4096))
+		wl_die("posix_memalign");
+	memset(br11, 0, 4096);
+	struct wl_buf_reg reg11 = {.ring_addr = (unsigned long)br11, .ring_entries = 4, .bgid = 11};
+	WL_CHECK(syscall(__NR_io_uring_register, groups.w.fd, IORING_REGISTER_PBUF_RING, &reg11, 1));
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < 4; i++)
+			io_uring_buf_ring_add(br11, ring_mem[i], 64, (unsigned short)(round * 4 + i),
+					      3, i);
+		io_uring_buf_ring_advance(br11, 4);
+		const int uses = round == 0 ? 4 : 2;
+		for (int i = 0; i < uses; i++) {
+			sqe = io_uring_get_sqe(&groups.w.r);
+			io_uring_prep_read(sqe, zero, NULL, 64, 0);
+			sqe->flags |= IOSQE_BUFFER_SELECT;
+			sqe->buf_group = 11;
+		}
+		wl_check_ret(io_uring_submit_and_wait(&groups.w.r, uses), "read from ring 11");
+		for (int i = 0; i < uses; i++) {
+			wl_check_ret(io_uring_wait_cqe(&groups.w.r, &cqe), "wait read 11");
+			wl_check_ret(cqe->res, "read from ring 11 result");
+			io_uring_cqe_seen(&groups.w.r, cqe);
+		}
+	}
+	groups.grp[groups.ngroups].bgid = 11;
+	groups.grp[groups.ngroups].ring = true;
+	groups.grp[groups.ngroups].entries = 4;
+	groups.grp[groups.ngroups].head = 6;
+	groups.grp[groups.ngroups].tail = 8;
+	groups.grp[groups.ngroups++].count = 2;
 	groups.grp[groups.ngroups].bgid = 100;
 	groups.grp[groups.ngroups++].count = 2;
 

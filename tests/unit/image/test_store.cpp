@@ -32,6 +32,8 @@ struct TempDir {
 
 // Bytes with a pattern, in this process: saved as buffer 2 of ring f1.
 unsigned char g_bytes[3000];
+// A buffer ring's memory (16 entries of 16 bytes): buffer group 5 of ring f1.
+alignas(4096) unsigned char g_ring[256];
 
 Image sample()
 {
@@ -87,6 +89,26 @@ Image sample()
 	r.napi = Napi{50, true, 1};
 	r.personalities = {{1, 0, 0, 0, 0, 0, 0, 0, 0x1ff, 0x1ff}, {3, 1, 2, 3, 4, 5, 6, 2, 0, 0}};
 	r.sq_pending = 3;
+	for (std::size_t i = 0; i < sizeof(g_ring); i++)
+		g_ring[i] = static_cast<unsigned char>(255 - i);
+	ImageBufferGroup legacy;
+	legacy.bgid = 3;
+	legacy.buffers = {{0x1000, 64, 1}, {0x1040, 64, 2}};
+	ImageBufferGroup ring5;
+	ring5.bgid = 5;
+	ring5.ring = true;
+	ring5.entries = 16;
+	ring5.head = 65535;
+	ring5.tail = 9;
+	ring5.incremental = true;
+	ring5.memory = {5, reinterpret_cast<std::uint64_t>(g_ring), sizeof(g_ring), 0, {}, {}};
+	ImageBufferGroup ring7;
+	ring7.bgid = 7;
+	ring7.ring = true;
+	ring7.entries = 8;
+	ring7.kernel_memory = true;
+	ring7.memory = {7, 0, 128, 0, {}, "the process maps no page of the ring's memory"};
+	r.buffer_groups = {legacy, ring5, ring7};
 	img.rings = {r};
 	ImageEpoll e;
 	e.file = "f4";
@@ -145,6 +167,24 @@ TEST(ImageStore, SaveThenLoadGivesTheSameImage)
 	ASSERT_EQ(r.personalities.size(), 2u);
 	EXPECT_EQ(r.personalities[1].fsgid, 6u);
 	EXPECT_EQ(r.sq_pending, 3u);
+	ASSERT_EQ(r.buffer_groups.size(), 3u);
+	EXPECT_FALSE(r.buffer_groups[0].ring);
+	ASSERT_EQ(r.buffer_groups[0].buffers.size(), 2u);
+	EXPECT_EQ(r.buffer_groups[0].buffers[1].addr, 0x1040u);
+	EXPECT_EQ(r.buffer_groups[0].buffers[1].bid, 2u);
+	const ImageBufferGroup& g5 = r.buffer_groups[1];
+	EXPECT_TRUE(g5.ring && g5.incremental && !g5.kernel_memory);
+	EXPECT_EQ(g5.head, 65535u);
+	EXPECT_EQ(g5.tail, 9u);
+	ASSERT_FALSE(g5.memory.contents.empty());
+	auto ring_bytes = load_buffer(dir, g5.memory);
+	ASSERT_TRUE(ring_bytes) << ring_bytes.error().message;
+	EXPECT_EQ(*ring_bytes, std::string(reinterpret_cast<const char*>(g_ring), sizeof(g_ring)));
+	const ImageBufferGroup& g7 = r.buffer_groups[2];
+	EXPECT_TRUE(g7.kernel_memory);
+	EXPECT_TRUE(g7.memory.contents.empty());
+	EXPECT_EQ(g7.memory.len, 128u);
+	EXPECT_FALSE(g7.memory.unreadable.empty());
 	ASSERT_EQ(b.epolls.size(), 1u);
 	EXPECT_EQ(b.epolls[0].items[0].data, 0xdeadbeefcafebabeull);
 	EXPECT_TRUE(b.epolls[0].items[1].tfd_stale);
@@ -171,6 +211,7 @@ TEST(ImageStore, ABufferLargerThanOneChunkIsSavedWhole)
 	img.rings[0].buffers = {
 		{2, reinterpret_cast<std::uint64_t>(big.data()), big.size(), 0, {}, {}},
 		{0, 0x10, 5u << 20, 0, {}, {}}}; // never mapped
+	img.rings[0].buffer_groups.clear();
 	ASSERT_TRUE(save_image(img, ::getpid(), dir, "{}"));
 	auto bytes = load_buffer(dir, img.rings[0].buffers[0]);
 	ASSERT_TRUE(bytes) << bytes.error().message;
@@ -256,7 +297,16 @@ TEST(ImageStore, ParserRefusesWhatIsNotAnImage)
 	auto deep = parse_manifest(std::string(1000, '[') + std::string(1000, ']'), "m");
 	ASSERT_FALSE(deep);
 	EXPECT_NE(deep.error().message.find("not valid JSON"), std::string::npos);
-	expect_refused("\"version\": 1", "\"version\": 2", "image version 2");
+	expect_refused("\"version\": 2", "\"version\": 3", "image version 3");
+	expect_refused("\"version\": 2", "\"version\": 0", "image version 0");
+	expect_refused("\"entries\": 16", "\"entries\": 12", "not a power of two");
+	expect_refused("\"kind\": \"legacy\"", "\"kind\": \"other\"", "unknown kind");
+	expect_refused("\"bgid\": 5", "\"bgid\": 2", "out of order");
+	expect_refused("\"bgid\": 5", "\"bgid\": 65536", "bgid");
+	expect_refused("\"memory\": \"user\"", "\"memory\": \"disk\"", "unknown memory");
+	expect_refused("4160", "-1", "not [addr, len, bid]");
+	expect_refused("\"memory_contents\": \"io_uring-f1-bgid-5.bin\"",
+		       "\"memory_contents\": \"..\"", "not a plain file name");
 	expect_refused("\"sq_entries\": 8", "\"sq_entries\": -8", "sq_entries is not a number");
 	expect_refused("\"sq_entries\": 8", "\"sq_entries\": 4294967296", "sq_entries");
 	expect_refused("\"comm\": \"demo\"", "\"comm\": 5", "comm is not a string");
@@ -271,6 +321,30 @@ TEST(ImageStore, ParserRefusesWhatIsNotAnImage)
 	expect_refused("\"skipped\": [", "\"skipped\": [3,", "not a string");
 	expect_refused("\"pid\": 1234,", "\"pid\": 1234, \"pid\": 5,", "not valid JSON");
 	expect_refused("\"tfd_stale\": false", "\"tfd_stale\": null", "tfd_stale");
+}
+
+// A version 1 image (before buffer groups were saved) restores without
+// them: their number is kept to be reported.
+TEST(ImageStore, VersionOneImagesCountTheirBufferGroups)
+{
+	auto r = edited("\"version\": 2", "\"version\": 1");
+	ASSERT_FALSE(r); // a version 1 manifest has a number there
+	TempDir t;
+	const std::string dir = t.path + "/img";
+	Image img = sample();
+	ASSERT_TRUE(save_image(img, ::getpid(), dir, "{}"));
+	std::string text = read_all(dir + "/manifest.json");
+	text.replace(text.find("\"version\": 2"), 12, "\"version\": 1");
+	const auto at = text.find("\"buffer_groups\": [");
+	ASSERT_NE(at, std::string::npos);
+	const auto end = text.find("\n    }\n  ]", at); // the ring object's end
+	ASSERT_NE(end, std::string::npos);
+	text.replace(at, end - at, "\"buffer_groups\": 3");
+	auto v1 = parse_manifest(text, "m");
+	ASSERT_TRUE(v1) << v1.error().message;
+	ASSERT_EQ(v1->rings.size(), 1u);
+	EXPECT_TRUE(v1->rings[0].buffer_groups.empty());
+	EXPECT_EQ(v1->rings[0].unsaved_groups, 3u);
 }
 
 } // namespace
