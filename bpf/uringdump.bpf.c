@@ -31,7 +31,7 @@ __u64 id_key0, id_key1, run_id;
 __s32 target_fd; /* dump only this fd (-1: all) */
 __u32 hz;        /* CONFIG_HZ, when the loader knows it */
 __u32 req_max;   /* requests of each kind listed per ring (--requests) */
-__u32 pbuf_max; /* buffers listed per legacy provided-buffer group, ring pages located (checkpoint) */
+__u32 list_max; /* checkpoint: legacy groups' buffers and personalities' groups listed, ring pages located */
 __u64 vmemmap_at; /* address of the kernel's vmemmap_base (kallsyms), 0: the fixed VMEMMAP_START */
 
 /*

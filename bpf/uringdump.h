@@ -61,7 +61,8 @@ enum ud_rec_type {
 	UD_REC_RING_REGS = 19,   /* restrictions, io-wq, NAPI, eventfd count, SQPOLL mask */
 	UD_REC_PBUF = 20,        /* a provided-buffer group (ring or legacy) */
 	UD_REC_PBUF_BUF = 21,    /* one buffer of a legacy provided-buffer group */
-	UD_REC_MAX = 22,
+	UD_REC_PERS_GROUPS = 22, /* up to 10 supplementary groups of a personality */
+	UD_REC_MAX = 23,
 };
 
 /* What the kernel layout detection chose (UD_REC_STREAM.layout). */
@@ -355,15 +356,29 @@ struct ud_rec_personality {
 };
 
 /*
+ * A personality's supplementary groups, when the loader asks (list_max >
+ * 0: a checkpoint), after its PERSONALITY record: ngroups of them, 10 a
+ * record, h.flags of them in this one.
+ */
+#define UD_PERS_GROUPS_PER_REC 10
+struct ud_rec_pers_groups {
+	struct ud_hdr h;
+	__u64 ring_id;                      /* file_id of the ring */
+	__u32 id;                           /* the personality */
+	__u32 first;                        /* index of gids[0] among the personality's groups */
+	__u32 gids[UD_PERS_GROUPS_PER_REC]; /* as the initial user namespace sees them */
+};
+
+/*
  * A provided-buffer group (IORING_REGISTER_PBUF_RING or IORING_OP_PROVIDE_BUFFERS),
  * after the personalities.  A buffer ring: entries, the kernel's head and
  * the application's tail (read from the ring's shared memory); kernel
  * memory (IOU_PBUF_RING_MMAP) is mapped at mmap_offset, user memory's
- * address is not kept by the kernel: when the loader asks (pbuf_max > 0,
+ * address is not kept by the kernel: when the loader asks (list_max > 0,
  * a checkpoint), ring_pfn names the first page of the ring's memory so
  * that the process's mapping of it can be found (/proc/PID/pagemap).  A
  * legacy group: count buffers; when the loader asks, followed by its first
- * pbuf_max buffers (UD_REC_PBUF_BUF) in the order the kernel hands them out.
+ * list_max buffers (UD_REC_PBUF_BUF) in the order the kernel hands them out.
  */
 
 /* h.flags of UD_REC_PBUF */
@@ -387,7 +402,7 @@ struct ud_rec_pbuf {
 };
 
 /* h.flags of UD_REC_PBUF_BUF */
-#define UD_PBUF_BUF_LAST 0x1 /* the group's last buffer listed: the list ended (not pbuf_max) */
+#define UD_PBUF_BUF_LAST 0x1 /* the group's last buffer listed: the list ended (not list_max) */
 
 /* One buffer of a legacy group (IORING_OP_PROVIDE_BUFFERS), after its PBUF record. */
 struct ud_rec_pbuf_buf {
@@ -486,6 +501,7 @@ UD_ASSERT_SIZE(ud_rec_ring_regs);
 UD_ASSERT_SIZE(ud_rec_personality);
 UD_ASSERT_SIZE(ud_rec_pbuf);
 UD_ASSERT_SIZE(ud_rec_pbuf_buf);
+UD_ASSERT_SIZE(ud_rec_pers_groups);
 UD_ASSERT_SIZE(ud_rec_req);
 
 #endif /* URINGDUMP_RECORDS_H */

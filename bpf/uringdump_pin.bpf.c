@@ -41,7 +41,7 @@ const volatile __u32 hz = 0;           /* CONFIG_HZ, when the loader knows it */
 const volatile __u32 target_pid = 0;
 const volatile __u64 target_start = 0; /* starttime of /proc/PID/stat, 0: unchecked */
 const volatile __u32 req_max = 0;      /* requests are listed by live dumps only */
-const volatile __u32 pbuf_max = 0;     /* so are provided buffers */
+const volatile __u32 list_max = 0;     /* and checkpoints' lists */
 const volatile __u64 vmemmap_at = 0;
 
 /* ---- output state (one stream at a time) ------------------------------ */

@@ -5,12 +5,12 @@
  * lib/compat.bpf.h.  A legacy group's buffers are counted by walking its
  * list where the kernel does not count them (before 6.18), up to
  * UD_PBUF_LIST_MAX (then UD_PBUF_COUNT_PARTIAL).  When the loader asks
- * (pbuf_max > 0: a checkpoint), a legacy group's first pbuf_max buffers
+ * (list_max > 0: a checkpoint), a legacy group's first list_max buffers
  * follow its record (UD_REC_PBUF_BUF) and a ring's record names the page
  * frame of its memory.  Lockless.
  *
  * Needs from the including program: what lib/emit.bpf.h needs, and
- *   __u32 pbuf_max;     buffers listed per legacy group (0: none, no pfn)
+ *   __u32 list_max;     buffers listed per legacy group (0: none, no pfn)
  *   __u64 vmemmap_at;   address of vmemmap_base (0: the fixed VMEMMAP_START)
  * (the loader's: .rodata, or .bss written before each dump).
  */
@@ -115,7 +115,7 @@ static long list_emit_step(__u32 i, void *data)
 /*
  * The PBUF record of group bgid (bl).  all: emit a legacy group even when
  * empty (an xarray entry is a group that exists; a 6.1 array slot is not).
- * list: the walk may list buffers and locate ring pages (pbuf_max); a
+ * list: the walk may list buffers and locate ring pages (list_max); a
  * constant, so that walks that never do (rings reached through a thread)
  * do not pay the verifier for it.
  */
@@ -145,7 +145,7 @@ static __always_inline int emit_pbuf(struct seq_file *seq, __u32 pid, __u64 ring
 		if (kind & UD_PBUF_KERNEL_MEM)
 			r->pbuf.mmap_offset =
 				UD_IORING_OFF_PBUF_RING | ((__u64)bgid << UD_IORING_OFF_PBUF_SHIFT);
-		if (list && pbuf_max)
+		if (list && list_max)
 			r->pbuf.ring_pfn = page_pfn(ud_bl_first_page(bl));
 	} else {
 		int nbufs = ud_bl_nbufs(bl);
@@ -169,7 +169,7 @@ static __always_inline int emit_pbuf(struct seq_file *seq, __u32 pid, __u64 ring
 	}
 	if (emit(seq, r, true))
 		return -1;
-	if (list && !(kind & UD_PBUF_RING) && pbuf_max) {
+	if (list && !(kind & UD_PBUF_RING) && list_max) {
 		/* opaque: see lib/emit.bpf.h */
 		struct list_emit c = { .seq = seq,
 				       .ring_id = ring_id,
@@ -180,7 +180,7 @@ static __always_inline int emit_pbuf(struct seq_file *seq, __u32 pid, __u64 ring
 				       .n = opaque(0),
 				       .done = opaque(0) };
 
-		bpf_loop(pbuf_max < UD_PBUF_LIST_MAX ? pbuf_max : UD_PBUF_LIST_MAX, list_emit_step,
+		bpf_loop(list_max < UD_PBUF_LIST_MAX ? list_max : UD_PBUF_LIST_MAX, list_emit_step,
 			 &c, 0);
 	}
 	return 0;

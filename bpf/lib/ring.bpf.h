@@ -170,20 +170,21 @@ static __always_inline int emit_ring(struct seq_file *seq, __u32 pid, struct fil
 
 /*
  * What a ring registered, after its tables: personalities, buffer groups;
- * then, when asked, the requests and completions it holds.  list_pbufs (a
- * constant): the provided buffers may be listed (lib/pbuf.bpf.h).
+ * then, when asked, the requests and completions it holds.  lists (a
+ * constant): a checkpoint's lists may be written (personalities' groups,
+ * legacy buffers, ring pages: lib/personality.bpf.h, lib/pbuf.bpf.h).
  */
 static __always_inline void walk_ring_regs(struct seq_file *seq, __u32 pid, __u64 ring_id,
-					   struct io_ring_ctx *ctx, bool list_pbufs)
+					   struct io_ring_ctx *ctx, bool lists)
 {
-	walk_personalities(seq, pid, ring_id, ctx);
-	walk_pbufs(seq, pid, ring_id, ctx, list_pbufs);
+	walk_personalities(seq, pid, ring_id, ctx, lists);
+	walk_pbufs(seq, pid, ring_id, ctx, lists);
 	walk_requests(seq, pid, ring_id, ctx);
 }
 
 /* The live iterator: a whole ring in one step (what does not fit spills). */
 static __always_inline void walk_ring(struct seq_file *seq, __u32 pid, struct file *file,
-				      bool list_pbufs)
+				      bool lists)
 {
 	struct io_ring_ctx *ctx = BPF_CORE_READ(file, private_data);
 	struct table_walk t = { .seq = seq,
@@ -209,7 +210,7 @@ static __always_inline void walk_ring(struct seq_file *seq, __u32 pid, struct fi
 	bpf_loop(nr_bufs, rbuf_step, &t, 0);
 	if (table_end(seq, pid, t.ring_id, UD_TABLE_RBUF, t.count, nr_bufs))
 		return;
-	walk_ring_regs(seq, pid, t.ring_id, ctx, list_pbufs);
+	walk_ring_regs(seq, pid, t.ring_id, ctx, lists);
 }
 
 #endif /* URINGDUMP_LIB_RING_BPF_H */

@@ -34,6 +34,7 @@ union ud_any {
 	struct ud_rec_personality pers;
 	struct ud_rec_pbuf pbuf;
 	struct ud_rec_pbuf_buf pbuf_buf;
+	struct ud_rec_pers_groups pers_groups;
 	struct ud_rec_req req;
 };
 

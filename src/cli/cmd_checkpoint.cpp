@@ -46,7 +46,7 @@ int cmd_checkpoint(int argc, char** argv)
 	req.load.verbose = args->has(Opt::Verbose);
 	req.load.use_cache = !args->has(Opt::NoCache);
 	// every buffer of legacy groups (the program's own limit: 2^20), ring pages located
-	req.load.pbuf_max = 1u << 20;
+	req.load.list_max = 1u << 20;
 
 	Image image;
 	auto snap = live_snapshot(req, [&](const Snapshot& s) -> Status {

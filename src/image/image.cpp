@@ -265,10 +265,17 @@ Result<Image> image_from_snapshot(const Snapshot& snap, std::uint32_t pid)
 			ir.iowq_unbounded = r.regs->iowq_unbounded;
 			ir.napi = r.regs->napi;
 		}
-		for (const Personality& pe : r.personalities)
+		for (const Personality& pe : r.personalities) {
+			if (pe.ngroups > 0 && !pe.groups_listed)
+				return make_error(Exit::Failure,
+						  "io_uring " + id + " personality " +
+							  std::to_string(pe.id) +
+							  ": its supplementary groups could not be "
+							  "read (checkpoint with --freeze)");
 			ir.personalities.push_back({pe.id, pe.uid, pe.gid, pe.euid, pe.egid,
 						    pe.fsuid, pe.fsgid, pe.ngroups,
-						    pe.cap_permitted, pe.cap_effective});
+						    pe.cap_permitted, pe.cap_effective, pe.groups});
+		}
 		if (r.state) {
 			ir.sq_pending = r.state->sq_pending();
 			ir.cq_pending = r.state->cq_pending();

@@ -80,6 +80,8 @@ struct ImagePersonality {
 	std::uint32_t uid = 0, gid = 0, euid = 0, egid = 0, fsuid = 0, fsgid = 0;
 	std::uint32_t ngroups = 0;
 	std::uint64_t cap_permitted = 0, cap_effective = 0;
+	// the ngroups supplementary groups (nullopt: not in the image, version 1)
+	std::optional<std::vector<std::uint32_t>> groups;
 };
 
 struct ImageRing {

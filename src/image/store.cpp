@@ -254,6 +254,11 @@ void write_manifest(const Image& img, std::ostream& os)
 			w.number(p.cap_permitted);
 			w.key("cap_effective");
 			w.number(p.cap_effective);
+			w.key("groups");
+			if (p.groups)
+				u32_array(*p.groups);
+			else
+				w.null();
 			w.end_object();
 		}
 		w.end_array();
@@ -582,10 +587,24 @@ Image parse_image(const Json::Value& root)
 				       n.u32("tracking")};
 		}
 		r.each("personalities", [&](const Reader& p) {
-			ir.personalities.push_back(
-				{p.u32("id"), p.u32("uid"), p.u32("gid"), p.u32("euid"),
-				 p.u32("egid"), p.u32("fsuid"), p.u32("fsgid"), p.u32("ngroups"),
-				 p.u64("cap_permitted"), p.u64("cap_effective")});
+			ImagePersonality pe{p.u32("id"),
+					    p.u32("uid"),
+					    p.u32("gid"),
+					    p.u32("euid"),
+					    p.u32("egid"),
+					    p.u32("fsuid"),
+					    p.u32("fsgid"),
+					    p.u32("ngroups"),
+					    p.u64("cap_permitted"),
+					    p.u64("cap_effective"),
+					    std::nullopt};
+			if (version >= 2 && !p.get("groups").isNull()) {
+				pe.groups = p.u32_array("groups");
+				if (pe.groups->size() != pe.ngroups)
+					throw BadImage{"personality " + std::to_string(pe.id) +
+						       ": groups does not hold ngroups groups"};
+			}
+			ir.personalities.push_back(std::move(pe));
 		});
 		ir.sq_pending = r.u32("sq_pending");
 		ir.cq_pending = r.u32("cq_pending");

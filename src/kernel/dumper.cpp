@@ -92,10 +92,10 @@ Result<Dumper> Dumper::load(const LoadOptions& opts)
 		bss.hz = kernel_hz(); // a cached program keeps the kernel's HZ
 	bss.target_fd = opts.target_fd;
 	bss.req_max = opts.req_max;
-	bss.pbuf_max = opts.pbuf_max;
+	bss.list_max = opts.list_max;
 	// Page frames of buffer rings need the kernel's vmemmap_base (where
 	// CONFIG_RANDOMIZE_MEMORY moves it; 0: the fixed VMEMMAP_START).
-	bss.vmemmap_at = opts.pbuf_max ? kallsyms_address("vmemmap_base").value_or(0) : 0;
+	bss.vmemmap_at = opts.list_max ? kallsyms_address("vmemmap_base").value_or(0) : 0;
 	// Rings walked are marked with dump_gen in a map that a cached program
 	// keeps: start where no earlier run has been.
 	impl->dump_gen = random_u64();

@@ -19,9 +19,11 @@ struct LoadOptions {
 	std::size_t max_spill_bytes = 1u << 30; // the largest it grows to
 	int target_fd = -1;                     // only this fd of each process
 	std::uint32_t req_max = 0;              // requests listed per kind and ring (--requests)
-	std::uint32_t pbuf_max = 0; // buffers listed per legacy provided-buffer group, and buffer
-				    // ring pages located (checkpoint)
-	bool use_cache = true;      // the load cache of live programs (--no-cache)
+	// checkpoint: up to list_max buffers of each legacy provided-buffer
+	// group and every personality's supplementary groups listed, buffer
+	// ring pages located (0: none of it)
+	std::uint32_t list_max = 0;
+	bool use_cache = true; // the load cache of live programs (--no-cache)
 };
 
 // Checks that the environment can load the iterator (privileges, BTF) and

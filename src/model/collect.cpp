@@ -131,6 +131,12 @@ void Collected::add(const RawRecord& r)
 			pbufs[b.ring_id].push_back(b);
 		break;
 	}
+	case UD_REC_PERS_GROUPS: {
+		const auto g = r.as<ud_rec_pers_groups>();
+		if (g.ring_id != 0 && g.h.flags <= UD_PERS_GROUPS_PER_REC)
+			pers_groups[g.ring_id].push_back(g);
+		break;
+	}
 	case UD_REC_PBUF_BUF: {
 		const auto b = r.as<ud_rec_pbuf_buf>();
 		if (b.ring_id != 0)
@@ -202,6 +208,8 @@ void Collected::finish()
 		dedupe_by(v, [](const ud_rec_personality& x) { return x.id; });
 	for (auto& [id, v] : pbufs)
 		dedupe_by(v, [](const ud_rec_pbuf& x) { return x.bgid; });
+	for (auto& [id, v] : pers_groups)
+		dedupe_by(v, [](const ud_rec_pers_groups& x) { return std::pair{x.id, x.first}; });
 	for (auto& [id, v] : pbuf_bufs)
 		dedupe_by(v, [](const ud_rec_pbuf_buf& x) { return std::pair{x.bgid, x.pos}; });
 	// a summary after the records of its kind; polls and async polls, and

@@ -75,6 +75,8 @@ struct Collected {
 	std::unordered_map<std::uint64_t, std::vector<ud_rec_pbuf>> pbufs; // ring id ->, by bgid
 	std::unordered_map<std::uint64_t, std::vector<ud_rec_pbuf_buf>>
 		pbuf_bufs; // ring id ->, by (bgid, pos)
+	std::unordered_map<std::uint64_t, std::vector<ud_rec_pers_groups>>
+		pers_groups; // ring id ->, by (id, first)
 	std::unordered_map<std::uint64_t, std::vector<ud_rec_req>> reqs; // ring id ->, by kind
 
 	// Collects records (in any order) and finishes: tables deduped and in

@@ -160,6 +160,10 @@ struct Personality {
 	std::uint32_t uid = 0, gid = 0, euid = 0, egid = 0, fsuid = 0, fsgid = 0;
 	std::uint32_t ngroups = 0;
 	std::uint64_t cap_permitted = 0, cap_effective = 0;
+	// The supplementary groups, when the dump listed them (checkpoint):
+	// groups_listed and all ngroups of them in groups.
+	std::vector<std::uint32_t> groups;
+	bool groups_listed = false;
 };
 
 // A provided-buffer group: a buffer ring (IORING_REGISTER_PBUF_RING) or

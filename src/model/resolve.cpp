@@ -115,6 +115,8 @@ private:
 	static BufferGroup build_group(const ud_rec_pbuf& x);
 	static void list_buffers(std::vector<BufferGroup>& groups,
 				 const std::vector<ud_rec_pbuf_buf>& bufs);
+	static void list_groups(std::vector<Personality>& personalities,
+				const std::vector<ud_rec_pers_groups>& recs);
 	static Requests build_requests(const std::vector<ud_rec_req>& v);
 	RingEventfd build_eventfd(const ud_rec_ring& rec, const ProcessIndex& idx);
 	Table<RegisteredFile> build_rfiles(const ud_rec_ring& rec, const ProcessIndex& idx);
@@ -406,9 +408,20 @@ Ring Resolver::build_ring(const ud_rec_ring& rec, const ProcessIndex& idx)
 		r.regs = build_regs(it->second);
 	if (auto it = c_.personalities.find(rec.file_id); it != c_.personalities.end())
 		for (const ud_rec_personality& x : it->second)
-			r.personalities.push_back(Personality{x.id, x.uid, x.gid, x.euid, x.egid,
-							      x.fsuid, x.fsgid, x.ngroups,
-							      x.cap_permitted, x.cap_effective});
+			r.personalities.push_back(Personality{x.id,
+							      x.uid,
+							      x.gid,
+							      x.euid,
+							      x.egid,
+							      x.fsuid,
+							      x.fsgid,
+							      x.ngroups,
+							      x.cap_permitted,
+							      x.cap_effective,
+							      {},
+							      false});
+	if (auto it = c_.pers_groups.find(rec.file_id); it != c_.pers_groups.end())
+		list_groups(r.personalities, it->second);
 	if (auto it = c_.pbufs.find(rec.file_id); it != c_.pbufs.end())
 		for (const ud_rec_pbuf& x : it->second)
 			r.buffer_groups.push_back(build_group(x));
@@ -476,6 +489,26 @@ BufferGroup Resolver::build_group(const ud_rec_pbuf& x)
 	g.mmap_offset = x.mmap_offset;
 	g.ring_pfn = x.ring_pfn;
 	return g;
+}
+
+// recs: by (id, first).  Listed only when every one of ngroups is there.
+void Resolver::list_groups(std::vector<Personality>& personalities,
+			   const std::vector<ud_rec_pers_groups>& recs)
+{
+	for (Personality& p : personalities) {
+		std::vector<std::uint32_t> gids;
+		for (const ud_rec_pers_groups& x : recs) {
+			if (x.id != p.id)
+				continue;
+			if (x.first != gids.size())
+				break; // a record missing
+			gids.insert(gids.end(), x.gids, x.gids + x.h.flags);
+		}
+		if (gids.size() == p.ngroups && p.ngroups > 0) {
+			p.groups = std::move(gids);
+			p.groups_listed = true;
+		}
+	}
 }
 
 // bufs: by (bgid, pos).  A listing is complete when it holds the group's

@@ -179,6 +179,7 @@ const char* record_type_name(std::uint16_t type)
 	case UD_REC_RING_REGS: return "RING_REGS";
 	case UD_REC_PBUF: return "PBUF";
 	case UD_REC_PBUF_BUF: return "PBUF_BUF";
+	case UD_REC_PERS_GROUPS: return "PERS_GROUPS";
 	default: return "?";
 	}
 }

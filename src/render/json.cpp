@@ -295,6 +295,13 @@ void emit_personalities(JsonWriter& e, const std::vector<Personality>& v)
 		e.number(p.fsgid);
 		e.key("ngroups");
 		e.number(p.ngroups);
+		if (p.groups_listed) {
+			e.key("groups"); // a checkpoint's dump
+			e.begin_array();
+			for (std::uint32_t g : p.groups)
+				e.number(g);
+			e.end_array();
+		}
 		e.key("cap_permitted");
 		e.string(format_hex(p.cap_permitted));
 		e.key("cap_effective");

@@ -449,18 +449,22 @@ private:
 				next = pe.id + 1;
 				continue;
 			}
-			if (pe.ngroups != 0)
+			if (pe.ngroups != 0 && !pe.groups)
 				report_.not_restored.push_back(
 					what + ": personality " + std::to_string(pe.id) + ": its " +
 					std::to_string(pe.ngroups) +
 					" supplementary groups (the dump has their number, not the "
 					"groups) restored as none");
+			std::vector<gid_t> groups;
+			if (pe.groups)
+				groups.assign(pe.groups->begin(), pe.groups->end());
 			int id = -1;
 			int err = 0;
 			std::thread t([&] {
 				// Only this thread takes on the credentials.
 				if (::syscall(SYS_prctl, PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0 ||
-				    ::syscall(SYS_setgroups, 0, nullptr) != 0 ||
+				    ::syscall(SYS_setgroups, groups.size(),
+					      groups.empty() ? nullptr : groups.data()) != 0 ||
 				    ::syscall(SYS_setresgid, pe.gid, pe.egid, pe.egid) != 0 ||
 				    ::syscall(SYS_setresuid, pe.uid, pe.euid, pe.euid) != 0) {
 					err = errno;
@@ -499,7 +503,7 @@ private:
 	}
 
 	// This process's credentials are the personality's (supplementary
-	// groups compared by number only: the image has no list).
+	// groups compared by number only when the image has no list).
 	static bool same_credentials(const ImagePersonality& pe)
 	{
 		uid_t ruid = 0, euid = 0, suid = 0;
@@ -515,6 +519,13 @@ private:
 		const std::uint64_t effective =
 			data[0].effective | (std::uint64_t{data[1].effective} << 32);
 		const int ngroups = ::getgroups(0, nullptr);
+		if (pe.groups && ngroups >= 0) {
+			std::vector<gid_t> mine(static_cast<std::size_t>(ngroups));
+			if (::getgroups(ngroups, mine.data()) != ngroups ||
+			    !std::equal(mine.begin(), mine.end(), pe.groups->begin(),
+					pe.groups->end()))
+				return false;
+		}
 		return ruid == pe.uid && euid == pe.euid && rgid == pe.gid && egid == pe.egid &&
 		       static_cast<std::uint32_t>(::setfsuid(static_cast<uid_t>(-1))) == pe.fsuid &&
 		       static_cast<std::uint32_t>(::setfsgid(static_cast<gid_t>(-1))) == pe.fsgid &&

@@ -87,7 +87,8 @@ Image sample()
 	r.sqe_ops = {1, 22};
 	r.sqe_flags_allowed = 3;
 	r.napi = Napi{50, true, 1};
-	r.personalities = {{1, 0, 0, 0, 0, 0, 0, 0, 0x1ff, 0x1ff}, {3, 1, 2, 3, 4, 5, 6, 2, 0, 0}};
+	r.personalities = {{1, 0, 0, 0, 0, 0, 0, 0, 0x1ff, 0x1ff, std::vector<std::uint32_t>{}},
+			   {3, 1, 2, 3, 4, 5, 6, 2, 0, 0, std::vector<std::uint32_t>{55, 66}}};
 	r.sq_pending = 3;
 	for (std::size_t i = 0; i < sizeof(g_ring); i++)
 		g_ring[i] = static_cast<unsigned char>(255 - i);
@@ -166,6 +167,9 @@ TEST(ImageStore, SaveThenLoadGivesTheSameImage)
 	EXPECT_EQ(r.napi->tracking, 1u);
 	ASSERT_EQ(r.personalities.size(), 2u);
 	EXPECT_EQ(r.personalities[1].fsgid, 6u);
+	EXPECT_EQ(r.personalities[1].groups, (std::vector<std::uint32_t>{55, 66}));
+	ASSERT_TRUE(r.personalities[0].groups);
+	EXPECT_TRUE(r.personalities[0].groups->empty());
 	EXPECT_EQ(r.sq_pending, 3u);
 	ASSERT_EQ(r.buffer_groups.size(), 3u);
 	EXPECT_FALSE(r.buffer_groups[0].ring);
@@ -305,6 +309,7 @@ TEST(ImageStore, ParserRefusesWhatIsNotAnImage)
 	expect_refused("\"bgid\": 5", "\"bgid\": 65536", "bgid");
 	expect_refused("\"memory\": \"user\"", "\"memory\": \"disk\"", "unknown memory");
 	expect_refused("4160", "-1", "not [addr, len, bid]");
+	expect_refused("\"ngroups\": 2", "\"ngroups\": 3", "does not hold ngroups");
 	expect_refused("\"memory_contents\": \"io_uring-f1-bgid-5.bin\"",
 		       "\"memory_contents\": \"..\"", "not a plain file name");
 	expect_refused("\"sq_entries\": 8", "\"sq_entries\": -8", "sq_entries is not a number");

@@ -318,6 +318,40 @@ TEST(BufferGroupModel, LegacyBuffersListedAndJudgedComplete)
 	EXPECT_FALSE(r.buffer_groups[2].buffers_complete);
 }
 
+// A checkpoint's supplementary groups: a personality gets them only when
+// every record of them is there.
+TEST(PersonalityModel, GroupsListedOnlyWhenWhole)
+{
+	auto recs = reach_records();
+	for (std::uint32_t id : {1u, 2u}) {
+		auto x = blank<ud_rec_personality>(UD_REC_PERSONALITY, kPid);
+		x.ring_id = kRingFd;
+		x.id = id;
+		x.ngroups = 12;
+		recs.insert(recs.end() - 1, RawRecord::of(x));
+	}
+	const auto groups = [&](std::uint32_t id, std::uint32_t first, std::uint16_t n) {
+		auto x = blank<ud_rec_pers_groups>(UD_REC_PERS_GROUPS, kPid, n);
+		x.ring_id = kRingFd;
+		x.id = id;
+		x.first = first;
+		for (std::uint32_t i = 0; i < n; i++)
+			x.gids[i] = 100 + first + i;
+		return x;
+	};
+	// personality 1: both records (the second first); 2: the first is missing
+	for (const auto& x : {groups(1, 10, 2), groups(1, 0, 10), groups(2, 10, 2)})
+		recs.insert(recs.end() - 1, RawRecord::of(x));
+	auto snap = build_snapshot(recs, false);
+	ASSERT_TRUE(snap) << snap.error().message;
+	const Ring& r = ring_with(*snap->find_process(kPid), 32);
+	ASSERT_EQ(r.personalities.size(), 2u);
+	EXPECT_TRUE(r.personalities[0].groups_listed);
+	ASSERT_EQ(r.personalities[0].groups.size(), 12u);
+	EXPECT_EQ(r.personalities[0].groups[11], 111u);
+	EXPECT_FALSE(r.personalities[1].groups_listed);
+}
+
 TEST(RingRegsModel, NapiOnlyWhenFlagged)
 {
 	auto recs = reach_records();
