@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
@@ -110,6 +111,15 @@ Result<FdKind> ring_or_epoll_fd(pid_t pid, int fd)
 	return make_error(Exit::Target, "fd " + std::to_string(fd) + " of " + std::to_string(pid) +
 						" is not an io_uring or epoll (it is " + target +
 						")");
+}
+
+std::optional<pid_t> pid_from_text(std::string_view text)
+{
+	long v = 0;
+	const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+	if (ec != std::errc() || end != text.data() + text.size() || v <= 0 || v > 0x3fffffff)
+		return std::nullopt;
+	return static_cast<pid_t>(v);
 }
 
 std::optional<std::uint64_t> kallsyms_address(const std::string& name)

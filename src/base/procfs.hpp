@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "base/result.hpp"
 
@@ -26,6 +27,10 @@ std::optional<ProcStat> parse_proc_stat(const std::string& line);
 
 // /proc/PID/stat of a process or thread; nullopt when it does not exist.
 std::optional<ProcStat> read_proc_stat(pid_t pid);
+
+// A process id written in decimal, 1 to 0x3fffffff (the largest pid the
+// kernel can give, FUTEX_TID_MASK); nullopt otherwise.
+std::optional<pid_t> pid_from_text(std::string_view text);
 
 // The whole content of a (small, procfs) file; nullopt when unreadable.
 std::optional<std::string> read_text_file(const std::string& path);

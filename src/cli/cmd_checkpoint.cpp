@@ -10,19 +10,6 @@
 #include "render/json.hpp"
 
 namespace uringdump {
-namespace {
-
-Result<pid_t> parse_pid_operand(const std::string& s)
-{
-	char* end = nullptr;
-	errno = 0;
-	const long v = std::strtol(s.c_str(), &end, 10);
-	if (errno || !end || *end || s.empty() || v <= 0 || v > 0x3fffffff)
-		return make_error(Exit::Usage, "invalid pid '" + s + "'");
-	return static_cast<pid_t>(v);
-}
-
-} // namespace
 
 int cmd_checkpoint(int argc, char** argv)
 {
@@ -34,7 +21,7 @@ int cmd_checkpoint(int argc, char** argv)
 		return print_help(Command::Checkpoint);
 	if (args->operands.size() != 2)
 		return fail(make_error(Exit::Usage, "checkpoint needs PID and DIR"));
-	auto pid = parse_pid_operand(args->operands[0]);
+	auto pid = parse_pid(args->operands[0]);
 	if (!pid)
 		return fail(pid.error());
 	const std::string dir = args->operands[1];

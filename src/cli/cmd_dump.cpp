@@ -36,16 +36,6 @@ struct Options {
 	std::vector<pid_t> pids;
 };
 
-Result<pid_t> parse_pid(const char* s)
-{
-	char* end = nullptr;
-	errno = 0;
-	long v = std::strtol(s, &end, 10);
-	if (errno || !end || *end || end == s || v <= 0 || v > 0x3fffffff)
-		return make_error(Exit::Usage, std::string("invalid pid '") + s + "'");
-	return static_cast<pid_t>(v);
-}
-
 // Ok(nullopt): --help or --version was given and answered.
 Result<std::optional<Options>> parse_args(int argc, char** argv)
 {
@@ -81,7 +71,7 @@ Result<std::optional<Options>> parse_args(int argc, char** argv)
 		o.requests = static_cast<std::uint32_t>(v);
 	}
 	for (const std::string& operand : args->operands) {
-		auto pid = parse_pid(operand.c_str());
+		auto pid = parse_pid(operand);
 		if (!pid)
 			return pid.error();
 		o.pids.push_back(*pid);

@@ -153,14 +153,10 @@ int cmd_restore(int argc, char** argv)
 
 	std::unique_ptr<FileProvider> files;
 	if (auto from = args->value(Opt::FilesFrom)) {
-		char* end = nullptr;
-		errno = 0;
-		const long v = std::strtol(from->c_str(), &end, 10);
-		if (errno || !end || *end || from->empty() || v <= 0 || v > 0x3fffffff)
-			return fail(make_error(Exit::Usage,
-					       "invalid --files-from pid '" + *from + "'"));
-		auto src =
-			SourceFiles::open(static_cast<pid_t>(v), *img, args->has(Opt::KillSource));
+		auto pid = parse_pid(*from, "--files-from pid");
+		if (!pid)
+			return fail(pid.error());
+		auto src = SourceFiles::open(*pid, *img, args->has(Opt::KillSource));
 		if (!src)
 			return fail(src.error());
 		files = std::make_unique<SourceFiles>(std::move(*src));

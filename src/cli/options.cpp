@@ -1,6 +1,8 @@
 // The option parser of every command and the option table of each.
 #include "cli/options.hpp"
 
+#include "base/procfs.hpp"
+
 #include <array>
 
 namespace uringdump {
@@ -223,6 +225,14 @@ OutputFormat output_format(const ParsedArgs& args)
 	f.pretty = args.has(Opt::Pretty);
 	f.json = f.pretty || args.has(Opt::Json);
 	return f;
+}
+
+Result<pid_t> parse_pid(std::string_view text, std::string_view what)
+{
+	if (auto pid = pid_from_text(text))
+		return *pid;
+	return make_error(Exit::Usage,
+			  "invalid " + std::string(what) + " '" + std::string(text) + "'");
 }
 
 } // namespace uringdump

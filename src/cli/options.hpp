@@ -90,4 +90,8 @@ struct OutputFormat {
 };
 OutputFormat output_format(const ParsedArgs& args);
 
+// A pid operand or option value: "invalid WHAT 'TEXT'" (Exit::Usage) unless
+// it is a decimal pid (base/procfs.hpp: pid_from_text).
+Result<pid_t> parse_pid(std::string_view text, std::string_view what = "pid");
+
 } // namespace uringdump

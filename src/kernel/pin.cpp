@@ -50,12 +50,10 @@ Result<PinTarget> parse_pin_target(std::string_view text)
 		return make_error(Exit::Usage, "invalid target '" + std::string(text) +
 						       "': expected PID or PID:FD");
 	};
-	long pid = 0;
-	auto [p, ec] = std::from_chars(pid_text.data(), pid_text.data() + pid_text.size(), pid);
-	if (ec != std::errc() || p != pid_text.data() + pid_text.size() || pid <= 0 ||
-	    pid > 0x3fffffff)
+	const auto pid = pid_from_text(pid_text);
+	if (!pid)
 		return bad();
-	t.pid = static_cast<pid_t>(pid);
+	t.pid = *pid;
 	if (colon != std::string_view::npos) {
 		auto fd_text = text.substr(colon + 1);
 		int fd = -1;
