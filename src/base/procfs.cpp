@@ -1,6 +1,7 @@
 // Reading the few procfs facts uringdump checks before it dumps or pins.
 #include "base/procfs.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -111,6 +112,26 @@ Result<FdKind> ring_or_epoll_fd(pid_t pid, int fd)
 	return make_error(Exit::Target, "fd " + std::to_string(fd) + " of " + std::to_string(pid) +
 						" is not an io_uring or epoll (it is " + target +
 						")");
+}
+
+bool all_threads_stopped(pid_t pid)
+{
+	DIR* d = ::opendir(("/proc/" + std::to_string(pid) + "/task").c_str());
+	if (!d)
+		return false;
+	bool stopped = true, any = false;
+	while (dirent* e = ::readdir(d)) {
+		const auto tid = pid_from_text(e->d_name);
+		if (!tid)
+			continue;
+		const auto st = read_proc_stat(*tid);
+		if (!st) // a thread that exited meanwhile
+			continue;
+		any = true;
+		stopped &= st->state == 'T' || st->state == 't';
+	}
+	::closedir(d);
+	return any && stopped;
 }
 
 std::optional<pid_t> pid_from_text(std::string_view text)

@@ -32,6 +32,10 @@ std::optional<ProcStat> read_proc_stat(pid_t pid);
 // kernel can give, FUTEX_TID_MASK); nullopt otherwise.
 std::optional<pid_t> pid_from_text(std::string_view text);
 
+// Whether every thread of process pid is stopped ('T') or traced ('t'),
+// from /proc/PID/task/*/stat; false also when pid is gone.
+bool all_threads_stopped(pid_t pid);
+
 // The whole content of a (small, procfs) file; nullopt when unreadable.
 std::optional<std::string> read_text_file(const std::string& path);
 

@@ -32,12 +32,7 @@ bool same_file(int fd, const ImageFile& f)
 bool wait_stopped(pid_t pid)
 {
 	for (int i = 0; i < 500; i++) {
-		auto stat = read_text_file("/proc/" + std::to_string(pid) + "/stat");
-		if (!stat)
-			return false;
-		const auto close = stat->rfind(')');
-		if (close != std::string::npos && close + 2 < stat->size() &&
-		    ((*stat)[close + 2] == 'T' || (*stat)[close + 2] == 't'))
+		if (all_threads_stopped(pid))
 			return true;
 		::usleep(10000);
 	}
