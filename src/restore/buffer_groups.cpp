@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -49,17 +50,34 @@ std::string group_name(const ImageRing& r, std::uint32_t bgid)
 	return "io_uring " + r.file + " buffer group " + std::to_string(bgid);
 }
 
-class GroupRestorer {
+} // namespace
+
+class BufferGroupRestore::GroupRestorer {
 public:
 	GroupRestorer(int ring, const io_uring_params& p, const ImageRing& r,
 		      const std::string& image_dir, RestoreReport& report)
 	    : ring_(ring), p_(p), r_(r), dir_(image_dir), report_(report)
 	{}
 
-	Status run()
+	Status register_rings()
 	{
-		for (const ImageBufferGroup& g : r_.buffer_groups) {
-			auto st = g.ring ? ring_group(g) : legacy_group(g);
+		mem_.assign(r_.buffer_groups.size(), nullptr);
+		for (std::size_t i = 0; i < r_.buffer_groups.size(); ++i)
+			if (r_.buffer_groups[i].ring)
+				if (auto st = register_ring(r_.buffer_groups[i], &mem_[i]); !st)
+					return st;
+		return {};
+	}
+
+	Status fill()
+	{
+		for (std::size_t i = 0; i < r_.buffer_groups.size(); ++i) {
+			const ImageBufferGroup& g = r_.buffer_groups[i];
+			Status st;
+			if (!g.ring)
+				st = legacy_group(g);
+			else if (i < mem_.size() && mem_[i])
+				st = fill_ring(g, mem_[i]);
 			if (!st)
 				return st;
 		}
@@ -147,37 +165,28 @@ private:
 		return {};
 	}
 
-	Status ring_group(const ImageBufferGroup& g)
+	// Phase 1: the ring registered (its user memory mapped at its address,
+	// kernel memory mapped where the kernel lets); *mem: where this process
+	// writes it (nullptr: skipped, reported).
+	Status register_ring(const ImageBufferGroup& g, void** mem)
 	{
 		const std::string what = group_name(r_, g.bgid);
-		const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
-		const std::size_t len = static_cast<std::size_t>(g.memory.len);
-		const std::size_t map_len = (len + page - 1) / page * page;
+		const std::size_t map_len = mapped_len(g);
+		*mem = nullptr;
 		if (!g.kernel_memory && g.memory.addr == 0) {
 			report_.not_restored.push_back(
 				what + ": not restored (" + g.memory.unreadable +
 				": the address it must be registered at is unknown)");
 			return {};
 		}
-		const bool moves_head = g.head != 0;
-		RingQueue* q = nullptr;
-		if (moves_head) {
-			auto got = queue(what);
-			if (!got)
-				return got.error();
-			if (!*got)
-				return {};
-			q = *got;
-		}
-
-		void* mem = nullptr;
+		void* at = nullptr;
 		if (!g.kernel_memory) {
-			mem = map_at(g.memory.addr, map_len, -1, 0);
-			if (!mem)
+			at = map_at(g.memory.addr, map_len, -1, 0);
+			if (!at)
 				return taken(what, g.memory.addr, map_len);
 		}
 		BufReg reg{};
-		reg.ring_addr = reinterpret_cast<std::uintptr_t>(mem);
+		reg.ring_addr = reinterpret_cast<std::uintptr_t>(at);
 		reg.ring_entries = g.entries;
 		reg.bgid = static_cast<std::uint16_t>(g.bgid);
 		reg.flags = static_cast<std::uint16_t>((g.kernel_memory ? kPbufRingMmap : 0) |
@@ -197,8 +206,8 @@ private:
 			// (the holder can be checkpointed again with the ring's bytes).
 			const off_t off = static_cast<off_t>(
 				kOffPbufRing | (std::uint64_t{g.bgid} << kOffPbufShift));
-			mem = map_at(0, map_len, ring_, off);
-			if (!mem)
+			at = map_at(0, map_len, ring_, off);
+			if (!at)
 				return make_error(
 					exit_of_errno(errno),
 					what + ": mapping the ring: " + errno_text(errno));
@@ -206,21 +215,45 @@ private:
 				report_.not_restored.push_back(
 					what + ": the mapping of its kernel memory (at " +
 					hex_addr(g.memory.addr) + ") is at " +
-					hex_addr(reinterpret_cast<std::uintptr_t>(mem)) +
+					hex_addr(reinterpret_cast<std::uintptr_t>(at)) +
 					" instead: the kernel picks where io_uring memory is "
 					"mapped");
 		}
+		*mem = at;
+		return {};
+	}
+
+	// Phase 2 (the ring enabled): the kernel's head moved where it was,
+	// then the saved bytes, with their tail.  A head that cannot be moved
+	// (a disabled ring, restrictions) unregisters the ring, reported.
+	Status fill_ring(const ImageBufferGroup& g, void* mem)
+	{
+		const std::string what = group_name(r_, g.bgid);
+		const std::size_t len = static_cast<std::size_t>(g.memory.len);
 		auto* entries = static_cast<RingEntry*>(mem);
 		auto tail = reinterpret_cast<std::uint16_t*>(static_cast<char*>(mem) + 14);
-
-		if (moves_head) {
-			if (auto st = move_head(*q, g, entries, tail); !st) {
-				if (st.error().code == Exit::Unrestorable) {
-					report_.not_restored.push_back(what + ": " +
-								       st.error().message);
-					return {};
-				}
-				return st;
+		auto give_up = [&](const std::string& why) {
+			BufReg reg{};
+			reg.bgid = static_cast<std::uint16_t>(g.bgid);
+			sys_register(ring_, IORING_UNREGISTER_PBUF_RING, &reg, 1);
+			report_.not_restored.push_back(what + ": " + why);
+		};
+		if (g.head != 0) {
+			if (r_.disabled) {
+				give_up("not restored (the ring is disabled, "
+					"IORING_SETUP_R_DISABLED, "
+					"so its head cannot be moved to " +
+					std::to_string(g.head) + ")");
+				return {};
+			}
+			auto q = queue(what);
+			if (!q)
+				return q.error();
+			if (auto st = move_head(**q, g, entries, tail); !st) {
+				if (st.error().code != Exit::Unrestorable)
+					return st;
+				give_up(st.error().message);
+				return {};
 			}
 		}
 		std::string lost;
@@ -242,6 +275,12 @@ private:
 				       " entries, head " + std::to_string(g.head) + ", tail " +
 				       std::to_string(g.tail));
 		return {};
+	}
+
+	static std::size_t mapped_len(const ImageBufferGroup& g)
+	{
+		const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+		return static_cast<std::size_t>((g.memory.len + page - 1) / page * page);
 	}
 
 	// Consumes g.head placeholder buffers, at most a ring's worth at a
@@ -334,15 +373,24 @@ private:
 	const std::string& dir_;
 	RestoreReport& report_;
 	std::optional<RingQueue> queue_;
+	std::vector<void*> mem_; // per group: where this process writes a ring
 };
 
-} // namespace
+BufferGroupRestore::BufferGroupRestore(int ring, const io_uring_params& p, const ImageRing& r,
+				       const std::string& image_dir, RestoreReport& report)
+    : impl_(std::make_unique<GroupRestorer>(ring, p, r, image_dir, report))
+{}
 
-Status restore_buffer_groups(int ring, const io_uring_params& p, const ImageRing& r,
-			     const std::string& image_dir, RestoreReport& report)
+BufferGroupRestore::~BufferGroupRestore() = default;
+
+Status BufferGroupRestore::register_rings()
 {
-	GroupRestorer g(ring, p, r, image_dir, report);
-	return g.run();
+	return impl_->register_rings();
+}
+
+Status BufferGroupRestore::fill()
+{
+	return impl_->fill();
 }
 
 } // namespace uringdump

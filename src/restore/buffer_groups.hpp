@@ -5,6 +5,7 @@
 
 #include <linux/io_uring.h>
 
+#include <memory>
 #include <string>
 
 #include "base/result.hpp"
@@ -14,12 +15,28 @@
 namespace uringdump {
 
 // Recreates r's buffer groups on `ring`, this process's ring created from
-// r with the params p (enabled unless r.disabled).  A group that cannot be
-// recreated as it was (memory address unknown, a disabled or restricted
-// ring that refuses the SQEs it takes) is reported in report.not_restored;
-// errors (Exit::Unrestorable: the address range is taken; Exit::Failure)
-// leave the process half built, as restore() says.
-Status restore_buffer_groups(int ring, const io_uring_params& p, const ImageRing& r,
-			     const std::string& image_dir, RestoreReport& report);
+// r with the params p, in two phases: register_rings() before the ring's
+// restrictions are registered (they may forbid IORING_REGISTER_PBUF_RING),
+// fill() once the ring is enabled (it submits SQEs; a disabled ring takes
+// none).  A group that cannot be recreated as it was (memory address
+// unknown, a ring that refuses the SQEs it needs) is reported in
+// report.not_restored; errors (Exit::Unrestorable: the address range is
+// taken, the kernel lacks a flag; Exit::Failure) leave the process half
+// built, as restore() says.
+class BufferGroupRestore {
+public:
+	BufferGroupRestore(int ring, const io_uring_params& p, const ImageRing& r,
+			   const std::string& image_dir, RestoreReport& report);
+	~BufferGroupRestore();
+	BufferGroupRestore(const BufferGroupRestore&) = delete;
+	BufferGroupRestore& operator=(const BufferGroupRestore&) = delete;
+
+	Status register_rings();
+	Status fill();
+
+private:
+	class GroupRestorer;
+	std::unique_ptr<GroupRestorer> impl_;
+};
 
 } // namespace uringdump

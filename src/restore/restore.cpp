@@ -360,6 +360,10 @@ private:
 					what +
 					": NAPI static tracking restored without its NAPI ids");
 		}
+		// buffer rings before the restrictions, which may forbid registering them
+		BufferGroupRestore groups(ring, p, r, opts_.image_dir, report_);
+		if (auto st = groups.register_rings(); !st)
+			return st;
 		if (restricted) {
 			std::vector<io_uring_restriction> res;
 			auto add = [&](std::uint16_t opcode, std::uint8_t value) {
@@ -393,7 +397,7 @@ private:
 				" CQEs not reaped, " + std::to_string(r.overflow) +
 				" overflowed CQEs (queue contents are not restored; checkpoint a "
 				"quiesced ring)");
-		if (auto st = restore_buffer_groups(ring, p, r, opts_.image_dir, report_); !st)
+		if (auto st = groups.fill(); !st)
 			return st;
 		if (r.unsaved_groups)
 			report_.not_restored.push_back(

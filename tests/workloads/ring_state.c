@@ -6,7 +6,9 @@
  *   overflow  a 2-entry CQ driven past its size: CQEs wait on the overflow list
  *   single    IORING_SETUP_SINGLE_ISSUER: the submitter is this task
  *   sqpoll    an SQPOLL thread gone idle: IORING_SQ_NEED_WAKEUP
- *   restricted  created disabled, restrictions registered, left disabled
+ *   restricted  created disabled, restrictions registered, left disabled, with
+ *             a buffer ring 1 (2 entries, one buffer added: registering works
+ *             on a disabled ring whatever the restrictions say)
  *   limits    io-wq worker limits set, the io-wq of this thread bound to CPU 0
  *             (IORING_REGISTER_IOWQ_AFF), an eventfd registered whose counter is 7,
  *             and two personalities: this process's credentials, and the same
@@ -365,6 +367,21 @@ int main(int argc, char **argv)
 	restricted.sqe_flags_required = IOSQE_FIXED_FILE;
 	restricted.sqe_flags_allowed = 0;
 	restricted.evfd_count = -1;
+	static char restricted_buf[64];
+	struct io_uring_buf_ring *br1 = NULL;
+	if (posix_memalign((void **)&br1, 4096, 4096))
+		wl_die("posix_memalign");
+	memset(br1, 0, 4096);
+	struct wl_buf_reg reg1 = {.ring_addr = (unsigned long)br1, .ring_entries = 2, .bgid = 1};
+	WL_CHECK(syscall(__NR_io_uring_register, restricted.w.fd, IORING_REGISTER_PBUF_RING, &reg1, 1));
+	io_uring_buf_ring_add(br1, restricted_buf, 64, 0, 1, 0);
+	io_uring_buf_ring_advance(br1, 1);
+	restricted.grp[0].bgid = 1;
+	restricted.grp[0].ring = true;
+	restricted.grp[0].entries = 2;
+	restricted.grp[0].tail = 1;
+	restricted.grp[0].count = 1;
+	restricted.ngroups = 1;
 
 	/* limits: io-wq limits and an eventfd with a counter */
 	memset(&p, 0, sizeof(p));
