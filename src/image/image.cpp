@@ -59,6 +59,19 @@ void read_fdinfo(std::uint32_t pid, ImageFile& f)
 	}
 }
 
+// Why an instance is not in the image, and why there is no image.
+std::string not_held(const char* kind, const std::string& id)
+{
+	return std::string(kind) + " " + id + ": no fd of the process's own fd table holds it";
+}
+
+Error changed(const char* kind, const std::string& id)
+{
+	return make_error(Exit::Failure,
+			  std::string(kind) + " " + id +
+				  " changed while it was read: checkpoint with --freeze");
+}
+
 // Rings whose ATTACH_WQ parent is restored before them: parents first.
 void order_rings(std::vector<ImageRing>& rings)
 {
@@ -186,16 +199,12 @@ Result<Image> image_from_snapshot(const Snapshot& snap, std::uint32_t pid)
 	for (const Ring& r : p->rings) {
 		const std::string& id = snap.file(r.file).id;
 		if (r.fds.empty()) {
-			img.skipped.push_back("io_uring " + id +
-					      ": no fd of the process's own fd table holds it");
+			img.skipped.push_back(not_held("io_uring", id));
 			continue;
 		}
 		if (!r.files.complete || !r.buffers.complete || !r.files.dumped ||
 		    !r.buffers.dumped)
-			return make_error(
-				Exit::Failure,
-				"io_uring " + id +
-					" changed while it was read: checkpoint with --freeze");
+			return changed("io_uring", id);
 		ImageRing ir;
 		ir.file = use(r.file);
 		ir.setup_flags = r.setup_flags;
@@ -294,15 +303,11 @@ Result<Image> image_from_snapshot(const Snapshot& snap, std::uint32_t pid)
 	for (const Epoll& e : p->epolls) {
 		const std::string& id = snap.file(e.file).id;
 		if (e.fds.empty()) {
-			img.skipped.push_back("epoll " + id +
-					      ": no fd of the process's own fd table holds it");
+			img.skipped.push_back(not_held("epoll", id));
 			continue;
 		}
 		if (!e.complete)
-			return make_error(
-				Exit::Failure,
-				"epoll " + id +
-					" changed while it was read: checkpoint with --freeze");
+			return changed("epoll", id);
 		ImageEpoll ie;
 		ie.file = use(e.file);
 		for (const EpollItem& it : e.items)
