@@ -309,6 +309,25 @@ PY
 	expect_nothing_left "$before"
 }
 
+@test "checkpoint/restore: a buffer ring address taken in the holder fails (exit 6) and names the group" {
+	command -v setarch >/dev/null || skip_or_fail "setarch (util-linux) missing"
+	start_workload ring_state
+	checkpoint "$WL_PID"
+	"$PY" - "$IMG/manifest.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+g = [g for r in m["io_urings"] for g in r["buffer_groups"] if g["bgid"] == 5][0]
+g["memory_addr"] = 0x555555554000
+json.dump(m, open(sys.argv[1], "w"))
+PY
+	local before
+	before=$(holders)
+	ud_via setarch -R "$UD" restore "$IMG" --files-from "$WL_PID" --pidfile "$PIDFILE"
+	expect_status 6
+	grep -q "buffer group 5: its memory at 0x555555554000-.*taken" "$UD_ERR"
+	expect_nothing_left "$before"
+}
+
 @test "checkpoint/restore: a setup flag the kernel does not know fails (exit 6, the ring named); an unwritable pidfile (exit 1); nothing left" {
 	start_cr_files
 	checkpoint "$CR_PID"
