@@ -120,6 +120,25 @@ struct wl_buf_reg {
 	__u64 resv[3];
 };
 
+/*
+ * A buffer ring of `entries` in zeroed, page-aligned user memory registered
+ * as group bgid of ring fd with flags; NULL (errno set) when the kernel
+ * refuses it.
+ */
+static struct io_uring_buf_ring *user_buf_ring(int fd, unsigned entries, __u16 bgid, __u16 flags)
+{
+	struct io_uring_buf_ring *br = NULL;
+
+	if (posix_memalign((void **)&br, 4096, 4096))
+		wl_die("posix_memalign");
+	memset(br, 0, 4096);
+	struct wl_buf_reg reg = {.ring_addr = (unsigned long)br, .ring_entries = entries,
+				 .bgid = bgid, .flags = flags};
+	if (syscall(__NR_io_uring_register, fd, IORING_REGISTER_PBUF_RING, &reg, 1) < 0)
+		return NULL;
+	return br;
+}
+
 static void note(struct state_ring *s, const char *what)
 {
 	if (s->nnotes < 4)
@@ -368,12 +387,9 @@ int main(int argc, char **argv)
 	restricted.sqe_flags_allowed = 0;
 	restricted.evfd_count = -1;
 	static char restricted_buf[64];
-	struct io_uring_buf_ring *br1 = NULL;
-	if (posix_memalign((void **)&br1, 4096, 4096))
-		wl_die("posix_memalign");
-	memset(br1, 0, 4096);
-	struct wl_buf_reg reg1 = {.ring_addr = (unsigned long)br1, .ring_entries = 2, .bgid = 1};
-	WL_CHECK(syscall(__NR_io_uring_register, restricted.w.fd, IORING_REGISTER_PBUF_RING, &reg1, 1));
+	struct io_uring_buf_ring *br1 = user_buf_ring(restricted.w.fd, 2, 1, 0);
+	if (!br1)
+		wl_die("IORING_REGISTER_PBUF_RING on the restricted ring");
 	io_uring_buf_ring_add(br1, restricted_buf, 64, 0, 1, 0);
 	io_uring_buf_ring_advance(br1, 1);
 	restricted.grp[0].bgid = 1;
@@ -443,12 +459,9 @@ int main(int argc, char **argv)
 		io_uring_cqe_seen(&groups.w.r, cqe);
 	}
 	/* ring 5 in user memory: 16 entries, buffers 0-9 added */
-	struct io_uring_buf_ring *br5 = NULL;
-	if (posix_memalign((void **)&br5, 4096, 16 * sizeof(struct io_uring_buf)))
-		wl_die("posix_memalign");
-	memset(br5, 0, 16 * sizeof(struct io_uring_buf));
-	struct wl_buf_reg reg = {.ring_addr = (unsigned long)br5, .ring_entries = 16, .bgid = 5};
-	WL_CHECK(syscall(__NR_io_uring_register, groups.w.fd, IORING_REGISTER_PBUF_RING, &reg, 1));
+	struct io_uring_buf_ring *br5 = user_buf_ring(groups.w.fd, 16, 5, 0);
+	if (!br5)
+		wl_die("IORING_REGISTER_PBUF_RING 5");
 	for (int i = 0; i < 10; i++)
 		io_uring_buf_ring_add(br5, ring_mem[i], 64, (unsigned short)i, 15, i);
 	io_uring_buf_ring_advance(br5, 10);
@@ -497,13 +510,7 @@ int main(int argc, char **argv)
 		groups.grp[groups.ngroups++].count = 4;
 	}
 	/* ring 9, incremental (6.12+), empty */
-	struct io_uring_buf_ring *br9 = NULL;
-	if (posix_memalign((void **)&br9, 4096, 4096))
-		wl_die("posix_memalign");
-	memset(br9, 0, 4096);
-	struct wl_buf_reg reg9 = {.ring_addr = (unsigned long)br9, .ring_entries = 4, .bgid = 9,
-				  .flags = WL_PBUF_RING_INC};
-	if (syscall(__NR_io_uring_register, groups.w.fd, IORING_REGISTER_PBUF_RING, &reg9, 1) < 0) {
+	if (!user_buf_ring(groups.w.fd, 4, 9, WL_PBUF_RING_INC)) {
 		fprintf(stderr, "ring_state: groups: IOU_PBUF_RING_INC: %s\n", strerror(errno));
 		note(&groups, "no IOU_PBUF_RING_INC");
 	} else {
@@ -513,12 +520,9 @@ int main(int argc, char **argv)
 		groups.grp[groups.ngroups++].entries = 4;
 	}
 	/* ring 11: 4 entries, buffers 0-3 added, all used, 4-7 added, two used */
-	struct io_uring_buf_ring *br11 = NULL;
-	if (posix_memalign((void **)&br11, 4096, 4096))
-		wl_die("posix_memalign");
-	memset(br11, 0, 4096);
-	struct wl_buf_reg reg11 = {.ring_addr = (unsigned long)br11, .ring_entries = 4, .bgid = 11};
-	WL_CHECK(syscall(__NR_io_uring_register, groups.w.fd, IORING_REGISTER_PBUF_RING, &reg11, 1));
+	struct io_uring_buf_ring *br11 = user_buf_ring(groups.w.fd, 4, 11, 0);
+	if (!br11)
+		wl_die("IORING_REGISTER_PBUF_RING 11");
 	for (int round = 0; round < 2; round++) {
 		for (int i = 0; i < 4; i++)
 			io_uring_buf_ring_add(br11, ring_mem[i], 64, (unsigned short)(round * 4 + i),
