@@ -176,10 +176,13 @@ std::optional<std::uint64_t> address_of_pfn(pid_t pid, std::uint64_t pfn)
 	std::string line;
 	while (std::getline(maps, line)) {
 		std::uint64_t start = 0, end = 0;
-		if (std::sscanf(line.c_str(), "%" SCNx64 "-%" SCNx64, &start, &end) != 2 ||
+		char perms[5] = {};
+		if (std::sscanf(line.c_str(), "%" SCNx64 "-%" SCNx64 " %4s", &start, &end, perms) !=
+			    3 ||
 		    end <= start)
 			continue;
-		if (line.find("[vsyscall]") != std::string::npos)
+		// pages the kernel pins for io_uring are pinned for writing
+		if (perms[1] != 'w' || line.find("[vsyscall]") != std::string::npos)
 			continue;
 		const std::uint64_t n = (end - start) / page;
 		for (std::uint64_t done = 0; done < n;) {

@@ -50,8 +50,8 @@ std::uint64_t proc_start_time(pid_t pid);
 std::optional<std::uint64_t> kallsyms_address(const std::string& name);
 
 // The page-aligned user address at which process pid maps page frame pfn
-// (/proc/PID/maps and /proc/PID/pagemap, which shows frames to root only);
-// nullopt when no mapping holds it.
+// in a writable mapping (/proc/PID/maps and /proc/PID/pagemap, which shows
+// frames to root only); nullopt when none holds it.
 std::optional<std::uint64_t> address_of_pfn(pid_t pid, std::uint64_t pfn);
 
 enum class FdKind { IoUring, Epoll };
