@@ -170,10 +170,10 @@ constexpr std::string_view kCheckpointHelp =
 	"  -h, --help        show this help\n"
 	"\n"
 	"Not in the image (and so not restored): SQEs and CQEs in the rings,\n"
-	"in-flight requests; the counts are saved and restore reports them.  Needs root.  Exit "
-	"status: 0 ok, 1 failure (the\n"
-	"instances changed while read: use --freeze; DIR not empty), 2 usage,\n"
-	"3 bad target (no io_uring or epoll), 4 permission, 5 environment.\n";
+	"in-flight requests; the counts are saved and restore reports them.\n"
+	"Needs root.  Exit status: 0 ok, 1 failure (the instances changed while\n"
+	"read: use --freeze; DIR not empty), 2 usage, 3 bad target (no io_uring\n"
+	"or epoll), 4 permission, 5 environment.\n";
 
 constexpr std::string_view kRestoreHelp =
 	"Start a holder process that recreates every io_uring and epoll of the\n"
@@ -182,12 +182,11 @@ constexpr std::string_view kRestoreHelp =
 	"for slot), registered buffers at the same addresses with the same bytes,\n"
 	"registered eventfd, personalities (same ids and credentials), restrictions,\n"
 	"provided-buffer groups (buffer rings at the same addresses, their head\n"
-	"where it was); epolls with every item's tfd, events and data.  The files they refer to "
-	"are\n"
-	"placed at their fd numbers too.  When all is in place the holder writes its\n"
-	"pid to FILE and waits for SIGTERM: inspect it (uringdump PID) or take its\n"
-	"fds (pidfd_getfd).  uringdump prints what was restored and what was not,\n"
-	"and exits.\n"
+	"where it was); epolls with every item's tfd, events and data.  The files\n"
+	"they refer to are placed at their fd numbers too.  When all is in place\n"
+	"the holder writes its pid to FILE and waits for SIGTERM: inspect it\n"
+	"(uringdump PID) or take its fds (pidfd_getfd).  uringdump prints what was\n"
+	"restored and what was not, and exits.\n"
 	"\n"
 	"Files come from the live source with --files-from PID (pidfd_getfd of the\n"
 	"fd that held each file at checkpoint, checked to be the same file still).\n"
