@@ -120,7 +120,8 @@ Result<std::vector<io_uring_cqe>> RingQueue::run(std::vector<io_uring_sqe> sqes)
 				return make_error(exit_of_errno(errno),
 						  "io_uring_enter: " + errno_text(errno));
 			if (rc == 0 && to_submit > 0 && !(flags_ & IORING_SETUP_SQPOLL))
-				return make_error(Exit::Failure, "the ring took none of the SQEs");
+				return make_error(Exit::Unrestorable,
+						  "the ring took none of the SQEs");
 			if (rc > 0 && !(flags_ & IORING_SETUP_SQPOLL))
 				to_submit -=
 					std::min<unsigned>(to_submit, static_cast<unsigned>(rc));

@@ -43,7 +43,8 @@ public:
 	// Submits sqes (their user_data is replaced), as many at a time as
 	// the SQ and CQ take, and waits for every completion; the CQEs come
 	// back in the order of sqes.  Completions of other requests are reaped
-	// and dropped.  Errors: Exit::Failure (io_uring_enter).
+	// and dropped.  Errors: Exit::Unrestorable (the ring takes none of
+	// them, as --kill-source's refusal had it), else io_uring_enter's.
 	Result<std::vector<io_uring_cqe>> run(std::vector<io_uring_sqe> sqes);
 
 private:
