@@ -59,11 +59,9 @@ std::string copy_memory(int mem, std::uint64_t addr, std::uint64_t len, const st
 				return unreadable(
 					"its memory could not be read (" + errno_text(errno) +
 					"): unmapped after registration?  The kernel still holds "
-					"the "
-					"pages, but clones a ring's buffers only into rings of the "
-					"same process (IORING_REGISTER_CLONE_BUFFERS), so they "
-					"cannot "
-					"be read from outside");
+					"the pages, but clones a ring's buffers only into rings of "
+					"the same process (IORING_REGISTER_CLONE_BUFFERS), so they "
+					"cannot be read from outside");
 			if (n == 0)
 				return unreadable(
 					"its memory could not be read (end of the address space)");
