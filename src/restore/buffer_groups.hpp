@@ -5,12 +5,14 @@
 
 #include <linux/io_uring.h>
 
-#include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "base/result.hpp"
 #include "image/image.hpp"
 #include "restore/restore.hpp"
+#include "restore/uring.hpp"
 
 namespace uringdump {
 
@@ -27,16 +29,24 @@ class BufferGroupRestore {
 public:
 	BufferGroupRestore(int ring, const io_uring_params& p, const ImageRing& r,
 			   const std::string& image_dir, RestoreReport& report);
-	~BufferGroupRestore();
-	BufferGroupRestore(const BufferGroupRestore&) = delete;
-	BufferGroupRestore& operator=(const BufferGroupRestore&) = delete;
 
 	Status register_rings();
 	Status fill();
 
 private:
-	class GroupRestorer;
-	std::unique_ptr<GroupRestorer> impl_;
+	Result<RingQueue*> queue();
+	Status legacy_group(const ImageBufferGroup& g);
+	Status register_ring(const ImageBufferGroup& g, void** mem);
+	Status fill_ring(const ImageBufferGroup& g, void* mem);
+	Status move_head(RingQueue& q, const ImageBufferGroup& g, void* mem);
+
+	int ring_;
+	const io_uring_params& p_;
+	const ImageRing& r_;
+	const std::string& dir_;
+	RestoreReport& report_;
+	std::optional<RingQueue> queue_; // mapped on first use
+	std::vector<void*> mem_;         // per group: where this process writes a ring
 };
 
 } // namespace uringdump
