@@ -160,15 +160,17 @@ std::optional<std::uint64_t> kallsyms_address(const std::string& name)
 	return std::nullopt;
 }
 
-std::optional<std::uint64_t> address_of_pfn(pid_t pid, std::uint64_t pfn)
+std::map<std::uint64_t, std::uint64_t> addresses_of_pfns(pid_t pid,
+							 const std::set<std::uint64_t>& pfns)
 {
-	if (pfn == 0)
-		return std::nullopt;
+	std::map<std::uint64_t, std::uint64_t> found;
+	if (pfns.empty())
+		return found;
 	const std::string dir = "/proc/" + std::to_string(pid);
 	std::ifstream maps(dir + "/maps");
 	UniqueFd pagemap(::open((dir + "/pagemap").c_str(), O_RDONLY | O_CLOEXEC));
 	if (!maps || !pagemap)
-		return std::nullopt;
+		return found;
 	const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
 	constexpr std::uint64_t kPresent = 1ull << 63;
 	constexpr std::uint64_t kPfnMask = (1ull << 55) - 1;
@@ -193,12 +195,15 @@ std::optional<std::uint64_t> address_of_pfn(pid_t pid, std::uint64_t pfn)
 			if (got <= 0)
 				break;
 			for (std::uint64_t i = 0; i < static_cast<std::uint64_t>(got) / 8; ++i)
-				if ((entries[i] & kPresent) && (entries[i] & kPfnMask) == pfn)
-					return start + (done + i) * page;
+				if ((entries[i] & kPresent) && pfns.count(entries[i] & kPfnMask))
+					found.try_emplace(entries[i] & kPfnMask,
+							  start + (done + i) * page);
+			if (found.size() == pfns.size())
+				return found;
 			done += static_cast<std::uint64_t>(got) / 8;
 		}
 	}
-	return std::nullopt;
+	return found;
 }
 
 } // namespace uringdump

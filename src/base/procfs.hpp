@@ -5,7 +5,9 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -49,10 +51,12 @@ std::uint64_t proc_start_time(pid_t pid);
 // other than 0); nullopt when absent or hidden.
 std::optional<std::uint64_t> kallsyms_address(const std::string& name);
 
-// The page-aligned user address at which process pid maps page frame pfn
-// in a writable mapping (/proc/PID/maps and /proc/PID/pagemap, which shows
-// frames to root only); nullopt when none holds it.
-std::optional<std::uint64_t> address_of_pfn(pid_t pid, std::uint64_t pfn);
+// The page-aligned user addresses at which process pid maps the page
+// frames pfns in writable mappings, by frame (/proc/PID/maps and
+// /proc/PID/pagemap, which shows frames to root only; one pass over the
+// mappings).  A frame no such mapping holds is missing from the result.
+std::map<std::uint64_t, std::uint64_t> addresses_of_pfns(pid_t pid,
+							 const std::set<std::uint64_t>& pfns);
 
 enum class FdKind { IoUring, Epoll };
 

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <map>
+#include <set>
 #include <string_view>
 
 #include "base/procfs.hpp"
@@ -108,8 +109,9 @@ void order_epolls(std::vector<ImageEpoll>& epolls)
 // A provided-buffer group as restore needs it.  A ring's memory is found
 // where the process maps it (kernel memory: its mapping of the ring fd;
 // user memory: the page frame the kernel pinned, through pagemap).
-Result<ImageBufferGroup> image_group(std::uint32_t pid, const std::string& ring,
-				     const BufferGroup& g)
+// ring_at: where the process maps the page frames of its user-memory rings.
+Result<ImageBufferGroup> image_group(const std::string& ring, const BufferGroup& g,
+				     const std::map<std::uint64_t, std::uint64_t>& ring_at)
 {
 	const std::string what = "io_uring " + ring + " buffer group " + std::to_string(g.bgid);
 	ImageBufferGroup ig;
@@ -137,13 +139,10 @@ Result<ImageBufferGroup> image_group(std::uint32_t pid, const std::string& ring,
 	ig.incremental = g.incremental;
 	ig.memory.index = g.bgid;
 	ig.memory.len = std::uint64_t{g.entries} * 16; // struct io_uring_buf
-	std::optional<std::uint64_t> at;
 	if (!g.mapped_at.empty())
-		at = g.mapped_at.front();
-	else
-		at = address_of_pfn(static_cast<pid_t>(pid), g.ring_pfn);
-	if (at)
-		ig.memory.addr = *at;
+		ig.memory.addr = g.mapped_at.front();
+	else if (auto at = ring_at.find(g.ring_pfn); g.ring_pfn != 0 && at != ring_at.end())
+		ig.memory.addr = at->second;
 	else
 		ig.memory.unreadable = "the process maps no page of the ring's memory";
 	return ig;
@@ -172,6 +171,14 @@ Result<Image> image_from_snapshot(const Snapshot& snap, std::uint32_t pid)
 	struct utsname u {};
 	if (::uname(&u) == 0)
 		img.kernel = u.release;
+
+	// the buffer rings whose memory only its page frame can find, in one pass
+	std::set<std::uint64_t> pfns;
+	for (const Ring& r : p->rings)
+		for (const BufferGroup& g : r.buffer_groups)
+			if (g.ring && g.mapped_at.empty() && g.ring_pfn != 0)
+				pfns.insert(g.ring_pfn);
+	const auto ring_at = addresses_of_pfns(static_cast<pid_t>(pid), pfns);
 
 	std::map<FileRef, std::vector<std::uint32_t>> fds_of;
 	for (const Fd& fd : p->fds)
@@ -291,7 +298,7 @@ Result<Image> image_from_snapshot(const Snapshot& snap, std::uint32_t pid)
 			ir.overflow = r.state->overflow_list;
 		}
 		for (const BufferGroup& g : r.buffer_groups) {
-			auto ig = image_group(pid, id, g);
+			auto ig = image_group(id, g, ring_at);
 			if (!ig)
 				return ig.error();
 			ir.buffer_groups.push_back(std::move(*ig));
