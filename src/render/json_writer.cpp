@@ -2,17 +2,24 @@
 // "container still empty" bits for separators and indentation.
 #include "render/json_writer.hpp"
 
+#include <array>
+
 namespace uringdump {
 
 namespace {
 
-constexpr std::size_t kChunk = 1u << 16;
-
 // Bytes copied into a JSON string as they are: printable ASCII other than
-// the quote and the backslash.
+// the quote and the backslash (a table: the test runs on every byte).
+constexpr std::array<bool, 256> kPlainAscii = [] {
+	std::array<bool, 256> t{};
+	for (unsigned c = 0x20; c < 0x7f; c++)
+		t[c] = c != '"' && c != '\\';
+	return t;
+}();
+
 bool plain_ascii(unsigned char c)
 {
-	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+	return kPlainAscii[c];
 }
 
 // The escape of one byte that is not copied as it is (an ASCII control
@@ -101,100 +108,87 @@ void append_json_escaped(std::string& out, std::string_view s)
 	out.append(s.data() + run, i - run);
 }
 
-JsonWriter::JsonWriter(std::ostream& out, bool pretty) : out_(out), pretty_(pretty)
-{
-	buf_.reserve(2 * kChunk);
-}
+JsonWriter::JsonWriter(std::ostream& out, bool pretty)
+    : out_(out), pretty_(pretty), buf_(2 * kChunk), empty_(16)
+{}
 
 JsonWriter::~JsonWriter()
 {
 	flush();
 }
 
-void JsonWriter::key(std::string_view k)
+void JsonWriter::quoted(std::string_view v)
 {
-	element();
-	buf_ += '"';
-	append_json_escaped(buf_, k);
-	buf_ += pretty_ ? "\": " : "\":";
-	after_key_ = true;
-}
-
-void JsonWriter::string(std::string_view v)
-{
-	element();
-	buf_ += '"';
-	append_json_escaped(buf_, v);
-	buf_ += '"';
-	done_value();
+	// The common case, nothing to escape: one copy.
+	std::size_t plain = 0;
+	while (plain < v.size() && plain_ascii(static_cast<unsigned char>(v[plain])))
+		plain++;
+	if (plain == v.size()) {
+		char* p = room(v.size() + 2);
+		*p++ = '"';
+		p = put(p, v);
+		*p++ = '"';
+		len_ = static_cast<std::size_t>(p - buf_.data());
+		return;
+	}
+	std::string escaped;
+	escaped.reserve(v.size() + 16);
+	escaped += '"';
+	append_json_escaped(escaped, v);
+	escaped += '"';
+	len_ = static_cast<std::size_t>(put(room(escaped.size()), escaped) - buf_.data());
 }
 
 void JsonWriter::finish()
 {
-	buf_ += '\n';
+	*room(1) = '\n';
+	len_++;
 	flush();
 }
 
 void JsonWriter::flush()
 {
-	if (buf_.empty())
+	if (len_ == 0)
 		return;
-	out_.write(buf_.data(), static_cast<std::streamsize>(buf_.size()));
-	buf_.clear();
+	out_.write(buf_.data(), static_cast<std::streamsize>(len_));
+	len_ = 0;
 }
 
-// The separator and the indentation before a member or an element; nothing
-// between a key and its value.
-void JsonWriter::element()
+void JsonWriter::make_room(std::size_t n)
 {
-	if (after_key_) {
-		after_key_ = false;
-		return;
-	}
-	if (empty_.empty())
-		return;
-	if (!empty_.back())
-		buf_ += ',';
-	empty_.back() = false;
-	newline();
+	flush();
+	if (buf_.size() < n)
+		buf_.resize(n);
 }
 
 void JsonWriter::newline()
 {
-	if (!pretty_)
-		return;
-	buf_ += '\n';
-	buf_.append(2 * empty_.size(), ' ');
+	char* p = room(1 + 2 * depth_);
+	*p++ = '\n';
+	std::memset(p, ' ', 2 * depth_);
+	len_ += 1 + 2 * depth_;
 }
 
 void JsonWriter::open(char c)
 {
 	element();
-	buf_ += c;
-	empty_.push_back(true);
+	*room(1) = c;
+	len_++;
+	if (empty_.size() == depth_)
+		empty_.push_back(1);
+	else
+		empty_[depth_] = 1;
+	depth_++;
 }
 
 void JsonWriter::close(char c)
 {
-	const bool empty = empty_.back();
-	empty_.pop_back();
-	if (!empty)
+	const bool empty = empty_[--depth_] != 0;
+	if (!empty && pretty_)
 		newline();
-	buf_ += c;
+	*room(1) = c;
+	len_++;
 	done_value();
-}
-
-void JsonWriter::scalar(std::string_view text)
-{
-	element();
-	buf_ += text;
-	done_value();
-}
-
-void JsonWriter::done_value()
-{
-	if (buf_.size() >= kChunk)
-		flush();
 }
 
 } // namespace uringdump

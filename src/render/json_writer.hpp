@@ -6,6 +6,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -25,11 +26,15 @@ std::size_t utf8_sequence_length(std::string_view s);
 void append_json_escaped(std::string& out, std::string_view s);
 
 // Writes one JSON document to out: begin_/end_ object and array, key
-// before each member of an object, then a value.  Output is buffered and
-// handed to the stream in chunks of about 64 KiB.  pretty: two-space
-// indent, one member or element per line, "{}" / "[]" when empty, ": "
-// after keys; compact: no whitespace at all.  The caller writes a
-// well-formed document (the writer does not check); finish() ends it.
+// before each member of an object, then a value.  Output is built in a
+// buffer and handed to the stream in chunks of about 64 KiB.  pretty:
+// two-space indent, one member or element per line, "{}" / "[]" when
+// empty, ": " after keys; compact: no whitespace at all.  The caller writes
+// a well-formed document (the writer does not check); finish() ends it.
+//
+// Keys are escaped like string values.  Hot path: a few hundred thousand
+// members per dump, so the small calls are inline and write into room
+// reserved in the buffer, not through std::string appends.
 class JsonWriter {
 public:
 	JsonWriter(std::ostream& out, bool pretty);
@@ -41,33 +46,97 @@ public:
 	void end_object() { close('}'); }
 	void begin_array() { open('['); }
 	void end_array() { close(']'); }
-	void key(std::string_view k);
-	void string(std::string_view v);
-	void boolean(bool b) { scalar(b ? "true" : "false"); }
+	void key(std::string_view k)
+	{
+		element();
+		quoted(k);
+		char* p = room(2);
+		*p++ = ':';
+		if (pretty_)
+			*p++ = ' ';
+		len_ = static_cast<std::size_t>(p - buf_.data());
+		after_key_ = true;
+	}
+	void string(std::string_view v)
+	{
+		element();
+		quoted(v);
+		done_value();
+	}
+	void boolean(bool b) { scalar(b ? std::string_view("true") : std::string_view("false")); }
 	void null() { scalar("null"); }
 	template <std::integral T>
 	requires(!std::same_as<T, bool>) void number(T v)
 	{
-		char tmp[24];
-		const auto res = std::to_chars(tmp, tmp + sizeof(tmp), v);
-		scalar(std::string_view(tmp, static_cast<std::size_t>(res.ptr - tmp)));
+		element();
+		char* p = room(24);
+		const auto res = std::to_chars(p, p + 24, v);
+		len_ = static_cast<std::size_t>(res.ptr - buf_.data());
+		done_value();
 	}
 	// Ends the document with '\n' and flushes.
 	void finish();
 	void flush();
 
 private:
-	void element();
+	// The separator and the indentation before a member or an element;
+	// nothing between a key and its value.
+	void element()
+	{
+		if (after_key_) {
+			after_key_ = false;
+			return;
+		}
+		if (depth_ == 0)
+			return;
+		if (!empty_[depth_ - 1]) {
+			*room(1) = ',';
+			len_++;
+		}
+		empty_[depth_ - 1] = 0;
+		if (pretty_)
+			newline();
+	}
+	void scalar(std::string_view text)
+	{
+		element();
+		char* p = room(text.size());
+		len_ = static_cast<std::size_t>(put(p, text) - buf_.data());
+		done_value();
+	}
+	void done_value()
+	{
+		if (len_ >= kChunk)
+			flush();
+	}
+	// At least n writable bytes at buf_.data() + len_ (flushes or grows).
+	char* room(std::size_t n)
+	{
+		if (buf_.size() - len_ < n)
+			make_room(n);
+		return buf_.data() + len_;
+	}
+	static char* put(char* p, std::string_view s)
+	{
+		if (!s.empty())
+			std::memcpy(p, s.data(), s.size());
+		return p + s.size();
+	}
+	void make_room(std::size_t n);
+	void quoted(std::string_view v); // '"' + escaped v + '"'
+
 	void newline();
 	void open(char c);
 	void close(char c);
-	void scalar(std::string_view text);
-	void done_value();
+
+	static constexpr std::size_t kChunk = 1u << 16;
 
 	std::ostream& out_;
 	const bool pretty_;
-	std::string buf_;
-	std::vector<bool> empty_; // per open container: nothing written in it yet
+	std::vector<char> buf_; // [0, len_) waits to be written
+	std::size_t len_ = 0;
+	std::vector<char> empty_; // per open container: nothing written in it yet (1/0)
+	std::size_t depth_ = 0;   // open containers (empty_ is at least this long)
 	bool after_key_ = false;
 };
 
