@@ -1,6 +1,8 @@
 // Bit-name tables: IORING_SETUP_*, EPOLL* and O_* values from the kernel uapi.
 #include "model/flags.hpp"
 
+#include <charconv>
+
 #include <array>
 #include <cinttypes>
 #include <cstdio>
@@ -178,9 +180,20 @@ std::string_view file_kind_name(std::uint32_t kind)
 	}
 }
 
+DevText dev_text(std::uint32_t dev)
+{
+	DevText t{};
+	char* end = t.buf + sizeof(t.buf);
+	char* p = std::to_chars(t.buf, end, dev >> 20).ptr;
+	*p++ = ':';
+	p = std::to_chars(p, end, dev & 0xfffffu).ptr;
+	t.len = static_cast<std::size_t>(p - t.buf);
+	return t;
+}
+
 std::string format_dev(std::uint32_t dev)
 {
-	return std::to_string(dev >> 20) + ":" + std::to_string(dev & 0xfffffu);
+	return std::string(dev_text(dev).view());
 }
 
 std::string format_hex(std::uint64_t value)

@@ -92,6 +92,15 @@ std::string_view file_kind_name(std::uint32_t kind);
 // The kernel's internal dev_t (MAJOR << 20 | MINOR) as "MAJOR:MINOR".
 std::string format_dev(std::uint32_t dev);
 
+// The same text without an allocation (for renderers that write it once
+// per file): view() is valid while the DevText lives.
+struct DevText {
+	char buf[24];
+	std::size_t len;
+	std::string_view view() const { return {buf, len}; }
+};
+DevText dev_text(std::uint32_t dev);
+
 // "0x" + lowercase hex.
 std::string format_hex(std::uint64_t value);
 

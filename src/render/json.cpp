@@ -28,6 +28,29 @@ void emit_names(JsonWriter& e, const std::vector<std::string>& names)
 	e.end_array();
 }
 
+// The names of flag words that repeat item after item (open flags, epoll
+// events): the names of the last few distinct values are kept, so a dump of
+// many alike files builds them a few times, not once per item.
+class NamesMemo {
+public:
+	using Fn = std::vector<std::string> (*)(std::uint32_t);
+	explicit NamesMemo(Fn fn) : fn_(fn) {}
+	const std::vector<std::string>& operator()(std::uint32_t value)
+	{
+		for (const auto& [v, names] : kept_)
+			if (v == value)
+				return names;
+		if (kept_.size() == kKept)
+			kept_.clear();
+		return kept_.emplace_back(value, fn_(value)).second;
+	}
+
+private:
+	static constexpr std::size_t kKept = 8;
+	Fn fn_;
+	std::vector<std::pair<std::uint32_t, std::vector<std::string>>> kept_;
+};
+
 void emit_file(JsonWriter& e, const Snapshot& s, FileRef ref)
 {
 	const File& f = s.file(ref);
@@ -39,13 +62,14 @@ void emit_file(JsonWriter& e, const Snapshot& s, FileRef ref)
 	e.key("inode");
 	f.has_record ? e.number(f.inode) : e.null();
 	e.key("dev");
-	f.has_record ? e.string(format_dev(f.dev)) : e.null();
+	f.has_record ? e.string(dev_text(f.dev).view()) : e.null();
 	e.key("mode");
 	f.has_record ? e.number(f.mode) : e.null();
 	e.key("open_flags");
 	f.has_record ? e.number(f.f_flags) : e.null();
 	e.key("open_flag_names");
-	f.has_record ? emit_names(e, open_flag_names(f.f_flags)) : e.null();
+	thread_local NamesMemo flag_names(open_flag_names);
+	f.has_record ? emit_names(e, flag_names(f.f_flags)) : e.null();
 	e.key("path");
 	f.path ? e.string(*f.path) : e.null();
 	e.end_object();
@@ -521,7 +545,8 @@ void emit_item(JsonWriter& e, const Snapshot& s, const EpollItem& i)
 	e.key("events");
 	e.number(i.events);
 	e.key("event_names");
-	emit_names(e, epoll_event_names(i.events));
+	thread_local NamesMemo event_names(epoll_event_names);
+	emit_names(e, event_names(i.events));
 	e.key("data");
 	e.number(i.data);
 	e.key("file");
