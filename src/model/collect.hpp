@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/id_map.hpp"
 #include "bpf/uringdump.h"
 #include "records/records.hpp"
 
@@ -54,8 +55,8 @@ struct Collected {
 	std::uint32_t source = 0;
 	std::uint64_t run_id = 0;
 	std::unordered_map<std::uint32_t, ud_rec_task> tasks;
-	std::unordered_map<std::uint64_t, ud_rec_fd> fds; // pid << 32 | fd
-	std::unordered_map<std::uint64_t, ud_rec_file> files;
+	IdMap<ud_rec_fd> fds; // pid << 32 | fd
+	IdMap<ud_rec_file> files;
 	std::unordered_map<std::uint64_t, std::vector<ud_rec_path>> paths;
 	std::unordered_map<std::uint64_t, Owned<ud_rec_ring>> rings;
 	std::unordered_map<std::uint64_t, Owned<ud_rec_epoll>> epolls;

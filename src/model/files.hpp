@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/id_map.hpp"
 #include "model/collect.hpp"
 #include "model/model.hpp"
 
@@ -50,7 +51,7 @@ private:
 
 	const Collected& c_;
 	mutable std::optional<std::unordered_map<std::uint64_t, std::uint32_t>> fd_kinds_;
-	std::unordered_map<std::uint64_t, FileRef> index_;
+	IdMap<FileRef> index_;
 	std::vector<File> files_;
 	std::uint32_t last_label_ = 0;
 };

@@ -64,7 +64,7 @@ private:
 		std::uint32_t len;
 	};
 	std::vector<std::uint32_t> fds_;
-	std::unordered_map<std::uint64_t, Range> ranges_;
+	IdMap<Range> ranges_;
 };
 
 // The fds of one process, by file and by eventfd_ctx.
