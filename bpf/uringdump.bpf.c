@@ -15,12 +15,14 @@
  * The producers are in lib/; this program owns the maps and globals they
  * need (listed at the top of each lib header).
  */
+#define UD_SEEN_DIRECT_MAPPED
 #include "lib/state.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* ---- configuration ----------------------------------------------------- */
 const volatile __u32 seq_budget = 384; /* spillable records per step in seq */
+const volatile __u32 seen_mask;        /* entries of the loader's `seen` array - 1 */
 
 /*
  * Set by the loader before each dump, not at load: a loaded program is kept
@@ -54,22 +56,25 @@ struct {
 } spill_slot SEC(".maps");
 
 /*
- * LRU: a cached program keeps its `seen` from run to run (entries are
- * marked by stream, gen, so old ones never count) and the oldest entries
- * make room; a stream with more files than entries describes some again.
+ * Direct-mapped (lib/file.bpf.h): a cached program keeps its `seen` from
+ * run to run (entries are marked by stream, gen, so old ones never count);
+ * a stream with more files than slots, or two files in one slot, describes
+ * some files again.  BPF_F_INNER_MAP: the loader's array is larger than
+ * this template (seen_mask + 1 entries).
  */
-struct seen_hash {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1 << 12); /* the loader sizes its own */
-	__uint(key_size, sizeof(__u64));
-	__uint(value_size, sizeof(struct seen_val)); /* (as a type, BTF keeps only a forward) */
+struct seen_array {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_INNER_MAP);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct seen_entry)); /* (as a type, BTF keeps only a forward) */
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__array(values, struct seen_hash);
+	__array(values, struct seen_array);
 } seen_slot SEC(".maps");
 
 /* NULL when the loader installed none: records are then counted as dropped */
@@ -85,6 +90,11 @@ static __always_inline void *ud_seen_map(void)
 	__u32 zero = 0;
 
 	return bpf_map_lookup_elem(&seen_slot, &zero);
+}
+
+static __always_inline __u32 ud_seen_mask(void)
+{
+	return seen_mask;
 }
 
 struct {

@@ -7,7 +7,11 @@
  * lib/emit.bpf.h needs, and
  *   void *ud_seen_map(void)  a BPF_MAP_TYPE_HASH, __u64 (struct file
  *             address) -> struct seen_val: the files already described in
- *             this stream (NULL: none, every file is described again)
+ *             this stream (NULL: none, every file is described again);
+ *             or, when the program defines UD_SEEN_DIRECT_MAPPED, a
+ *             BPF_MAP_TYPE_ARRAY of struct seen_entry indexed by a hash of
+ *             the address, and
+ *   __u32 ud_seen_mask(void)  its max_entries - 1 (a power of two - 1)
  */
 #ifndef URINGDUMP_LIB_FILE_BPF_H
 #define URINGDUMP_LIB_FILE_BPF_H
@@ -82,6 +86,35 @@ static __always_inline __u32 file_kind(struct file *f, struct anon_name *name, _
 	return UD_FK_OTHER;
 }
 
+#ifdef UD_SEEN_DIRECT_MAPPED
+/*
+ * Has FILE of `f` been written already in this stream (by a kept step, or
+ * earlier in this call)?  Direct-mapped: each slot remembers the last file
+ * hashed to it, so a lookup is one array access, no hash-bucket walk and no
+ * LRU bookkeeping.  A file whose slot another file took since is described
+ * again: a duplicate, which the decoder collapses, never a missing FILE.
+ */
+static __always_inline bool file_described(__u64 f)
+{
+	void *seen = ud_seen_map();
+
+	if (!seen)
+		return false;
+	__u32 slot = (__u32)((f * 0x9e3779b97f4a7c15ULL) >> 32) & ud_seen_mask();
+	struct seen_entry *v = bpf_map_lookup_elem(seen, &slot);
+
+	if (!v)
+		return false;
+	if (v->file == f && v->when.gen == gen &&
+	    (v->when.seq_num < cur_seq || v->when.call == call))
+		return true;
+	v->file = f;
+	v->when.gen = gen;
+	v->when.seq_num = cur_seq;
+	v->when.call = call;
+	return false;
+}
+#else
 /* Has FILE of `f` been written already in this stream (by a kept step, or earlier in this call)? */
 static __always_inline bool file_described(__u64 f)
 {
@@ -98,6 +131,7 @@ static __always_inline bool file_described(__u64 f)
 		bpf_map_update_elem(seen, &f, &nv, BPF_ANY);
 	return false;
 }
+#endif
 
 struct path_walk {
 	struct seq_file *seq;

@@ -55,6 +55,12 @@ struct seen_val {
 	__u64 call;
 };
 
+/* A slot of a direct-mapped `seen` array (lib/file.bpf.h). */
+struct seen_entry {
+	__u64 file; /* struct file address, 0: free */
+	struct seen_val when;
+};
+
 /* A ring the mappings walk found, for the threads walk (lib/reach.bpf.h). */
 struct ud_pending_ring {
 	__u64 ring; /* struct file address, 0: none */

@@ -23,11 +23,13 @@ namespace {
 
 using Skel = BpfPtr<uringdump_bpf, uringdump_bpf__destroy>;
 
-// lib/state.bpf.h's struct seen_val: three __u64.
-constexpr std::uint32_t kSeenValueSize = 24;
-// Files described per stream before some are described again (an LRU, all
-// entries allocated when it is created: about 20 MiB).
-constexpr std::uint32_t kSeenEntries = 1u << 18;
+// lib/state.bpf.h's struct seen_entry: four __u64.
+constexpr std::uint32_t kSeenValueSize = 32;
+// Slots of the direct-mapped `seen` array (bpf/lib/file.bpf.h): files are
+// described once per stream unless two share a slot (rare below some 10^5
+// files) or there are more files than slots; a repeat is only a duplicate
+// FILE record.  A power of two; 16 MiB, allocated once per cached program.
+constexpr std::uint32_t kSeenEntries = 1u << 19;
 
 // The pins of a cache entry; `ready` (a second pin of the task_file
 // program) comes last.
@@ -113,8 +115,9 @@ Status LiveProgram::Impl::create_spill(std::size_t bytes)
 
 Status LiveProgram::Impl::create_seen()
 {
-	UniqueFd fd(bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "ud_seen", sizeof(std::uint64_t),
-				   kSeenValueSize, kSeenEntries, nullptr));
+	LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = BPF_F_INNER_MAP);
+	UniqueFd fd(bpf_map_create(BPF_MAP_TYPE_ARRAY, "ud_seen", sizeof(std::uint32_t),
+				   kSeenValueSize, kSeenEntries, &mo));
 	if (!fd)
 		return make_error(Exit::Failure,
 				  "cannot create the seen map: " + errno_text(errno));
@@ -196,6 +199,7 @@ Result<Skel> load_skeleton(const LoadOptions& opts)
 	if (!skel)
 		return make_error(Exit::Failure,
 				  "cannot open the BPF object: " + errno_text(errno));
+	skel->rodata->seen_mask = kSeenEntries - 1;
 	if (int err = uringdump_bpf__load(skel.get()))
 		return load_error(opts, "the BPF iterator", err);
 	return skel;
