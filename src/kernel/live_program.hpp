@@ -2,7 +2,7 @@
 // load cache (kernel/load_cache.hpp) when an entry for this build and kernel
 // exists, otherwise loaded now and, when the cache can be used, pinned into
 // it for later runs.  Everything a dump changes lives in .bss (written per
-// dump) and in the spill ring buffer and `seen` hash, which are created per
+// dump) and in the spill ring buffer and `seen` array, which are created per
 // dump and put into the program's outer maps: a cached program serves any
 // later run as if it had been loaded for it.
 #pragma once
