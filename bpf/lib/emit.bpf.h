@@ -114,7 +114,10 @@ static __always_inline int emit(struct seq_file *seq, union ud_any *r, bool spil
 	}
 	void *ring = ud_spill_map();
 
-	if (!ring || bpf_ringbuf_output(ring, r, UD_REC_SIZE, 0)) {
+	/* no wakeup: the loader consumes without waiting (a drain thread while
+	 * read() runs, then once more), and a wakeup per record would cost the
+	 * walk more than the record */
+	if (!ring || bpf_ringbuf_output(ring, r, UD_REC_SIZE, BPF_RB_NO_WAKEUP)) {
 		step_dropped++;
 		return 0;
 	}
