@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <string>
+#include <utility>
 
 #include "base/procfs.hpp"
 #include "kernel/dumper.hpp"
@@ -97,7 +98,7 @@ Result<Snapshot> live_snapshot(const LiveDumpRequest& req, const WhileFrozen& wh
 		if (!alive(pid))
 			return make_error(Exit::Target, "process " + std::to_string(pid) +
 								" exited during the dump");
-	auto snap = build_snapshot(dumped->records, req.freeze);
+	auto snap = build_snapshot(std::move(dumped->records), req.freeze);
 	if (!snap)
 		return snap.error();
 	if (while_frozen)

@@ -346,5 +346,8 @@ struct Snapshot {
 // Exit::Failure "dump incomplete: ..." when a table has fewer distinct
 // records than its TABLE_END counts.
 Result<Snapshot> build_snapshot(std::span<const RawRecord> records, bool exact);
+// The same, freeing `records` as soon as they are collected (a dump's
+// records are some 200 bytes per item: the model then grows in their place).
+Result<Snapshot> build_snapshot(std::vector<RawRecord>&& records, bool exact);
 
 } // namespace uringdump

@@ -12,9 +12,10 @@
 
 namespace uringdump {
 
-Result<Snapshot> build_snapshot(std::span<const RawRecord> records, bool exact)
+namespace {
+
+Result<Snapshot> build_from(const Collected& c, bool exact)
 {
-	const Collected c = Collected::from(records);
 	const SourceRules rules(c.source);
 	const Completeness tables(c, rules);
 	FileRegistry files(c);
@@ -38,6 +39,21 @@ Result<Snapshot> build_snapshot(std::span<const RawRecord> records, bool exact)
 	for (FileRef ref = 0; ref < snap.files.size(); ref++)
 		snap.by_label.at(snap.files[ref].label - 1) = ref;
 	return snap;
+}
+
+} // namespace
+
+Result<Snapshot> build_snapshot(std::span<const RawRecord> records, bool exact)
+{
+	return build_from(Collected::from(records), exact);
+}
+
+Result<Snapshot> build_snapshot(std::vector<RawRecord>&& records, bool exact)
+{
+	const Collected c = Collected::from(records);
+	std::vector<RawRecord>().swap(
+		records); // collected: give the memory back before the model grows
+	return build_from(c, exact);
 }
 
 // ---------------------------------------------------------------- queries
