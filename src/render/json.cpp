@@ -188,7 +188,7 @@ void emit_regs(JsonWriter& e, const std::optional<RingRegs>& g)
 	}
 }
 
-void emit_completions(JsonWriter& e, std::string_view name, const std::vector<Completion>& v)
+void emit_completions(JsonWriter& e, JsonKey name, const std::vector<Completion>& v)
 {
 	e.key(name);
 	e.begin_array();
@@ -270,7 +270,7 @@ void emit_buffer_groups(JsonWriter& e, const std::vector<BufferGroup>& v)
 			e.key("incremental");
 			e.boolean(g.incremental);
 		}
-		e.key(g.ring ? "available" : "count");
+		g.ring ? e.key("available") : e.key("count");
 		g.ring && !g.tail_known ? e.null() : e.number(g.count);
 		e.key("count_complete");
 		e.boolean(g.count_complete);
@@ -462,7 +462,7 @@ void emit_eventfd(JsonWriter& e, const Snapshot& s, const std::optional<RingEven
 }
 
 template <class Slot, class SlotFn>
-void emit_table(JsonWriter& e, std::string_view name, const Table<Slot>& t, SlotFn emit_slot)
+void emit_table(JsonWriter& e, JsonKey name, const Table<Slot>& t, SlotFn emit_slot)
 {
 	e.key(name);
 	e.begin_object();

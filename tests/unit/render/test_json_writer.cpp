@@ -6,6 +6,7 @@
 #include <limits>
 #include <sstream>
 #include <string>
+#include <type_traits>
 
 #include <json/json.h>
 
@@ -188,16 +189,21 @@ TEST(JsonWriter, Numbers)
 	EXPECT_EQ(out, "[7,-1,18446744073709551615,-9223372036854775808,0]\n");
 }
 
-TEST(JsonWriter, KeysEscapedLikeStrings)
+// Keys are JsonKey literals, checked when compiled (a key with '"', '\\'
+// or a control byte does not compile), and written as they are.
+TEST(JsonWriter, KeysAreCheckedLiterals)
 {
+	static_assert(JsonKey("open_flag_names").text() == "open_flag_names");
+	static_assert(!std::is_convertible_v<std::string, JsonKey>);
+	static_assert(!std::is_convertible_v<std::string_view, JsonKey>);
 	EXPECT_EQ(write(false,
 			[](JsonWriter& w) {
 				w.begin_object();
-				w.key("a\"\n\xff");
+				w.key("a b~");
 				w.number(1);
 				w.end_object();
 			}),
-		  "{\"a\\\"\\n\xef\xbf\xbd\":1}\n");
+		  "{\"a b~\":1}\n");
 }
 
 TEST(JsonWriter, DeepNestingAndLargeOutput)
