@@ -57,12 +57,12 @@ struct Collected {
 	std::unordered_map<std::uint32_t, ud_rec_task> tasks;
 	IdMap<ud_rec_fd> fds; // pid << 32 | fd
 	IdMap<ud_rec_file> files;
-	std::unordered_map<std::uint64_t, std::vector<ud_rec_path>> paths;
+	IdMap<std::vector<ud_rec_path>> paths;
 	std::unordered_map<std::uint64_t, Owned<ud_rec_ring>> rings;
 	std::unordered_map<std::uint64_t, Owned<ud_rec_epoll>> epolls;
-	std::unordered_map<std::uint64_t, std::vector<ud_rec_rfile>> rfiles;
-	std::unordered_map<std::uint64_t, std::vector<ud_rec_rbuf>> rbufs;
-	std::unordered_map<std::uint64_t, std::vector<ud_rec_epitem>> epitems;
+	IdMap<std::vector<ud_rec_rfile>> rfiles;
+	IdMap<std::vector<ud_rec_rbuf>> rbufs;
+	IdMap<std::vector<ud_rec_epitem>> epitems;
 	std::unordered_map<TableKey, ud_rec_table_end, TableKeyHash> table_ends;
 	// version 2: reach
 	std::unordered_map<std::uint64_t, std::vector<ud_rec_fd>> thread_fds; // table_id -> fds
