@@ -4,18 +4,15 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
-#include <thread>
+#include <optional>
 #include <utility>
 
 #include "base/errors.hpp"
@@ -23,138 +20,20 @@
 #include "base/unique_fd.hpp"
 #include "kernel/bpf_ptr.hpp"
 #include "kernel/live_program.hpp"
+#include "kernel/spill.hpp"
 
 namespace uringdump {
 namespace {
 
 constexpr std::size_t kReadChunk = 1u << 16;
 
-// The spilled records of a dump, in chunks that never move: the drain
-// thread appends while the walk runs, and growing one vector of 200 MB
-// (copying it at each doubling) stalled the drain long enough for the ring
-// buffer to overflow.
-class SpillChunks {
-public:
-	void append(const std::uint8_t* p, std::size_t n)
-	{
-		if (chunks_.empty() || chunks_.back().size() + n > kChunkBytes) {
-			chunks_.emplace_back();
-			chunks_.back().reserve(std::max(n, kChunkBytes));
-		}
-		chunks_.back().insert(chunks_.back().end(), p, p + n);
-		bytes_ += n;
-	}
-	std::size_t size() const { return bytes_; }
-	const std::vector<std::vector<std::uint8_t>>& chunks() const { return chunks_; }
-	// The chunks, leaving this empty.
-	std::vector<std::vector<std::uint8_t>> release()
-	{
-		bytes_ = 0;
-		return std::exchange(chunks_, {});
-	}
-
-private:
-	static constexpr std::size_t kChunkBytes = std::size_t{4} << 20;
-	std::vector<std::vector<std::uint8_t>> chunks_;
-	std::size_t bytes_ = 0;
-};
-
-int on_spill(void* ctx, void* data, std::size_t size)
-{
-	auto* out = *static_cast<SpillChunks**>(ctx);
-	if (!out)
-		return 0; // left by an earlier run: discarded
-	out->append(static_cast<const std::uint8_t*>(data), size);
-	return 0;
-}
-
-// While a read() of the iterator runs, a thread drains the spill ring
-// buffer when it fills: one step (one fd) can spill far more than the ring
-// buffer holds (an epoll with a million items spills some 150 MB), and it
-// fits as long as the drain keeps up, so the dump walks once at any size.
-// When it does not (one CPU, a loaded machine), the program counts what it
-// dropped and Dumper::dump walks again with a larger buffer, as before.
-// The thread looks at the ring's positions every millisecond (the walk
-// spills some 150 MB/s: a quarter of the default 16 MiB takes 25 ms) and
-// consumes only once a quarter of it is used: consuming record by record
-// while the program writes makes the two CPUs fight over the ring's cache
-// lines (measured: the 10k walk 20% slower).  Only this thread consumes
-// while it runs; the caller consumes what is left after stop(), which
-// wakes the thread at once.
-class Drainer {
-public:
-	Drainer(ring_buffer* ring, int map_fd, std::size_t ring_bytes)
-	    : page_(static_cast<std::size_t>(sysconf(_SC_PAGESIZE))), threshold_(ring_bytes / 4)
-	{
-		// The consumer and the producer page, read-only (the kernel allows
-		// any read-only range of a ring buffer map).
-		void* p = mmap(nullptr, 2 * page_, PROT_READ, MAP_SHARED, map_fd, 0);
-		if (p == MAP_FAILED)
-			return; // no drain: a step larger than the buffer is retried
-		pos_ = static_cast<const std::uint8_t*>(p);
-		thread_ = std::thread([this, ring] { run(ring); });
-	}
-	Drainer(const Drainer&) = delete;
-	Drainer& operator=(const Drainer&) = delete;
-	~Drainer()
-	{
-		stop();
-		if (pos_)
-			munmap(const_cast<std::uint8_t*>(pos_), 2 * page_);
-	}
-
-	void stop()
-	{
-		if (!thread_.joinable())
-			return;
-		{
-			const std::lock_guard<std::mutex> lock(mutex_);
-			stop_ = true;
-		}
-		wake_.notify_one();
-		thread_.join();
-	}
-
-private:
-	std::uint64_t used() const
-	{
-		const auto* consumer = reinterpret_cast<const unsigned long*>(pos_);
-		const auto* producer = reinterpret_cast<const unsigned long*>(pos_ + page_);
-		return __atomic_load_n(producer, __ATOMIC_ACQUIRE) -
-		       __atomic_load_n(consumer, __ATOMIC_ACQUIRE);
-	}
-
-	void run(ring_buffer* ring)
-	{
-		std::unique_lock<std::mutex> lock(mutex_);
-		while (!stop_) {
-			if (used() >= threshold_) {
-				lock.unlock();
-				ring_buffer__consume(ring);
-				lock.lock();
-			} else {
-				wake_.wait_for(lock, std::chrono::milliseconds(1));
-			}
-		}
-	}
-
-	const std::size_t page_;
-	const std::uint64_t threshold_;
-	const std::uint8_t* pos_ = nullptr;
-	std::mutex mutex_;
-	std::condition_variable wake_;
-	bool stop_ = false; // under mutex_
-	std::thread thread_;
-};
-
 } // namespace
 
 struct Dumper::Impl {
 	LoadOptions opts;
 	LiveProgram prog;
-	RingBufferPtr ring;          // the consumer of prog's spill ring buffer
-	SpillChunks* sink = nullptr; // where on_spill appends
-	std::uint64_t dump_gen = 0;  // per pid walked: which rings were walked
+	std::optional<SpillConsumer> consumer; // of prog's spill ring buffer
+	std::uint64_t dump_gen = 0;            // per pid walked: which rings were walked
 
 	explicit Impl(LiveProgram p) : prog(std::move(p)) {}
 	// The consumer of prog's spill ring buffer.
@@ -215,7 +94,8 @@ Result<Dumper> Dumper::load(const LoadOptions& opts)
 	// A run killed before it drained the cached ring buffer left records
 	// there: they are not this run's.
 	if (impl->prog.reused_maps())
-		ring_buffer__consume(impl->ring.get());
+		if (auto st = impl->consumer->consume(nullptr); !st)
+			return st.error();
 	if (opts.verbose)
 		std::fprintf(stderr, "uringdump: live program %s%s%s\n",
 			     origin_name(impl->prog.origin()),
@@ -226,16 +106,17 @@ Result<Dumper> Dumper::load(const LoadOptions& opts)
 
 Status Dumper::Impl::open_ring()
 {
-	ring.reset(ring_buffer__new(prog.spill_fd(), on_spill, &sink, nullptr));
-	if (!ring)
-		return make_error(Exit::Failure,
-				  "cannot open the ring buffer: " + errno_text(errno));
+	consumer.reset();
+	auto opened = SpillConsumer::open(prog.spill_fd(), prog.spill_bytes());
+	if (!opened)
+		return opened.error();
+	consumer.emplace(std::move(*opened));
 	return {};
 }
 
 Status Dumper::Impl::resize_spill(std::size_t bytes)
 {
-	ring.reset();
+	consumer.reset();
 	if (auto fd = prog.new_spill(bytes); !fd)
 		return fd.error();
 	return open_ring();
@@ -288,7 +169,6 @@ Status Dumper::Impl::run_iter(int prog_fd, pid_t tid, const char* what,
 	if (!iter)
 		return make_error(Exit::Failure,
 				  "cannot create the iterator: " + errno_text(errno));
-	sink = &spill;
 
 	const auto t0 = std::chrono::steady_clock::now();
 	const std::size_t s0 = stream.size(), p0 = spill.size();
@@ -302,7 +182,7 @@ Status Dumper::Impl::run_iter(int prog_fd, pid_t tid, const char* what,
 				     stream.size() - s0, spill.size() - p0);
 	};
 	// read() straight into the stream: no copy through a buffer
-	Drainer drainer(ring.get(), prog.spill_fd(), prog.spill_bytes());
+	SpillDrainer drainer(*consumer, spill);
 	for (;;) {
 		const std::size_t at = stream.size();
 		stream.resize(at + kReadChunk);
@@ -318,7 +198,8 @@ Status Dumper::Impl::run_iter(int prog_fd, pid_t tid, const char* what,
 			break;
 	}
 	drainer.stop();
-	ring_buffer__consume(ring.get());
+	if (auto st = consumer->consume(&spill); !st)
+		return st;
 	report();
 	return {};
 }
