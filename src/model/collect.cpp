@@ -1,9 +1,11 @@
 // Collecting records: keyed, deduplicated, tables in output order.
 #include "model/collect.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <tuple>
+#include <utility>
 
 namespace uringdump {
 namespace {
@@ -17,6 +19,48 @@ void dedupe_by(std::vector<Rec>& v, Key key)
 	v.erase(std::unique(v.begin(), v.end(),
 			    [&](const Rec& a, const Rec& b) { return key(a) == key(b); }),
 		v.end());
+}
+
+// EPOLL items: the first record of every (file_id, tfd), in output order
+// (by tfd, then walk position).  Sorted as small keys with the record's
+// position, the records moved once: sorting the 64-byte records themselves
+// (stable, so with a buffer as large as the table) took a tenth of the
+// model at a million items.
+void dedupe_epitems(std::vector<ud_rec_epitem>& v)
+{
+	struct ById {
+		std::uint64_t file_id;
+		std::uint32_t tfd;
+		std::uint32_t pos; // in v: among equal keys, the first received wins
+	};
+	std::vector<ById> ids(v.size());
+	for (std::size_t i = 0; i < v.size(); i++)
+		ids[i] = {v[i].file_id, v[i].tfd, static_cast<std::uint32_t>(i)};
+	std::sort(ids.begin(), ids.end(), [](const ById& a, const ById& b) {
+		return std::tie(a.file_id, a.tfd, a.pos) < std::tie(b.file_id, b.tfd, b.pos);
+	});
+	struct ByOutput {
+		std::uint32_t tfd;
+		std::uint32_t index;
+		std::uint64_t file_id;
+		std::uint32_t pos;
+	};
+	std::vector<ByOutput> kept;
+	kept.reserve(ids.size());
+	for (std::size_t i = 0; i < ids.size(); i++)
+		if (i == 0 || ids[i].file_id != ids[i - 1].file_id || ids[i].tfd != ids[i - 1].tfd)
+			kept.push_back(
+				{ids[i].tfd, v[ids[i].pos].index, ids[i].file_id, ids[i].pos});
+	std::vector<ById>().swap(ids);
+	// (tfd, file_id) differ between kept items: the order is total.
+	std::sort(kept.begin(), kept.end(), [](const ByOutput& a, const ByOutput& b) {
+		return std::tie(a.tfd, a.index, a.file_id) < std::tie(b.tfd, b.index, b.file_id);
+	});
+	std::vector<ud_rec_epitem> out;
+	out.reserve(kept.size());
+	for (const ByOutput& k : kept)
+		out.push_back(v[k.pos]);
+	v = std::move(out);
 }
 
 } // namespace
@@ -194,14 +238,8 @@ void Collected::finish()
 		dedupe_by(v, [](const ud_rec_rfile& s) { return s.index; });
 	for (auto& [id, v] : rbufs)
 		dedupe_by(v, [](const ud_rec_rbuf& s) { return s.index; });
-	for (auto& [id, v] : epitems) {
-		dedupe_by(v, [](const ud_rec_epitem& s) { return std::pair{s.file_id, s.tfd}; });
-		// Output order: by tfd, then walk position.
-		std::sort(v.begin(), v.end(), [](const ud_rec_epitem& a, const ud_rec_epitem& b) {
-			return std::tuple{a.tfd, a.index, a.file_id} <
-			       std::tuple{b.tfd, b.index, b.file_id};
-		});
-	}
+	for (auto& [id, v] : epitems)
+		dedupe_epitems(v);
 	for (auto& [id, v] : thread_fds)
 		dedupe_by(v, [](const ud_rec_fd& f) { return f.fd; });
 	for (auto& [id, v] : personalities)
