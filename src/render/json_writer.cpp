@@ -8,12 +8,11 @@ namespace uringdump {
 
 namespace {
 
-// Bytes copied into a JSON string as they are: printable ASCII other than
-// the quote and the backslash (a table: the test runs on every byte).
+// json_plain_byte as a table: the test runs on every byte of every string.
 constexpr std::array<bool, 256> kPlainAscii = [] {
 	std::array<bool, 256> t{};
-	for (unsigned c = 0x20; c < 0x7f; c++)
-		t[c] = c != '"' && c != '\\';
+	for (unsigned c = 0; c < 256; c++)
+		t[c] = json_plain_byte(static_cast<unsigned char>(c));
 	return t;
 }();
 
@@ -109,8 +108,10 @@ void append_json_escaped(std::string& out, std::string_view s)
 }
 
 JsonWriter::JsonWriter(std::ostream& out, bool pretty)
-    : out_(out), pretty_(pretty), buf_(2 * kChunk), empty_(16)
-{}
+    : out_(out), pretty_(pretty), buf_(2 * kChunk)
+{
+	empty_.reserve(16);
+}
 
 JsonWriter::~JsonWriter()
 {
@@ -163,10 +164,11 @@ void JsonWriter::make_room(std::size_t n)
 
 void JsonWriter::newline()
 {
-	char* p = room(1 + 2 * depth_);
+	const std::size_t indent = 2 * empty_.size();
+	char* p = room(1 + indent);
 	*p++ = '\n';
-	std::memset(p, ' ', 2 * depth_);
-	len_ += 1 + 2 * depth_;
+	std::memset(p, ' ', indent);
+	len_ += 1 + indent;
 }
 
 void JsonWriter::open(char c)
@@ -174,16 +176,13 @@ void JsonWriter::open(char c)
 	element();
 	*room(1) = c;
 	len_++;
-	if (empty_.size() == depth_)
-		empty_.push_back(1);
-	else
-		empty_[depth_] = 1;
-	depth_++;
+	empty_.push_back(1);
 }
 
 void JsonWriter::close(char c)
 {
-	const bool empty = empty_[--depth_] != 0;
+	const bool empty = empty_.back() != 0;
+	empty_.pop_back();
 	if (!empty && pretty_)
 		newline();
 	*room(1) = c;

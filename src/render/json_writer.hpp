@@ -25,6 +25,13 @@ std::size_t utf8_sequence_length(std::string_view s);
 // becomes U+FFFD.  The result is always valid UTF-8.
 void append_json_escaped(std::string& out, std::string_view s);
 
+// Bytes a JSON string holds as they are: printable ASCII other than the
+// quote and the backslash.  Everything else is escaped (append_json_escaped).
+constexpr bool json_plain_byte(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
 // The name of a member: a string literal of printable ASCII without '"'
 // and '\\', checked when the program is compiled (a key that breaks the
 // rule does not compile), so it is written as it is, never scanned.
@@ -36,7 +43,7 @@ public:
 	    : text_(s, N - 1)
 	{
 		for (char c : text_)
-			if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
+			if (!json_plain_byte(static_cast<unsigned char>(c)))
 				throw "a JSON key must be plain printable ASCII";
 	}
 	constexpr std::string_view text() const { return text_; }
@@ -110,13 +117,13 @@ private:
 			after_key_ = false;
 			return;
 		}
-		if (depth_ == 0)
+		if (empty_.empty())
 			return;
-		if (!empty_[depth_ - 1]) {
+		if (empty_.back() == 0) {
 			*room(1) = ',';
 			len_++;
 		}
-		empty_[depth_ - 1] = 0;
+		empty_.back() = 0;
 		if (pretty_)
 			newline();
 	}
@@ -159,7 +166,6 @@ private:
 	std::vector<char> buf_; // [0, len_) waits to be written
 	std::size_t len_ = 0;
 	std::vector<char> empty_; // per open container: nothing written in it yet (1/0)
-	std::size_t depth_ = 0;   // open containers (empty_ is at least this long)
 	bool after_key_ = false;
 };
 
