@@ -169,10 +169,11 @@ void run_iterate(Bench& b, Dumper& dumper)
 {
 	MethodResult m("iterate");
 	std::size_t stream_bytes = 0, spill_bytes = 0;
-	std::vector<std::uint8_t> stream, spill;
+	std::vector<std::uint8_t> stream;
+	uringdump::SpillChunks spill;
 	repeat(b.cfg, m, [&](int) {
 		stream.clear();
-		spill.clear();
+		spill = {};
 		Stopwatch sw;
 		auto st = dumper.walk(b.w.pid, stream, spill);
 		Sample t = sw.lap();
@@ -185,9 +186,11 @@ void run_iterate(Bench& b, Dumper& dumper)
 	// agreement: the last walk's stream and spill, decoded (untimed)
 	if (m.status == "ok") {
 		auto recs = uringdump::decode_stream(stream);
-		auto spilled = uringdump::decode_spill(spill);
+		bool spilled = true;
+		for (const auto& chunk : spill.chunks())
+			if (recs && !uringdump::decode_spill_into(chunk, *recs))
+				spilled = false;
 		if (recs && spilled) {
-			recs->insert(recs->end(), spilled->begin(), spilled->end());
 			if (auto snap = build_snapshot(*recs, false))
 				m.agreement = agree(b.ref.canon, canon_of(*snap, b.w.pid));
 		}

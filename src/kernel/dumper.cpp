@@ -3,7 +3,6 @@
 #include "kernel/dumper.hpp"
 
 #include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,9 +17,7 @@
 #include "base/errors.hpp"
 #include "base/procfs.hpp"
 #include "base/unique_fd.hpp"
-#include "kernel/bpf_ptr.hpp"
 #include "kernel/live_program.hpp"
-#include "kernel/spill.hpp"
 
 namespace uringdump {
 namespace {
@@ -127,13 +124,9 @@ std::size_t Dumper::spill_bytes() const
 	return impl_->prog.spill_bytes();
 }
 
-Status Dumper::walk(pid_t pid, std::vector<std::uint8_t>& stream, std::vector<std::uint8_t>& spill)
+Status Dumper::walk(pid_t pid, std::vector<std::uint8_t>& stream, SpillChunks& spill)
 {
-	SpillChunks chunks;
-	auto st = impl_->walk(pid, stream, chunks);
-	for (const auto& c : chunks.chunks())
-		spill.insert(spill.end(), c.begin(), c.end());
-	return st;
+	return impl_->walk(pid, stream, spill);
 }
 
 Status Dumper::Impl::walk(pid_t pid, std::vector<std::uint8_t>& stream, SpillChunks& spill)

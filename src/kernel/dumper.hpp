@@ -18,6 +18,7 @@
 
 #include "base/result.hpp"
 #include "kernel/environment.hpp"
+#include "kernel/spill.hpp"
 #include "records/records.hpp"
 
 namespace uringdump {
@@ -55,9 +56,9 @@ public:
 	Result<DumpRecords> dump(std::span<const pid_t> pids);
 
 	// The task_file walk over `pid` (0: every task) alone, undecoded: its
-	// seq stream and the spilled records are appended to the vectors.  For
-	// measuring the walk alone (make bench).
-	Status walk(pid_t pid, std::vector<std::uint8_t>& stream, std::vector<std::uint8_t>& spill);
+	// seq stream is appended to `stream`, the spilled records to `spill`.
+	// For measuring the walk alone (make bench).
+	Status walk(pid_t pid, std::vector<std::uint8_t>& stream, SpillChunks& spill);
 
 	// The ring buffer size of the loaded program.
 	std::size_t spill_bytes() const;

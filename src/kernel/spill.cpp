@@ -67,20 +67,8 @@ SpillConsumer::SpillConsumer(int map_fd, std::size_t bytes, const std::uint8_t* 
 SpillConsumer::SpillConsumer(SpillConsumer&& other) noexcept
     : map_fd_(other.map_fd_), bytes_(other.bytes_), pages_(std::exchange(other.pages_, nullptr))
 {
-	// libbpf's consumer keeps a pointer to sink_: a moved one is made again.
-}
-
-SpillConsumer& SpillConsumer::operator=(SpillConsumer&& other) noexcept
-{
-	if (this != &other) {
-		ring_.reset();
-		unmap();
-		map_fd_ = other.map_fd_;
-		bytes_ = other.bytes_;
-		pages_ = std::exchange(other.pages_, nullptr);
-		other.ring_.reset();
-	}
-	return *this;
+	// libbpf's consumer keeps a pointer to other.sink_: a moved one would
+	// be made again (open() moves it before anything was consumed).
 }
 
 SpillConsumer::~SpillConsumer()

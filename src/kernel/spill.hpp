@@ -42,8 +42,8 @@ class SpillConsumer {
 public:
 	// map_fd: a BPF_MAP_TYPE_RINGBUF of `bytes`.  Errors: Exit::Failure.
 	static Result<SpillConsumer> open(int map_fd, std::size_t bytes);
-	SpillConsumer(SpillConsumer&& other) noexcept;
-	SpillConsumer& operator=(SpillConsumer&& other) noexcept;
+	SpillConsumer(SpillConsumer&& other) noexcept; // before the first consume() only
+	SpillConsumer& operator=(SpillConsumer&&) = delete;
 	SpillConsumer(const SpillConsumer&) = delete;
 	SpillConsumer& operator=(const SpillConsumer&) = delete;
 	~SpillConsumer();
