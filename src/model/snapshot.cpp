@@ -51,8 +51,8 @@ Result<Snapshot> build_snapshot(std::span<const RawRecord> records, bool exact)
 Result<Snapshot> build_snapshot(std::vector<RawRecord>&& records, bool exact)
 {
 	const Collected c = Collected::from(records);
-	std::vector<RawRecord>().swap(
-		records); // collected: give the memory back before the model grows
+	// Collected: the records' memory goes back before the model grows.
+	std::vector<RawRecord>().swap(records);
 	return build_from(c, exact);
 }
 
