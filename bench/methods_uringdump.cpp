@@ -7,8 +7,10 @@
 //   oneshot-cold  the same with --no-cache: every run loads (verifier)
 //   exec      `uringdump --version > /dev/null`: process start, nothing loaded
 //   loaded    what `uringdump --json PID` runs after its load (src/cli/
-//             cmd_dump.cpp): Dumper::dump + build_snapshot + render_json,
-//             with the Dumper loaded once; phases recorded
+//             live_dump.cpp, cmd_dump.cpp): Dumper::dump_into a
+//             SnapshotBuilder, build, render_json, with the Dumper loaded
+//             once; phases recorded (the dump phase includes collecting the
+//             records, which the drain thread does while the walk goes on)
 //   iterate   Dumper::walk: one undecoded iterator walk, the kernel's share
 #include <sys/wait.h>
 
@@ -113,6 +115,23 @@ struct Phases {
 	}
 };
 
+// The CLI's SnapshotBuilder, counting the records it is given.
+struct CountingBuilder final : uringdump::RecordSink {
+	uringdump::SnapshotBuilder builder;
+	std::size_t records = 0;
+	void add(std::span<const uringdump::RawRecord> recs) override
+	{
+		records += recs.size();
+		builder.add(recs);
+	}
+	void clear() override
+	{
+		records = 0;
+		builder.clear();
+	}
+	uringdump::Result<uringdump::Snapshot> build(bool exact) { return builder.build(exact); }
+};
+
 void run_loaded(Bench& b, Dumper& dumper)
 {
 	MethodResult m("loaded");
@@ -126,13 +145,14 @@ void run_loaded(Bench& b, Dumper& dumper)
 		// src/cli/cmd_dump.cpp's run_dump() after Dumper::load(), minus
 		// the target checks and --freeze
 		Stopwatch sw;
-		auto dumped = dumper.dump(pids);
+		CountingBuilder builder;
+		auto dumped = dumper.dump_into(pids, builder);
 		Sample t_dump = sw.lap();
 		if (!dumped) {
 			m.fail(dumped.error().message);
 			return Sample{};
 		}
-		auto snap = build_snapshot(dumped->records, false);
+		auto snap = builder.build(false);
 		Sample t_model = sw.lap();
 		if (!snap) {
 			m.fail(snap.error().message);
@@ -148,7 +168,7 @@ void run_loaded(Bench& b, Dumper& dumper)
 		ph.model_cpu.push_back(t_model.cpu - t_dump.cpu);
 		ph.render_cpu.push_back(t_all.cpu - t_model.cpu);
 		max_walks = std::max(max_walks, dumped->walks);
-		nrecords = dumped->records.size();
+		nrecords = builder.records;
 		if (i == 0)
 			got = canon_of(*snap, b.w.pid);
 		return t_all;
@@ -160,8 +180,8 @@ void run_loaded(Bench& b, Dumper& dumper)
 	m.extra["records"] = Json::UInt64(nrecords);
 	m.extra["max_walks"] = max_walks;
 	m.extra["spill_bytes"] = Json::UInt64(dumper.spill_bytes());
-	m.note = "Dumper loaded once; each run is Dumper::dump + build_snapshot + render_json, "
-		 "as `uringdump --json PID` runs them";
+	m.note = "Dumper loaded once; each run is Dumper::dump_into a SnapshotBuilder, build, "
+		 "render_json, as `uringdump --json PID` runs them";
 	b.results.push_back(std::move(m));
 }
 

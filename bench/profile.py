@@ -16,13 +16,16 @@ import sys
 import tempfile
 import time
 
-PHASES = [  # first match on the call chain wins (innermost frames first)
+# The first phase with a match anywhere on the call chain wins: the drain
+# thread decodes and collects inside SpillConsumer::consume, so decode and
+# model come before iterate.
+PHASES = [
     ("load", ("bpf_prog_load", "bpf_object__load", "btf__parse", "btf__load_vmlinux_btf",
               "bpf_object_load", "libbpf_find_kernel_btf", "bpf_object__relocate")),
-    ("iterate", ("bpf_seq_read", "ring_buffer__consume", "bpf_iter_create", "attach_iter")),
     ("decode", ("decode_stream", "decode_spill")),
-    ("model", ("build_snapshot",)),
+    ("model", ("build_snapshot", "SnapshotBuilder", "Collected::")),
     ("render", ("render_json", "to_json")),
+    ("iterate", ("bpf_seq_read", "SpillConsumer::consume", "bpf_iter_create", "attach_iter")),
 ]
 
 

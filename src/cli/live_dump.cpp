@@ -89,7 +89,10 @@ Result<Snapshot> live_snapshot(const LiveDumpRequest& req, const WhileFrozen& wh
 		}
 	}
 
-	auto dumped = dumper->dump(req.pids);
+	// The records are collected as they are read (and their memory goes
+	// back), the spilled ones while the walk goes on.
+	SnapshotBuilder builder;
+	auto dumped = dumper->dump_into(req.pids, builder);
 	if (!while_frozen)
 		frozen.clear(); // release the targets as soon as the kernel state is read
 	if (!dumped)
@@ -98,7 +101,7 @@ Result<Snapshot> live_snapshot(const LiveDumpRequest& req, const WhileFrozen& wh
 		if (!alive(pid))
 			return make_error(Exit::Target, "process " + std::to_string(pid) +
 								" exited during the dump");
-	auto snap = build_snapshot(std::move(dumped->records), req.freeze);
+	auto snap = builder.build(req.freeze);
 	if (!snap)
 		return snap.error();
 	if (while_frozen)

@@ -25,7 +25,6 @@ using BpfPtr = std::unique_ptr<T, BpfDestroy<Destroy>>;
 
 using LinkPtr = BpfPtr<bpf_link, bpf_link__destroy>;
 using ObjectPtr = BpfPtr<bpf_object, bpf_object__close>;
-using RingBufferPtr = BpfPtr<ring_buffer, ring_buffer__free>;
 using BtfPtr = BpfPtr<struct btf, btf__free>;
 
 } // namespace uringdump

@@ -24,6 +24,72 @@ namespace {
 
 constexpr std::size_t kReadChunk = 1u << 16;
 
+// Where a dump's records go: decoded, looked at for tables that changed
+// under the walk, handed to the sink.  Used by one thread at a time (the
+// drain thread during a walk, the dumping thread between walks).
+class Feed {
+public:
+	explicit Feed(RecordSink& sink) : sink_(sink) {}
+
+	// A walk starts again: nothing of the last one counts.
+	void restart()
+	{
+		sink_.clear();
+		error_ = {};
+		incomplete_ = false;
+	}
+	// One whole iterator stream (STREAM ... END).
+	Status stream(std::span<const std::uint8_t> bytes)
+	{
+		if (auto st = decode_stream_into(bytes, batch_); !st)
+			return st;
+		give();
+		return {};
+	}
+	// A chunk of spilled records; the first bad one is kept for error().
+	void spill(std::span<const std::uint8_t> bytes)
+	{
+		if (!error_)
+			return;
+		if (auto st = decode_spill_into(bytes, batch_); !st) {
+			error_ = make_error(Exit::Failure,
+					    "ring buffer records: " + st.error().message);
+			return;
+		}
+		give();
+	}
+	const Status& error() const { return error_; }
+	// Whether a lockless walk met a table changing under it.
+	bool incomplete() const { return incomplete_; }
+
+private:
+	void give()
+	{
+		incomplete_ = incomplete_ || has_incomplete_table(batch_);
+		sink_.add(batch_);
+		batch_.clear();
+	}
+
+	RecordSink& sink_;
+	std::vector<RawRecord> batch_;
+	Status error_;
+	bool incomplete_ = false;
+};
+
+// dump()'s sink: every record in one vector.
+class VectorSink final : public RecordSink {
+public:
+	explicit VectorSink(std::vector<RawRecord>& out) : out_(out) {}
+	void add(std::span<const RawRecord> records) override
+	{
+		out_.insert(out_.end(), records.begin(), records.end());
+	}
+	void clear() override { out_.clear(); }
+
+private:
+	std::vector<RawRecord>& out_;
+};
+
 } // namespace
 
 struct Dumper::Impl {
@@ -48,13 +114,15 @@ struct Dumper::Impl {
 			   std::vector<std::uint8_t>& maps, SpillChunks& spill);
 	// The fd tables of pid's threads that are not the leader's.
 	Status thread_tables_walk(pid_t pid, std::vector<std::uint8_t>& stream, SpillChunks& spill);
-	// One walk of every pid with the loaded program; `dropped` counts the
-	// records the ring buffer lost (the stream's END says so).
-	Result<DumpRecords> dump_once(std::span<const pid_t> pids, std::uint64_t& dropped);
+	// One walk of every pid with the loaded program into `feed`; `dropped`
+	// counts the records the ring buffer lost (the stream's END says so).
+	Result<DumpStats> dump_once(std::span<const pid_t> pids, Feed& feed,
+				    std::uint64_t& dropped);
 	// dump_once, again while a lockless walk met a table changing under it
 	// (TABLE_END incomplete) and nothing was dropped: up to kRaceRetries
 	// more walks, before the table reports "complete": false.
-	Result<DumpRecords> dump_settled(std::span<const pid_t> pids, std::uint64_t& dropped);
+	Result<DumpStats> dump_settled(std::span<const pid_t> pids, Feed& feed,
+				       std::uint64_t& dropped);
 };
 
 Dumper::Dumper(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -250,11 +318,13 @@ bool has_thread_table(const std::vector<std::uint8_t>& stream)
 
 } // namespace
 
-Result<DumpRecords> Dumper::Impl::dump_once(std::span<const pid_t> pids, std::uint64_t& dropped)
+Result<DumpStats> Dumper::Impl::dump_once(std::span<const pid_t> pids, Feed& feed,
+					  std::uint64_t& dropped)
 {
-	DumpRecords out;
+	DumpStats out;
 	out.spill_bytes = prog.spill_bytes();
-	SpillChunks spill;
+	feed.restart();
+	SpillChunks spill([&feed](std::span<const std::uint8_t> chunk) { feed.spill(chunk); });
 	static constexpr pid_t kEveryTask[] = {0};
 	if (pids.empty())
 		pids = kEveryTask;
@@ -275,17 +345,13 @@ Result<DumpRecords> Dumper::Impl::dump_once(std::span<const pid_t> pids, std::ui
 			if (auto st = thread_tables_walk(pid, streams.back(), spill); !st)
 				return st.error();
 		}
-		std::size_t bytes = spill.size();
-		for (const auto& stream : streams)
-			bytes += stream.size();
-		out.records.reserve(out.records.size() + bytes / UD_REC_SIZE);
 		for (auto& stream : streams) {
 			auto end = peek_end(stream);
 			if (std::uint64_t d = end ? end->dropped : 0) {
 				dropped += d;
 				continue; // the caller walks again with a larger ring buffer
 			}
-			if (auto st = decode_stream_into(stream, out.records); !st)
+			if (auto st = feed.stream(stream); !st)
 				return make_error(Exit::Failure, "iterator output for pid " +
 									 std::to_string(pid) +
 									 ": " + st.error().message);
@@ -295,23 +361,20 @@ Result<DumpRecords> Dumper::Impl::dump_once(std::span<const pid_t> pids, std::ui
 	}
 	if (dropped)
 		return out;
-	for (auto& chunk : spill.release()) {
-		if (auto st = decode_spill_into(chunk, out.records); !st)
-			return make_error(Exit::Failure,
-					  "ring buffer records: " + st.error().message);
-		std::vector<std::uint8_t>().swap(chunk); // decoded: give the memory back
-	}
+	spill.flush();
+	if (!feed.error())
+		return feed.error().error();
 	return out;
 }
 
-Result<DumpRecords> Dumper::Impl::dump_settled(std::span<const pid_t> pids, std::uint64_t& dropped)
+Result<DumpStats> Dumper::Impl::dump_settled(std::span<const pid_t> pids, Feed& feed,
+					     std::uint64_t& dropped)
 {
 	for (int walks = 1;; walks++) {
-		auto out = dump_once(pids, dropped);
+		auto out = dump_once(pids, feed, dropped);
 		if (out)
 			out->walks = walks;
-		if (!out || dropped != 0 || !has_incomplete_table(out->records) ||
-		    walks > kRaceRetries)
+		if (!out || dropped != 0 || !feed.incomplete() || walks > kRaceRetries)
 			return out;
 		if (opts.verbose)
 			std::fprintf(stderr, "uringdump: a table changed while it was read, "
@@ -319,11 +382,12 @@ Result<DumpRecords> Dumper::Impl::dump_settled(std::span<const pid_t> pids, std:
 	}
 }
 
-Result<DumpRecords> Dumper::dump(std::span<const pid_t> pids)
+Result<DumpStats> Dumper::dump_into(std::span<const pid_t> pids, RecordSink& sink)
 {
+	Feed feed(sink);
 	for (int retries = 0;; retries++) {
 		std::uint64_t dropped = 0;
-		auto out = impl_->dump_settled(pids, dropped);
+		auto out = impl_->dump_settled(pids, feed, dropped);
 		if (out)
 			out->spill_retries = retries;
 		if (!out || dropped == 0)
@@ -348,6 +412,17 @@ Result<DumpRecords> Dumper::dump(std::span<const pid_t> pids)
 		if (auto st = impl_->resize_spill(bigger); !st)
 			return st.error();
 	}
+}
+
+Result<DumpRecords> Dumper::dump(std::span<const pid_t> pids)
+{
+	DumpRecords out;
+	VectorSink sink(out.records);
+	auto stats = dump_into(pids, sink);
+	if (!stats)
+		return stats.error();
+	static_cast<DumpStats&>(out) = *stats;
+	return out;
 }
 
 Result<DumpRecords> dump_records(std::span<const pid_t> pids, const LoadOptions& opts)

@@ -23,14 +23,17 @@
 
 namespace uringdump {
 
-// What one dump produced: every record of every stream, then the spilled
-// ones.
-struct DumpRecords {
-	std::vector<RawRecord> records;
+// How one dump went.
+struct DumpStats {
 	std::size_t streams = 0;     // iterator streams read
 	std::size_t spill_bytes = 0; // ring buffer size that was enough
 	int walks = 0;               // iterator runs per pid (1 + race repeats)
 	int spill_retries = 0;       // walks again because the ring buffer was too small
+};
+
+// What dump() produced: every record of every stream and the spilled ones.
+struct DumpRecords : DumpStats {
+	std::vector<RawRecord> records;
 };
 
 // Load once, dump many: Dumper::load() pays for BTF parsing and the
@@ -54,6 +57,12 @@ public:
 	// Dumper reload itself with a buffer four times larger (kept for later
 	// dumps) and dump again, up to 1 GiB.
 	Result<DumpRecords> dump(std::span<const pid_t> pids);
+
+	// dump(), each batch of records handed to `sink` as soon as it is
+	// decoded: the spilled ones by the drain thread while the walk goes on,
+	// each stream's when it ends.  The sink is clear()ed before every walk
+	// again.  On error the sink holds a part of the dump.
+	Result<DumpStats> dump_into(std::span<const pid_t> pids, RecordSink& sink);
 
 	// The task_file walk over `pid` (0: every task) alone, undecoded: its
 	// seq stream is appended to `stream`, the spilled records to `spill`.

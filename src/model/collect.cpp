@@ -269,12 +269,17 @@ void Collected::finish()
 		sort_unique(e.pids);
 }
 
+void Collected::add(std::span<const RawRecord> records)
+{
+	for (const RawRecord& r : records)
+		add(r);
+}
+
 Collected Collected::from(std::span<const RawRecord> records)
 {
 	Collected c;
 	c.reserve(records);
-	for (const RawRecord& r : records)
-		c.add(r);
+	c.add(records);
 	c.finish();
 	return c;
 }

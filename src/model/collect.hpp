@@ -84,13 +84,16 @@ struct Collected {
 	// output order.
 	static Collected from(std::span<const RawRecord> records);
 
+	// The same in steps: records as they come, then finish() once.
+	void add(std::span<const RawRecord> records);
+	void finish();
+
 	// Distinct records received of a table.
 	std::size_t received(const TableKey& key) const;
 
 private:
 	void reserve(std::span<const RawRecord> records);
 	void add(const RawRecord& r);
-	void finish();
 	void add_stream(const ud_rec_stream& s);
 	void add_task(const ud_rec_task& t);
 	void add_table_end(const ud_rec_table_end& t);

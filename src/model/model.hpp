@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -346,8 +347,24 @@ struct Snapshot {
 // Exit::Failure "dump incomplete: ..." when a table has fewer distinct
 // records than its TABLE_END counts.
 Result<Snapshot> build_snapshot(std::span<const RawRecord> records, bool exact);
-// The same, freeing `records` as soon as they are collected (a dump's
-// records are some 200 bytes per item: the model then grows in their place).
-Result<Snapshot> build_snapshot(std::vector<RawRecord>&& records, bool exact);
+
+struct Collected;
+
+// build_snapshot for a live dump, fed as the dump goes (Dumper::dump_into):
+// each batch of records is collected as it is decoded and its memory goes
+// back, so a dump's records (some 250 bytes per item) are never held all
+// at once, and collecting the spilled records overlaps the kernel's walk.
+class SnapshotBuilder final : public RecordSink {
+public:
+	SnapshotBuilder();
+	~SnapshotBuilder() override;
+	void add(std::span<const RawRecord> records) override;
+	void clear() override;
+	// The snapshot of everything added (once: the builder is left empty).
+	Result<Snapshot> build(bool exact);
+
+private:
+	std::unique_ptr<Collected> collected_;
+};
 
 } // namespace uringdump

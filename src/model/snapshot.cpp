@@ -1,6 +1,8 @@
 // The snapshot: build_snapshot (collect -> resolve -> label -> check) and
 // the queries on the finished model.
 #include <algorithm>
+#include <memory>
+#include <utility>
 
 #include "model/collect.hpp"
 #include "model/complete.hpp"
@@ -48,12 +50,26 @@ Result<Snapshot> build_snapshot(std::span<const RawRecord> records, bool exact)
 	return build_from(Collected::from(records), exact);
 }
 
-Result<Snapshot> build_snapshot(std::vector<RawRecord>&& records, bool exact)
+SnapshotBuilder::SnapshotBuilder() : collected_(std::make_unique<Collected>()) {}
+
+SnapshotBuilder::~SnapshotBuilder() = default;
+
+void SnapshotBuilder::add(std::span<const RawRecord> records)
 {
-	const Collected c = Collected::from(records);
-	// Collected: the records' memory goes back before the model grows.
-	std::vector<RawRecord>().swap(records);
-	return build_from(c, exact);
+	collected_->add(records);
+}
+
+void SnapshotBuilder::clear()
+{
+	collected_ = std::make_unique<Collected>();
+}
+
+Result<Snapshot> SnapshotBuilder::build(bool exact)
+{
+	const std::unique_ptr<Collected> c =
+		std::exchange(collected_, std::make_unique<Collected>());
+	c->finish();
+	return build_from(*c, exact);
 }
 
 // ---------------------------------------------------------------- queries

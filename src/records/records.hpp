@@ -56,6 +56,21 @@ struct RawRecord {
 	}
 };
 
+// Where a live dump's records go as they are decoded (Dumper::dump_into):
+// in batches, in any order, possibly with duplicates, from the thread that
+// drains the spill ring buffer as well as from the caller's (never from two
+// at once).  A dump that must walk again (a ring buffer too small, a table
+// that changed under the walk) clear()s what it gave.
+class RecordSink {
+public:
+	RecordSink() = default;
+	RecordSink(const RecordSink&) = delete;
+	RecordSink& operator=(const RecordSink&) = delete;
+	virtual ~RecordSink() = default;
+	virtual void add(std::span<const RawRecord> records) = 0;
+	virtual void clear() = 0;
+};
+
 // Name of a record type ("STREAM", "RFILE", ...), "?" when unknown.
 const char* record_type_name(std::uint16_t type);
 

@@ -23,6 +23,8 @@ endif
 UNIT_LIB_SRCS  := $(foreach l,$(PURE_LIBS),$(call lib_srcs,$(l)))
 # From cli/, only the pure parts: the option parser and the usage texts.
 UNIT_LIB_SRCS  += src/cli/options.cpp src/cli/usage.cpp
+# From kernel/, the spill chunks (no bpf() call in that file).
+UNIT_LIB_SRCS  += src/kernel/spill.cpp
 UNIT_TEST_SRCS := $(wildcard tests/unit/*.cpp tests/unit/*/*.cpp) tests/fuzz/targets.cpp
 UNIT_SRCS      := $(UNIT_LIB_SRCS) $(UNIT_TEST_SRCS)
 UNIT_DEFS      := -DUD_SOURCE_DIR='"$(CURDIR)"' -Itests/unit -Itests $(JSONCPP_CFLAGS)

@@ -220,6 +220,39 @@ TEST(Model, SpilledRecordsJoinTheStream)
 	EXPECT_EQ(json_of(must_build(joined), true), json_of(must_build(demo_stream()), true));
 }
 
+TEST(Model, BuilderTakesBatches)
+{
+	const std::string want = json_of(must_build(demo_stream()), true);
+	auto recs = demo_stream();
+	append(recs, demo_stream()); // a re-run step's copies
+	for (std::size_t batch : {std::size_t{1}, std::size_t{3}, std::size_t{7}, recs.size()}) {
+		SnapshotBuilder b;
+		for (std::size_t at = 0; at < recs.size(); at += batch)
+			b.add(std::span(recs).subspan(at, std::min(batch, recs.size() - at)));
+		auto s = b.build(false);
+		ASSERT_TRUE(s.ok()) << s.error().message;
+		EXPECT_EQ(json_of(*s, true), want) << "batches of " << batch;
+	}
+}
+
+TEST(Model, BuilderClearForgetsEverything)
+{
+	SnapshotBuilder b;
+	b.add(demo_stream());
+	b.clear(); // a walk again: nothing of the first counts
+	auto cleared = b.build(true);
+	ASSERT_TRUE(cleared.ok()) << cleared.error().message;
+	EXPECT_TRUE(cleared->processes.empty());
+	// build() leaves the builder empty
+	b.add(demo_stream());
+	auto s = b.build(true);
+	ASSERT_TRUE(s.ok()) << s.error().message;
+	EXPECT_FALSE(s->processes.empty());
+	auto again = b.build(true);
+	ASSERT_TRUE(again.ok()) << again.error().message;
+	EXPECT_TRUE(again->processes.empty());
+}
+
 TEST(Model, MissingTableRecordsAreAnError)
 {
 	std::vector<RawRecord> r{task(7, "big"), fd(7, 3, UD_FK_IO_URING, 0xa1),
