@@ -46,16 +46,14 @@ static __always_inline bool name_is(const struct anon_name *n, const char *lit, 
 }
 
 /*
- * The kind of f (enum ud_file_kind); the superblock's magic in *magic and,
- * for an anon inode, the dentry's name in *name.
+ * The kind (enum ud_file_kind) of f, whose inode has i_mode `mode` and
+ * whose superblock has s_magic `magic`; for an anon inode, the dentry's
+ * name in *name.
  */
-static __always_inline __u32 file_kind(struct file *f, struct anon_name *name, __u32 *magic)
+static __always_inline __u32 kind_of(struct file *f, __u32 mode, __u32 magic,
+				     struct anon_name *name)
 {
-	struct inode *inode = BPF_CORE_READ(f, f_inode);
-	__u32 mode = BPF_CORE_READ(inode, i_mode);
-
-	*magic = (__u32)BPF_CORE_READ(inode, i_sb, s_magic);
-	if (*magic == ANON_INODE_FS_MAGIC) {
+	if (magic == ANON_INODE_FS_MAGIC) {
 		const unsigned char *dn = BPF_CORE_READ(f, f_path.dentry, d_name.name);
 
 		bpf_probe_read_kernel_str(name->s, sizeof(name->s), dn);
@@ -84,6 +82,40 @@ static __always_inline __u32 file_kind(struct file *f, struct anon_name *name, _
 		return UD_FK_LNK;
 	}
 	return UD_FK_OTHER;
+}
+
+/*
+ * The kind of f (enum ud_file_kind); the superblock's magic in *magic and,
+ * for an anon inode, the dentry's name in *name.
+ */
+static __always_inline __u32 file_kind(struct file *f, struct anon_name *name, __u32 *magic)
+{
+	struct inode *inode = BPF_CORE_READ(f, f_inode);
+	__u32 mode = BPF_CORE_READ(inode, i_mode);
+
+	*magic = (__u32)BPF_CORE_READ(inode, i_sb, s_magic);
+	return kind_of(f, mode, *magic, name);
+}
+
+/*
+ * The fields of f's FILE record in r (all but the header and the id), each
+ * pointer read once: a FILE is written for most items of a large table,
+ * and each probe read is a helper call.  The superblock's magic in *magic.
+ */
+static __always_inline void file_fields(union ud_any *r, struct file *f, __u32 *magic)
+{
+	struct anon_name name = {};
+	struct inode *inode = BPF_CORE_READ(f, f_inode);
+	struct super_block *sb = BPF_CORE_READ(inode, i_sb);
+	__u32 mode = BPF_CORE_READ(inode, i_mode);
+
+	*magic = (__u32)BPF_CORE_READ(sb, s_magic);
+	r->file.kind = kind_of(f, mode, *magic, &name);
+	r->file.mode = mode;
+	r->file.ino = BPF_CORE_READ(inode, i_ino);
+	r->file.dev = BPF_CORE_READ(sb, s_dev);
+	r->file.f_flags = BPF_CORE_READ(f, f_flags);
+	__builtin_memcpy(r->file.anon_name, name.s, sizeof(name.s));
 }
 
 #ifdef UD_SEEN_DIRECT_MAPPED
@@ -225,20 +257,14 @@ static long path_step(__u32 i, void *data)
  */
 static __always_inline void describe_anon_file(struct seq_file *seq, __u32 pid, struct file *f)
 {
-	struct anon_name name = {};
 	union ud_any *r = scratch(UD_SCR_FILE);
 	__u32 magic;
 
 	if (!r || !f || file_described((__u64)f))
 		return;
 	rec_init(r, UD_REC_FILE, pid);
-	r->file.kind = file_kind(f, &name, &magic);
+	file_fields(r, f, &magic);
 	r->file.file_id = mix((__u64)f);
-	r->file.mode = BPF_CORE_READ(f, f_inode, i_mode);
-	r->file.ino = BPF_CORE_READ(f, f_inode, i_ino);
-	r->file.dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
-	r->file.f_flags = BPF_CORE_READ(f, f_flags);
-	__builtin_memcpy(r->file.anon_name, name.s, sizeof(name.s));
 	emit(seq, r, true);
 }
 
@@ -249,7 +275,6 @@ static __always_inline void describe_anon_file(struct seq_file *seq, __u32 pid, 
  */
 static __always_inline bool describe_file_once(struct seq_file *seq, __u32 pid, struct file *f)
 {
-	struct anon_name name = {};
 	union ud_any *r = scratch(UD_SCR_FILE);
 
 	if (!r)
@@ -260,13 +285,8 @@ static __always_inline bool describe_file_once(struct seq_file *seq, __u32 pid, 
 	if (!f || file_described((__u64)f))
 		return false;
 	rec_init(r, UD_REC_FILE, pid);
-	r->file.kind = file_kind(f, &name, &magic);
+	file_fields(r, f, &magic);
 	r->file.file_id = id;
-	r->file.mode = BPF_CORE_READ(f, f_inode, i_mode);
-	r->file.ino = BPF_CORE_READ(f, f_inode, i_ino);
-	r->file.dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
-	r->file.f_flags = BPF_CORE_READ(f, f_flags);
-	__builtin_memcpy(r->file.anon_name, name.s, sizeof(name.s));
 	if (emit(seq, r, true))
 		return true;
 
