@@ -2,6 +2,7 @@
 #include "model/files.hpp"
 
 #include <algorithm>
+#include <string_view>
 
 namespace uringdump {
 namespace {
@@ -11,7 +12,7 @@ std::string chunk_text(const ud_rec_path& p)
 	return bounded_string(p.name, std::min<std::size_t>(p.len, UD_NAME_CHUNK));
 }
 
-std::string default_anon_name(std::uint32_t kind)
+std::string_view default_anon_name(std::uint32_t kind)
 {
 	switch (kind) {
 	case UD_FK_IO_URING: return "[io_uring]";
@@ -71,11 +72,16 @@ std::optional<std::string> pseudo_path(const File& f)
 	case UD_FK_EPOLL:
 	case UD_FK_EVENTFD:
 	case UD_FK_ANON: {
-		const std::string name =
-			f.anon_name.empty() ? default_anon_name(f.kind) : f.anon_name;
+		// one allocation: a file per item of a large epoll takes this path
+		const std::string_view name = f.anon_name.empty() ? default_anon_name(f.kind)
+								  : std::string_view(f.anon_name);
 		if (name.empty())
 			return std::nullopt;
-		return "anon_inode:" + name;
+		constexpr std::string_view prefix = "anon_inode:";
+		std::string path;
+		path.reserve(prefix.size() + name.size());
+		path.append(prefix).append(name);
+		return path;
 	}
 	default: return std::nullopt;
 	}
@@ -104,9 +110,8 @@ std::uint32_t FileRegistry::fallback_kind(std::uint64_t raw) const
 	return it == kinds.end() ? std::uint32_t{UD_FK_OTHER} : it->second;
 }
 
-File FileRegistry::make(std::uint64_t raw) const
+void FileRegistry::make(File& f, std::uint64_t raw) const
 {
-	File f;
 	f.raw_id = raw;
 	if (auto it = c_.files.find(raw); it != c_.files.end()) {
 		const ud_rec_file& r = it->second;
@@ -124,7 +129,6 @@ File FileRegistry::make(std::uint64_t raw) const
 		f.path = assemble_path(it->second);
 	if (!f.path)
 		f.path = pseudo_path(f);
-	return f;
 }
 
 } // namespace uringdump

@@ -31,7 +31,7 @@ public:
 	{
 		auto [it, inserted] = index_.try_emplace(raw, static_cast<FileRef>(files_.size()));
 		if (inserted)
-			files_.push_back(make(raw));
+			make(files_.emplace_back(), raw); // in place: a File is some 170 bytes
 		return it->second;
 	}
 
@@ -49,7 +49,8 @@ public:
 	}
 
 private:
-	File make(std::uint64_t raw) const;
+	// f (default-constructed) becomes the file with opaque id raw.
+	void make(File& f, std::uint64_t raw) const;
 	std::uint32_t fallback_kind(std::uint64_t raw) const;
 	const std::unordered_map<std::uint64_t, std::uint32_t>& fd_kinds() const;
 
