@@ -26,45 +26,77 @@ void dedupe_by(std::vector<Rec>& v, Key key)
 		v.end());
 }
 
-// EPOLL items: the first record of every (file_id, tfd), in output order
-// (by tfd, then walk position).  Sorted as small keys with the record's
-// position, the records moved once: sorting the 64-byte records themselves
-// (stable, so with a buffer as large as the table) took a tenth of the
-// model at a million items.
-// dedupe_epitems when every item has a tfd of its own, the common case (an
-// fd closed and its number reused while the old item lives gives two): the
-// records of one tfd are then copies of one item, and the output order is
-// by tfd alone, a pass over a table indexed by tfd instead of two sorts.
-// False, with v untouched, when two items share a tfd or the tfds are too
-// sparse for the table.
-bool order_by_distinct_tfd(std::vector<ud_rec_epitem>& v)
+// The items of one tfd (positions in v, in order of arrival): the first
+// record of each file, by (index, file_id).  Almost always one item, with
+// the copies of re-run steps; several when an fd was closed and its number
+// reused while the old item lives (a registered file keeps it alive).
+void order_tfd_group(const std::vector<ud_rec_epitem>& v, std::vector<std::uint32_t>& group)
+{
+	if (group.size() > 1) {
+		std::stable_sort(group.begin(), group.end(), [&](std::uint32_t a, std::uint32_t b) {
+			return v[a].file_id < v[b].file_id;
+		});
+		group.erase(std::unique(group.begin(), group.end(),
+					[&](std::uint32_t a, std::uint32_t b) {
+						return v[a].file_id == v[b].file_id;
+					}),
+			    group.end());
+		std::sort(group.begin(), group.end(), [&](std::uint32_t a, std::uint32_t b) {
+			return std::tie(v[a].index, v[a].file_id) <
+			       std::tie(v[b].index, v[b].file_id);
+		});
+	}
+}
+
+// dedupe_epitems through a table indexed by tfd, when the tfds are dense
+// enough for one (false, v untouched, otherwise): a counting sort by tfd
+// that keeps the order of arrival, then order_tfd_group.  Linear, where the
+// sorts took a tenth of the model at a million items.
+bool order_by_tfd_table(std::vector<ud_rec_epitem>& v)
 {
 	std::uint32_t max_tfd = 0;
 	for (const ud_rec_epitem& r : v)
 		max_tfd = std::max(max_tfd, r.tfd);
 	if (max_tfd >= 8 * v.size() + 4096)
 		return false;
-	std::vector<std::uint32_t> at(std::size_t{max_tfd} + 1, 0); // position in v + 1
-	for (std::size_t i = 0; i < v.size(); i++) {
-		const std::uint32_t first = at[v[i].tfd];
-		if (first == 0)
-			at[v[i].tfd] = static_cast<std::uint32_t>(i + 1);
-		else if (v[first - 1].file_id != v[i].file_id)
-			return false; // two items of one tfd
-		// else a copy of the item (a re-run step): the first one stays
+	// start[t]: where tfd t's positions begin in `order`
+	std::vector<std::uint32_t> start(std::size_t{max_tfd} + 2, 0);
+	for (const ud_rec_epitem& r : v)
+		start[r.tfd + 1]++;
+	for (std::size_t t = 1; t < start.size(); t++)
+		start[t] += start[t - 1];
+	std::vector<std::uint32_t> order(v.size());
+	{
+		std::vector<std::uint32_t> next(start.begin(), start.end() - 1);
+		for (std::size_t i = 0; i < v.size(); i++)
+			order[next[v[i].tfd]++] = static_cast<std::uint32_t>(i);
 	}
 	std::vector<ud_rec_epitem> out;
 	out.reserve(v.size());
-	for (std::uint32_t pos : at)
-		if (pos != 0)
-			out.push_back(v[pos - 1]);
+	std::vector<std::uint32_t> group;
+	for (std::size_t t = 0; t + 1 < start.size(); t++) {
+		const std::uint32_t b = start[t], e = start[t + 1];
+		if (e - b == 1) {
+			out.push_back(v[order[b]]);
+			continue;
+		}
+		group.assign(order.begin() + b, order.begin() + e);
+		order_tfd_group(v, group);
+		for (std::uint32_t pos : group)
+			out.push_back(v[pos]);
+	}
 	v = std::move(out);
 	return true;
 }
 
+// EPOLL items: the first record of every (file_id, tfd), in output order
+// (by tfd, then walk position).  Without a table by tfd: sorted as small
+// keys with the record's position, the records moved once (sorting the
+// 64-byte records themselves, stable, so with a buffer as large as the
+// table, took a tenth of the model at a million items).
 void dedupe_epitems(std::vector<ud_rec_epitem>& v)
 {
-	if (order_by_distinct_tfd(v))
+	if (order_by_tfd_table(v))
 		return;
 	struct ById {
 		std::uint64_t file_id;

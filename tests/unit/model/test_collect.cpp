@@ -84,6 +84,20 @@ TEST(Collect, EpitemsSharingATfd)
 	EXPECT_EQ(std::count_if(got.begin(), got.end(), [](const Item& i) { return std::get<0>(i) == 9; }), 2);
 }
 
+TEST(Collect, ManyItemsShareTfds)
+{
+	// a program that opens, watches, registers and closes fd 5, 6 or 7 in
+	// turn: hundreds of live items per tfd, each walk position once, with
+	// copies of some
+	std::vector<RawRecord> recs;
+	for (std::uint32_t i = 0; i < 600; i++)
+		recs.push_back(epitem(1, kEp, 0x1000 + (i * 7919) % 600, 5 + i % 3, 1, i, i));
+	append(recs, std::vector<RawRecord>(recs.begin() + 100, recs.begin() + 180));
+	std::mt19937 rng(4);
+	std::shuffle(recs.begin(), recs.end(), rng);
+	EXPECT_EQ(items_of(Collected::from(recs)), expected(recs));
+}
+
 TEST(Collect, SlotsInOrderOrNot)
 {
 	std::vector<RawRecord> in_order, reversed;
