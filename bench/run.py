@@ -296,9 +296,10 @@ def goals(results):
         big = next(s for s in results["sizes"] if s["n"] == b)
         recs = big["reference"].get("records", 0) / (2 * b)
         lines.append(f"  peak RSS growth per item N={a:,}..{b:,}: {per:.0f} bytes (goal <= 120)"
-                     f" {verdict(per <= 120)}: {recs:.1f} records of 64 bytes per item, held as"
-                     f" read ({recs * 64:.0f} B) and decoded ({recs * 64:.0f} B) at once, then the"
-                     f" model and the JSON")
+                     f" {verdict(per <= 120)}: {recs:.1f} records of 64 bytes per item, collected"
+                     f" as they are read (never all held); the peak is the collected tables (a"
+                     f" copy of each record kept, {recs * 64:.0f} B per item, and their indexes)"
+                     f" while the model is built")
     lines.append("  where the time goes (loaded-once run, median wall):")
     for n in sorted(by_n):
         ld = by_n[n].get("loaded", {})
@@ -307,8 +308,8 @@ def goals(results):
         if not ph or not it:
             continue
         lines.append(f"    N={n:,}: iterator walk {fmt_time(it)} (visit-only floor {fmt_time(wk)},"
-                     f" fd walk {fmt_time(fl)}), rest of Dumper::dump (spill drain, decode, race"
-                     f" check) {fmt_time(max(ph['dump_s'] - it, 0))}, model {fmt_time(ph['model_s'])},"
+                     f" fd walk {fmt_time(fl)}), rest of Dumper::dump_into (spill drain, decode and"
+                     f" collect, race check) {fmt_time(max(ph['dump_s'] - it, 0))}, model {fmt_time(ph['model_s'])},"
                      f" JSON {fmt_time(ph['render_json_s'])}")
     for n in sorted(by_n):
         if n < 10000:
@@ -400,7 +401,7 @@ def table(results):
             ph = loaded["phases_median"]
             pc = loaded.get("phases_cpu_median", {})
             walk = next((m for m in size["methods"] if m["method"] == "iterate"), {})
-            lines.append(f"  phases of the loaded-once run, median wall (cpu): Dumper::dump {fmt_time(ph['dump_s'])}"
+            lines.append(f"  phases of the loaded-once run, median wall (cpu): Dumper::dump_into {fmt_time(ph['dump_s'])}"
                          f" ({fmt_time(pc.get('dump_s'))}; of which the walk alone ~{fmt_time(walk.get('median_s'))}),"
                          f" model {fmt_time(ph['model_s'])} ({fmt_time(pc.get('model_s'))}),"
                          f" JSON render {fmt_time(ph['render_json_s'])} ({fmt_time(pc.get('render_json_s'))});"
@@ -410,6 +411,43 @@ def table(results):
     lines.append("")
     lines.extend(results.get("notes", []))
     return "\n".join(lines) + "\n"
+
+
+NOTES = [
+    "Notes:",
+    "- RLIMIT_NOFILE is 20000 (hard; no CAP_SYS_RESOURCE), so no process here holds more than",
+    "  20000 fds and a ring's file table is at most 20000 slots. Above 15,000 files the workload",
+    "  closes every further file right after registering it: the ring tables keep the files alive,",
+    "  the epoll items stay (keyed by (file, fd), reused fd numbers give distinct items), so N",
+    "  epoll items and N registered files exist with < 20000 live fds and ceil(N/20000) rings.",
+    "  fs.nr_open is not the limit (raising it does not raise the hard RLIMIT_NOFILE).",
+    "- floor walks the fd table only (<= 20000 fds at every N); uringdump also walks the N-slot",
+    "  ring tables and the N-item epoll tree, so x floor grows with N beyond 15k files.",
+    "- procfs does not resolve fds: it gives the registration-time tfd (stale after close/dup) and",
+    "  the path of each registered file ('anon_inode:[eventfd]' for every eventfd).",
+    "- kcmp methods resolve every epoll target and registered file to all fds that hold it:",
+    "  candidates are the target's fds with the same (dev, ino) (stat of /proc/PID/fd/N);",
+    "  KCMP_EPOLL_TFD compares a candidate with an item named by (tfd, toff), and the kernel",
+    "  finds that item by a linear walk of the epoll tree on every call (ep_find_tfd), so",
+    "  each comparison costs O(items). Registered files have no kcmp mode: their only handle",
+    "  without iterators is IORING_OP_FIXED_FD_INSTALL submitted through a pidfd_getfd() copy",
+    "  of the ring (writes into the target's SQ ring: intrusive, needs an idle target and",
+    "  default setup flags), then KCMP_FILE. tree = fds sorted by kcmp order + binary search",
+    "  (what CRIU's kcmp tree does); pair = every candidate compared.",
+    "- Every uringdump row runs src/'s library code, as the CLI does: loaded = Dumper::dump_into a",
+    "  SnapshotBuilder (records collected as they are read, the spilled ones by the drain thread",
+    "  during the walk) + build + render_json (src/cli/live_dump.cpp, cmd_dump.cpp after the load),",
+    "  iterate = Dumper::walk,",
+    "  lib = dump_records (loads each call) + build_snapshot, pins = pin_dump(); the floors run",
+    "  the library's FloorProbe (bpf/floor.bpf.c), attached like the dump (task.tid).",
+    "- Agreement: uringdump's library dump (first `lib` run) is the reference and is checked",
+    "  against the workload's own record of every item and slot (tfd, fds, kind); the one-shot's",
+    "  JSON must be byte-identical to the reference rendered; pinned reads are decoded and",
+    "  compared item by item; floors compare counts. uringdump's peak RSS is ru_maxrss of one",
+    "  more `uringdump --json PID` run (untimed).",
+    "- A capped kcmp run stops at the cap; its agreement covers the lookups it finished.",
+    "  Larger N are not run once a method exceeded the cap.",
+]
 
 
 def main():
@@ -422,7 +460,19 @@ def main():
     ap.add_argument("--budget", type=float, default=15)
     ap.add_argument("--tmp", default="/tmp")
     ap.add_argument("--no-all", action="store_true", help="skip the --all phase")
+    ap.add_argument("--report-only", action="store_true",
+                    help="rewrite results.txt from the results.json in --out (no measuring)")
     args = ap.parse_args()
+
+    if args.report_only:
+        with open(os.path.join(args.out, "results.json")) as f:
+            results = json.load(f)
+        results["notes"] = NOTES
+        text = table(results)
+        with open(os.path.join(args.out, "results.txt"), "w") as f:
+            f.write(text)
+        sys.stdout.write(text)
+        return
 
     if os.geteuid() != 0:
         sys.exit("bench: needs root (BPF iterators, kcmp, pidfd_getfd, bpffs)")
@@ -520,39 +570,7 @@ def main():
     env["sysctl_changes"] = sysctls.log
     env["loadavg_end"] = loadavg()
     env["wall_s"] = time.monotonic() - t_start
-    results["notes"] = [
-        "Notes:",
-        "- RLIMIT_NOFILE is 20000 (hard; no CAP_SYS_RESOURCE), so no process here holds more than",
-        "  20000 fds and a ring's file table is at most 20000 slots. Above 15,000 files the workload",
-        "  closes every further file right after registering it: the ring tables keep the files alive,",
-        "  the epoll items stay (keyed by (file, fd), reused fd numbers give distinct items), so N",
-        "  epoll items and N registered files exist with < 20000 live fds and ceil(N/20000) rings.",
-        "  fs.nr_open is not the limit (raising it does not raise the hard RLIMIT_NOFILE).",
-        "- floor walks the fd table only (<= 20000 fds at every N); uringdump also walks the N-slot",
-        "  ring tables and the N-item epoll tree, so x floor grows with N beyond 15k files.",
-        "- procfs does not resolve fds: it gives the registration-time tfd (stale after close/dup) and",
-        "  the path of each registered file ('anon_inode:[eventfd]' for every eventfd).",
-        "- kcmp methods resolve every epoll target and registered file to all fds that hold it:",
-        "  candidates are the target's fds with the same (dev, ino) (stat of /proc/PID/fd/N);",
-        "  KCMP_EPOLL_TFD compares a candidate with an item named by (tfd, toff), and the kernel",
-        "  finds that item by a linear walk of the epoll tree on every call (ep_find_tfd), so",
-        "  each comparison costs O(items). Registered files have no kcmp mode: their only handle",
-        "  without iterators is IORING_OP_FIXED_FD_INSTALL submitted through a pidfd_getfd() copy",
-        "  of the ring (writes into the target's SQ ring: intrusive, needs an idle target and",
-        "  default setup flags), then KCMP_FILE. tree = fds sorted by kcmp order + binary search",
-        "  (what CRIU's kcmp tree does); pair = every candidate compared.",
-        "- Every uringdump row runs src/'s library code, as the CLI does: loaded = Dumper::dump +",
-        "  build_snapshot + render_json (src/cli/cmd_dump.cpp after its load), iterate = Dumper::walk,",
-        "  lib = dump_records (loads each call) + build_snapshot, pins = pin_dump(); the floors run",
-        "  the library's FloorProbe (bpf/floor.bpf.c), attached like the dump (task.tid).",
-        "- Agreement: uringdump's library dump (first `lib` run) is the reference and is checked",
-        "  against the workload's own record of every item and slot (tfd, fds, kind); the one-shot's",
-        "  JSON must be byte-identical to the reference rendered; pinned reads are decoded and",
-        "  compared item by item; floors compare counts. uringdump's peak RSS is ru_maxrss of one",
-        "  more `uringdump --json PID` run (untimed).",
-        "- A capped kcmp run stops at the cap; its agreement covers the lookups it finished.",
-        "  Larger N are not run once a method exceeded the cap.",
-    ]
+    results["notes"] = NOTES
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(results, f, indent=1)

@@ -91,7 +91,7 @@ private:
 // step (one fd) can spill far more than the buffer holds (an epoll with a
 // million items spills some 240 MB), and it fits as long as the drain keeps
 // up, so the dump walks once at any size.  When it does not (one CPU, a
-// loaded machine), the program counts what it dropped and Dumper::dump
+// loaded machine), the program counts what it dropped and Dumper::dump_into
 // walks again with a larger buffer.  The thread looks at the positions
 // every millisecond and consumes once 256 KiB (or a quarter of a smaller
 // buffer) waits: in batches, so that the two CPUs do not fight over the
