@@ -10,7 +10,7 @@
 //             live_dump.cpp, cmd_dump.cpp): Dumper::dump_into a
 //             SnapshotBuilder, build, render_json, with the Dumper loaded
 //             once; phases recorded (the dump phase includes collecting the
-//             records, which the drain thread does while the walk goes on)
+//             records, which a thread of the Dumper does while the walk goes on)
 //   iterate   Dumper::walk: one undecoded iterator walk, the kernel's share
 #include <sys/wait.h>
 

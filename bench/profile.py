@@ -16,9 +16,8 @@ import sys
 import tempfile
 import time
 
-# The first phase with a match anywhere on the call chain wins: the drain
-# thread decodes and collects inside SpillConsumer::consume, so decode and
-# model come before iterate.
+# The first phase with a match anywhere on the call chain wins: decode and
+# model (the Dumper's collecting thread) come before iterate.
 PHASES = [
     ("load", ("bpf_prog_load", "bpf_object__load", "btf__parse", "btf__load_vmlinux_btf",
               "bpf_object_load", "libbpf_find_kernel_btf", "bpf_object__relocate")),

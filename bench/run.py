@@ -435,7 +435,7 @@ NOTES = [
     "  default setup flags), then KCMP_FILE. tree = fds sorted by kcmp order + binary search",
     "  (what CRIU's kcmp tree does); pair = every candidate compared.",
     "- Every uringdump row runs src/'s library code, as the CLI does: loaded = Dumper::dump_into a",
-    "  SnapshotBuilder (records collected as they are read, the spilled ones by the drain thread",
+    "  SnapshotBuilder (records collected as they are read, the spilled ones by a collecting thread",
     "  during the walk) + build + render_json (src/cli/live_dump.cpp, cmd_dump.cpp after the load),",
     "  iterate = Dumper::walk,",
     "  lib = dump_records (loads each call) + build_snapshot, pins = pin_dump(); the floors run",

@@ -8,10 +8,16 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
+#include <mutex>
+#include <new>
 #include <optional>
+#include <string>
+#include <thread>
 #include <utility>
 
 #include "base/errors.hpp"
@@ -25,55 +31,121 @@ namespace {
 constexpr std::size_t kReadChunk = 1u << 16;
 
 // Where a dump's records go: decoded, looked at for tables that changed
-// under the walk, handed to the sink.  Used by one thread at a time (the
-// drain thread during a walk, the dumping thread between walks).
+// under the walk and handed to the sink, on a thread of its own.  The drain
+// thread only copies records out of the ring buffer into chunks that it
+// queues here: when it collected them itself, the sink's work (a table of a
+// million items growing, say) held it up long enough for the ring buffer to
+// overflow.  The queue holds what the collecting has not reached yet.
 class Feed {
 public:
-	explicit Feed(RecordSink& sink) : sink_(sink) {}
+	explicit Feed(RecordSink& sink) : sink_(sink), worker_([this] { run(); }) {}
+	Feed(const Feed&) = delete;
+	Feed& operator=(const Feed&) = delete;
+	~Feed()
+	{
+		{
+			const std::lock_guard<std::mutex> lock(mutex_);
+			stop_ = true;
+			queue_.clear();
+		}
+		wake_.notify_all();
+		worker_.join();
+	}
 
 	// A walk starts again: nothing of the last one counts.
 	void restart()
 	{
+		(void)settle(); // the worker is idle until the next push
 		sink_.clear();
+		const std::lock_guard<std::mutex> lock(mutex_);
 		error_ = {};
 		incomplete_ = false;
 	}
-	// One whole iterator stream (STREAM ... END).
-	Status stream(std::span<const std::uint8_t> bytes)
+	// One whole iterator stream (STREAM ... END); `what` names it in an error.
+	void stream(std::vector<std::uint8_t>&& bytes, std::string what)
 	{
-		if (auto st = decode_stream_into(bytes, batch_); !st)
-			return st;
-		give();
-		return {};
+		push(Job{std::move(bytes), false, std::move(what)});
 	}
-	// A chunk of spilled records; the first bad one is kept for error().
-	void spill(std::span<const std::uint8_t> bytes)
+	// A chunk of spilled records (from the drain thread).
+	void spill(std::vector<std::uint8_t>&& bytes)
 	{
-		if (!error_)
-			return;
-		if (auto st = decode_spill_into(bytes, batch_); !st) {
-			error_ = make_error(Exit::Failure,
-					    "ring buffer records: " + st.error().message);
-			return;
-		}
-		give();
+		push(Job{std::move(bytes), true, "ring buffer records"});
 	}
-	const Status& error() const { return error_; }
-	// Whether a lockless walk met a table changing under it.
+	// Waits until everything queued is in the sink; the first error.
+	Status settle()
+	{
+		std::unique_lock<std::mutex> lock(mutex_);
+		idle_.wait(lock, [&] { return queue_.empty() && !busy_; });
+		return error_;
+	}
+	// Whether a lockless walk met a table changing under it (after settle()).
 	bool incomplete() const { return incomplete_; }
 
 private:
-	void give()
+	struct Job {
+		std::vector<std::uint8_t> bytes;
+		bool spilled = false;
+		std::string what;
+	};
+
+	void push(Job&& job)
 	{
-		incomplete_ = incomplete_ || has_incomplete_table(batch_);
-		sink_.add(batch_);
-		batch_.clear();
+		{
+			const std::lock_guard<std::mutex> lock(mutex_);
+			queue_.push_back(std::move(job));
+		}
+		wake_.notify_one();
+	}
+
+	void run()
+	{
+		std::vector<RawRecord> batch;
+		std::unique_lock<std::mutex> lock(mutex_);
+		for (;;) {
+			wake_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+			if (stop_)
+				return;
+			Job job = std::move(queue_.front());
+			queue_.pop_front();
+			busy_ = true;
+			const bool failed = !error_;
+			lock.unlock();
+			Status st;
+			if (!failed) {
+				try {
+					st = job.spilled ? decode_spill_into(job.bytes, batch)
+							 : decode_stream_into(job.bytes, batch);
+					if (st) {
+						if (has_incomplete_table(batch))
+							incomplete_ = true;
+						sink_.add(batch);
+					}
+				} catch (const std::bad_alloc&) {
+					st = make_error(Exit::Failure, "out of memory");
+				}
+				batch.clear();
+			}
+			// collected: the memory goes back
+			std::vector<std::uint8_t>().swap(job.bytes);
+			lock.lock();
+			if (!st && error_)
+				error_ = make_error(Exit::Failure,
+						    job.what + ": " + st.error().message);
+			busy_ = false;
+			if (queue_.empty())
+				idle_.notify_all();
+		}
 	}
 
 	RecordSink& sink_;
-	std::vector<RawRecord> batch_;
-	Status error_;
-	bool incomplete_ = false;
+	std::mutex mutex_;
+	std::condition_variable wake_, idle_;
+	std::deque<Job> queue_;   // under mutex_
+	bool busy_ = false;       // under mutex_: a job is being collected
+	bool stop_ = false;       // under mutex_
+	Status error_;            // under mutex_
+	bool incomplete_ = false; // the worker's; read after settle()
+	std::thread worker_;      // last: starts when the rest is ready
 };
 
 // dump()'s sink: every record in one vector.
@@ -324,7 +396,8 @@ Result<DumpStats> Dumper::Impl::dump_once(std::span<const pid_t> pids, Feed& fee
 	DumpStats out;
 	out.spill_bytes = prog.spill_bytes();
 	feed.restart();
-	SpillChunks spill([&feed](std::span<const std::uint8_t> chunk) { feed.spill(chunk); });
+	SpillChunks spill(
+		[&feed](std::vector<std::uint8_t>& chunk) { feed.spill(std::move(chunk)); });
 	static constexpr pid_t kEveryTask[] = {0};
 	if (pids.empty())
 		pids = kEveryTask;
@@ -351,19 +424,16 @@ Result<DumpStats> Dumper::Impl::dump_once(std::span<const pid_t> pids, Feed& fee
 				dropped += d;
 				continue; // the caller walks again with a larger ring buffer
 			}
-			if (auto st = feed.stream(stream); !st)
-				return make_error(Exit::Failure, "iterator output for pid " +
-									 std::to_string(pid) +
-									 ": " + st.error().message);
+			feed.stream(std::move(stream),
+				    "iterator output for pid " + std::to_string(pid));
 			out.streams++;
-			std::vector<std::uint8_t>().swap(stream); // decoded: give the memory back
 		}
 	}
 	if (dropped)
 		return out;
 	spill.flush();
-	if (!feed.error())
-		return feed.error().error();
+	if (auto st = feed.settle(); !st)
+		return st.error();
 	return out;
 }
 

@@ -54,6 +54,7 @@ void SpillChunks::flush()
 		return;
 	handler_(chunks_.back());
 	chunks_.back().clear();
+	chunks_.back().reserve(kChunkBytes); // the handler may have taken the memory
 }
 
 Result<SpillConsumer> SpillConsumer::open(int map_fd, std::size_t bytes)

@@ -22,11 +22,12 @@ namespace uringdump {
 // (copying it at each doubling) stalled the drain long enough for the ring
 // buffer to overflow.
 // With a handler, each chunk is handed over once full (on the thread that
-// appends: the drain thread during a walk) and its memory reused, so the
-// records are never all held at once.
+// appends: the drain thread during a walk), so the records are never all
+// held here at once.
 class SpillChunks {
 public:
-	using Handler = std::function<void(std::span<const std::uint8_t>)>;
+	// Takes the chunk's bytes (it may move them out).
+	using Handler = std::function<void(std::vector<std::uint8_t>& chunk)>;
 	SpillChunks() = default;
 	explicit SpillChunks(Handler handler) : handler_(std::move(handler)) {}
 
@@ -95,8 +96,10 @@ private:
 // walks again with a larger buffer.  The thread looks at the positions
 // every millisecond and consumes once 256 KiB (or a quarter of a smaller
 // buffer) waits: in batches, so that the two CPUs do not fight over the
-// ring's lines, and early, so that what the sink does with the records (a
-// live dump collects them for the model) overlaps the walk.  stop() wakes
+// ring's lines, and early, so that what is done with the records (a live
+// dump's collecting thread turns them into the model's tables) overlaps the
+// walk.  The drain itself only copies: anything slower (collecting a
+// table of a million items) let the ring buffer overflow.  stop() wakes
 // the thread at once and waits for it; the caller then consumes what is
 // left.
 class SpillDrainer {

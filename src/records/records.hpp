@@ -57,9 +57,9 @@ struct RawRecord {
 };
 
 // Where a live dump's records go as they are decoded (Dumper::dump_into):
-// in batches, in any order, possibly with duplicates, from the thread that
-// drains the spill ring buffer as well as from the caller's (never from two
-// at once).  A dump that must walk again (a ring buffer too small, a table
+// in batches, in any order, possibly with duplicates, from a thread of the
+// Dumper's own while the walk goes on (one batch at a time, never from the
+// caller's thread).  A dump that must walk again (a ring buffer too small, a table
 // that changed under the walk) clear()s what it gave.
 class RecordSink {
 public:
