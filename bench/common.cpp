@@ -1,9 +1,11 @@
 // udbench's plumbing: clocks, the workload's summary, whole-file reads and
 // timed child processes.
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -195,15 +197,28 @@ SpawnResult spawn_timed(const std::vector<std::string>& args, const std::string&
 		die("cannot run " + args[0]);
 	posix_spawn_file_actions_destroy(&fa);
 	rusage ru{};
+	// Sleep until the child exits (its pidfd becomes readable) or the
+	// timeout: polling with wait4(WNOHANG) every 200 us took CPU from the
+	// child's own threads on a 2-CPU machine (the 100k one-shot measured
+	// 505-559 ms under it, 398 ms under perf stat).
+	const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, child, 0));
 	for (;;) {
 		if (wait4(child, &r.status, WNOHANG, &ru) == child)
 			break;
-		if (now() - t0 > timeout && !r.timed_out) {
+		const double left = t0 + timeout - now();
+		if (left <= 0 && !r.timed_out) {
 			kill(child, SIGKILL);
 			r.timed_out = true;
 		}
-		usleep(200);
+		if (pidfd >= 0) {
+			pollfd p{pidfd, POLLIN, 0};
+			poll(&p, 1, r.timed_out ? -1 : static_cast<int>(left * 1000) + 1);
+		} else {
+			usleep(200);
+		}
 	}
+	if (pidfd >= 0)
+		close(pidfd);
 	r.seconds = now() - t0;
 	r.cpu = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
 		static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;

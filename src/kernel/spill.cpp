@@ -33,7 +33,7 @@ std::size_t page_size()
 void SpillChunks::append(const std::uint8_t* p, std::size_t n)
 {
 	if (!chunks_.empty() && chunks_.back().size() + n > kChunkBytes && handler_) {
-		flush(); // the chunk is reused
+		flush(); // handed over; the chunk starts again
 	} else if (chunks_.empty() || chunks_.back().size() + n > kChunkBytes) {
 		chunks_.emplace_back();
 		chunks_.back().reserve(std::max(n, kChunkBytes));
