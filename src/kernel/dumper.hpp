@@ -61,8 +61,9 @@ public:
 	// dump(), each batch of records handed to `sink` as soon as it is
 	// decoded, by a collecting thread of the Dumper's own: the spilled ones
 	// while the walk goes on (the drain thread only copies them out of the
-	// ring buffer and queues them), each stream's when it ends.  The sink is clear()ed before
-	// every walk again.  On error the sink holds a part of the dump.
+	// ring buffer and queues them), each stream's when it ends.  The sink
+	// is clear()ed before every walk again.  On error the sink holds a part
+	// of the dump.
 	Result<DumpStats> dump_into(std::span<const pid_t> pids, RecordSink& sink);
 
 	// The task_file walk over `pid` (0: every task) alone, undecoded: its

@@ -32,20 +32,10 @@ void dedupe_by(std::vector<Rec>& v, Key key)
 // reused while the old item lives (a registered file keeps it alive).
 void order_tfd_group(const std::vector<ud_rec_epitem>& v, std::vector<std::uint32_t>& group)
 {
-	if (group.size() > 1) {
-		std::stable_sort(group.begin(), group.end(), [&](std::uint32_t a, std::uint32_t b) {
-			return v[a].file_id < v[b].file_id;
-		});
-		group.erase(std::unique(group.begin(), group.end(),
-					[&](std::uint32_t a, std::uint32_t b) {
-						return v[a].file_id == v[b].file_id;
-					}),
-			    group.end());
-		std::sort(group.begin(), group.end(), [&](std::uint32_t a, std::uint32_t b) {
-			return std::tie(v[a].index, v[a].file_id) <
-			       std::tie(v[b].index, v[b].file_id);
-		});
-	}
+	dedupe_by(group, [&](std::uint32_t pos) { return v[pos].file_id; });
+	std::sort(group.begin(), group.end(), [&](std::uint32_t a, std::uint32_t b) {
+		return std::tie(v[a].index, v[a].file_id) < std::tie(v[b].index, v[b].file_id);
+	});
 }
 
 // dedupe_epitems through a table indexed by tfd, when the tfds are dense
