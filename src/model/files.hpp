@@ -2,6 +2,8 @@
 // from its FILE and PATH records, and labelled "fN" in output order.
 #pragma once
 
+#include <charconv>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -16,22 +18,32 @@ namespace uringdump {
 
 class FileRegistry {
 public:
-	explicit FileRegistry(const Collected& c) : c_(c)
+	explicit FileRegistry(const Collected& c) : c_(c), by_record_(c.files.size(), kNoRef)
 	{
 		// Files with a FILE record, and those known only by an FD (stdin, a
 		// socket): a growth past the reserve would move every File (170 MB
 		// at a million files); what is reserved and not used is not touched.
-		const std::size_t most = c.files.size() + c.fds.size();
-		index_.reserve(most);
-		files_.reserve(most);
+		files_.reserve(c.files.size() + c.fds.size());
 	}
 
-	// The file with opaque id `raw`, created on first reference.
+	// The file with opaque id `raw`, created on first reference.  A file
+	// with a FILE record is found by that record's entry (one lookup, in a
+	// table the model reads anyway); the others by their own index.
 	FileRef ref(std::uint64_t raw)
 	{
+		if (auto it = c_.files.find(raw); it != c_.files.end()) {
+			FileRef& slot = by_record_[static_cast<std::size_t>(it - c_.files.begin())];
+			if (slot == kNoRef) {
+				slot = static_cast<FileRef>(files_.size());
+				with_record_++;
+				make(files_.emplace_back(), raw,
+				     &it->second); // in place: ~170 bytes
+			}
+			return slot;
+		}
 		auto [it, inserted] = index_.try_emplace(raw, static_cast<FileRef>(files_.size()));
 		if (inserted)
-			make(files_.emplace_back(), raw); // in place: a File is some 170 bytes
+			make(files_.emplace_back(), raw, nullptr);
 		return it->second;
 	}
 
@@ -45,18 +57,31 @@ public:
 		if (f.label != 0)
 			return;
 		f.label = ++last_label_;
-		f.id = "f" + std::to_string(f.label);
+		char buf[16] = {'f'};
+		const auto end = std::to_chars(buf + 1, buf + sizeof(buf), f.label).ptr;
+		f.id.assign(buf, end);
+	}
+
+	// Whether every FILE record has its File and every File its label:
+	// then no file is left to label.
+	bool all_labelled() const
+	{
+		return with_record_ == c_.files.size() && last_label_ == files_.size();
 	}
 
 private:
-	// f (default-constructed) becomes the file with opaque id raw.
-	void make(File& f, std::uint64_t raw) const;
+	// f (default-constructed) becomes the file with opaque id raw and FILE
+	// record rec (nullptr: none).
+	void make(File& f, std::uint64_t raw, const ud_rec_file* rec) const;
 	std::uint32_t fallback_kind(std::uint64_t raw) const;
 	const std::unordered_map<std::uint64_t, std::uint32_t>& fd_kinds() const;
 
 	const Collected& c_;
 	mutable std::optional<std::unordered_map<std::uint64_t, std::uint32_t>> fd_kinds_;
-	IdMap<FileRef> index_;
+	static constexpr FileRef kNoRef = ~FileRef{0};
+	std::vector<FileRef> by_record_; // by entry of c_.files
+	std::size_t with_record_ = 0;    // files made from a FILE record
+	IdMap<FileRef> index_;           // files without a FILE record
 	std::vector<File> files_;
 	std::uint32_t last_label_ = 0;
 };

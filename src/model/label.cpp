@@ -100,13 +100,17 @@ void Labeler::label_all()
 	for (const Process& p : snap_.processes)
 		for (const Fd& fd : p.fds)
 			files_.label(fd.file);
-	std::vector<std::uint64_t> rest;
-	rest.reserve(c_.files.size());
-	for (const auto& [id, f] : c_.files)
-		rest.push_back(id);
-	std::sort(rest.begin(), rest.end());
-	for (std::uint64_t id : rest)
-		files_.label(files_.ref(id));
+	// Then the files of FILE records nothing referenced, by opaque id
+	// (there are none, as a rule: no sort of every id for nothing).
+	if (!files_.all_labelled()) {
+		std::vector<std::uint64_t> rest;
+		rest.reserve(c_.files.size());
+		for (const auto& [id, f] : c_.files)
+			rest.push_back(id);
+		std::sort(rest.begin(), rest.end());
+		for (std::uint64_t id : rest)
+			files_.label(files_.ref(id));
+	}
 	for (SqpollGroup& g : snap_.groups)
 		std::sort(g.rings.begin(), g.rings.end(), [this](FileRef a, FileRef b) {
 			return files_.get(a).label < files_.get(b).label;

@@ -499,3 +499,24 @@ TEST(Model, SqpollGroupOfThree)
 	EXPECT_TRUE(s.shared_with(alone).empty());
 	EXPECT_NE(text_of(s).find("group g1  shared_with f2,f3"), std::string::npos);
 }
+
+// FILE records nothing references still get labels: after every referenced
+// file, in opaque-id order; the referenced ones keep the labels they had.
+TEST(Model, UnreferencedFilesLabelledLast)
+{
+	const Snapshot plain = must_build(demo_stream());
+	auto recs = demo_stream();
+	recs.insert(recs.begin() + 1, {file(0x9900, UD_FK_REG, 77), file(0x8800, UD_FK_REG, 78)});
+	const Snapshot s = must_build(recs);
+	ASSERT_EQ(s.files.size(), plain.files.size() + 2);
+	for (std::size_t i = 0; i < plain.files.size(); i++)
+		EXPECT_EQ(s.files[i].id, plain.files[i].id);
+	const File* first = s.find_file_raw(0x8800);
+	const File* second = s.find_file_raw(0x9900);
+	ASSERT_TRUE(first && second);
+	EXPECT_EQ(first->label, plain.files.size() + 1);
+	EXPECT_EQ(second->label, plain.files.size() + 2);
+	EXPECT_EQ(first->inode, 78u);
+	EXPECT_EQ(json_of(s, false).find("\"f" + std::to_string(plain.files.size() + 1) + "\""),
+		  std::string::npos); // listed nowhere
+}
