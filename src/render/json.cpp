@@ -24,7 +24,7 @@ void emit_names(JsonWriter& e, const std::vector<std::string>& names)
 {
 	e.begin_array();
 	for (const std::string& n : names)
-		e.string(n);
+		e.plain(n); // flag names and hex numbers
 	e.end_array();
 }
 
@@ -56,13 +56,13 @@ void emit_file(JsonWriter& e, const Snapshot& s, FileRef ref)
 	const File& f = s.file(ref);
 	e.begin_object();
 	e.key("id");
-	e.string(f.id);
+	e.plain(f.id);
 	e.key("type");
-	e.string(file_kind_name(f.kind));
+	e.plain(file_kind_name(f.kind));
 	e.key("inode");
 	f.has_record ? e.number(f.inode) : e.null();
 	e.key("dev");
-	f.has_record ? e.string(dev_text(f.dev).view()) : e.null();
+	f.has_record ? e.plain(dev_text(f.dev).view()) : e.null();
 	e.key("mode");
 	f.has_record ? e.number(f.mode) : e.null();
 	e.key("open_flags");
@@ -438,7 +438,7 @@ void emit_sqpoll(JsonWriter& e, const Snapshot& s, const Ring& r)
 	e.key("shared_with");
 	e.begin_array();
 	for (FileRef f : s.shared_with(r))
-		e.string(s.file(f).id);
+		e.plain(s.file(f).id);
 	e.end_array();
 	e.end_object();
 }
@@ -496,7 +496,7 @@ void emit_ring(JsonWriter& e, const Snapshot& s, const Ring& r)
 {
 	e.begin_object();
 	e.key("id");
-	e.string(s.file(r.file).id);
+	e.plain(s.file(r.file).id);
 	e.key("fds");
 	emit_fds(e, r.fds);
 	emit_ring_reach(e, r);
@@ -557,10 +557,10 @@ void emit_item(JsonWriter& e, const Snapshot& s, const EpollItem& i)
 	e.boolean(i.tfd_stale);
 	if (i.target == TargetKind::IoUring) {
 		e.key("io_uring");
-		e.string(s.file(i.file).id);
+		e.plain(s.file(i.file).id);
 	} else if (i.target == TargetKind::Epoll) {
 		e.key("epoll");
-		e.string(s.file(i.file).id);
+		e.plain(s.file(i.file).id);
 	}
 	e.end_object();
 }
@@ -569,7 +569,7 @@ void emit_epoll(JsonWriter& e, const Snapshot& s, const Epoll& ep)
 {
 	e.begin_object();
 	e.key("id");
-	e.string(s.file(ep.file).id);
+	e.plain(s.file(ep.file).id);
 	e.key("fds");
 	emit_fds(e, ep.fds);
 	emit_table_fds(e, ep.thread_fds);

@@ -93,6 +93,19 @@ public:
 		quoted(v);
 		done_value();
 	}
+	// A string of this program's own making (a name from a table, an id
+	// like "f12", a number in text): printable ASCII with no '"' or '\\',
+	// so written as it is, without the escape scan string() does.
+	void plain(std::string_view v)
+	{
+		element();
+		char* p = room(v.size() + 2);
+		*p++ = '"';
+		p = put(p, v);
+		*p++ = '"';
+		len_ = static_cast<std::size_t>(p - buf_.data());
+		done_value();
+	}
 	void boolean(bool b) { scalar(b ? std::string_view("true") : std::string_view("false")); }
 	void null() { scalar("null"); }
 	template <std::integral T>

@@ -10,6 +10,7 @@
 
 #include <json/json.h>
 
+#include "model/flags.hpp"
 #include "render/json_writer.hpp"
 
 using namespace uringdump;
@@ -236,4 +237,45 @@ TEST(JsonWriter, DestructorFlushes)
 		EXPECT_EQ(out.str(), ""); // buffered
 	}
 	EXPECT_EQ(out.str(), "[1]");
+}
+
+// plain() writes what string() would, for the text it is given: names,
+// ids and numbers of the program's own making.
+TEST(JsonWriter, PlainIsStringWithoutTheScan)
+{
+	for (const bool pretty : {false, true}) {
+		const auto with = [pretty](void (JsonWriter::*how)(std::string_view)) {
+			return write(pretty, [how](JsonWriter& w) {
+				w.begin_array();
+				(w.*how)("EPOLLIN");
+				(w.*how)("f12");
+				(w.*how)("0:16");
+				(w.*how)("");
+				w.end_array();
+			});
+		};
+		EXPECT_EQ(with(&JsonWriter::plain), with(&JsonWriter::string));
+	}
+}
+
+// What the renderer writes with plain(): every flag name (unknown bits in
+// hex included), every file kind name and device number needs no escape.
+TEST(JsonWriter, PlainTextNeedsNoEscape)
+{
+	const auto check = [](std::string_view s) { EXPECT_EQ(escaped(s), s); };
+	for (unsigned bit = 0; bit < 32; bit++) {
+		const std::uint32_t v = 1u << bit;
+		for (const auto& n : epoll_event_names(v))
+			check(n);
+		for (const auto& n : open_flag_names(v))
+			check(n);
+	}
+	for (const auto& n : epoll_event_names(~0u))
+		check(n);
+	for (const auto& n : open_flag_names(~0u))
+		check(n);
+	for (std::uint32_t kind = 0; kind < 64; kind++)
+		check(file_kind_name(kind));
+	check(dev_text(~0u).view());
+	check(dev_text(0).view());
 }
