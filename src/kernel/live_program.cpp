@@ -25,10 +25,11 @@ using Skel = BpfPtr<uringdump_bpf, uringdump_bpf__destroy>;
 
 // lib/state.bpf.h's struct seen_entry: four __u64.
 constexpr std::uint32_t kSeenValueSize = 32;
-// Slots of the direct-mapped `seen` array (bpf/lib/file.bpf.h): files are
-// described once per stream unless two share a slot (rare below some 10^5
-// files) or there are more files than slots; a repeat is only a duplicate
-// FILE record.  A power of two; 16 MiB, allocated once per cached program.
+// Slots of the direct-mapped `seen` array (bpf/lib/file.bpf.h), indexed by
+// a file's address in 64-byte units: files are described once per stream
+// unless two share a slot (files in pages 32 MiB apart, or more files than
+// slots); a repeat is only a duplicate FILE record.  A power of two; 16 MiB,
+// allocated once per cached program.
 constexpr std::uint32_t kSeenEntries = 1u << 19;
 
 // The pins of a cache entry; `ready` (a second pin of the task_file
