@@ -29,8 +29,9 @@ namespace {
 
 const char kUsage[] = "usage: udbench --info SUMMARY --uringdump BIN [--runs R] [--min-runs R] "
 		      "[--cap S] [--budget S] [--methods LIST] [--pin PATH]";
-const char kAllMethods[] = "floor,walk,exec,oneshot,oneshot-cold,lib,loaded,iterate,pin-read,"
-			   "pin-model,pin-cat,procfs,kcmp-tree,kcmp-pair";
+const char kAllMethods[] =
+	"floor,walk,walk-id,exec,oneshot,oneshot-cold,lib,loaded,iterate,pin-read,"
+	"pin-model,pin-cat,procfs,kcmp-tree,kcmp-pair";
 
 Config parse_args(int argc, char** argv)
 {

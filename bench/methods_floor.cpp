@@ -1,6 +1,7 @@
 // The iterator floors, through the library's FloorProbe (bpf/floor.bpf.c):
 //   floor   task_file iterator over the target, nothing per fd but a count
 //   walk    the same, also visiting every ring slot and epoll item (no output)
+//   walk-id the walk, also reading each slot's and item's file identity
 #include <string>
 
 #include "bench/bench.hpp"
@@ -40,15 +41,15 @@ FloorCounts time_probe(Bench& b, MethodResult& m, F probe_once)
 	return last;
 }
 
-void run_walk(Bench& b, FloorProbe& probe)
+void run_walk(Bench& b, FloorProbe& probe, bool identity)
 {
-	MethodResult m("walk");
+	MethodResult m(identity ? "walk-id" : "walk");
 	if (!probe.has_walk()) {
 		m.fail("the table-walk floor does not load on this kernel");
 		b.results.push_back(std::move(m));
 		return;
 	}
-	FloorCounts c = time_probe(b, m, [&] { return probe.walk(b.w.pid); });
+	FloorCounts c = time_probe(b, m, [&] { return probe.walk(b.w.pid, identity); });
 	Agreement& a = m.agreement;
 	a.checked = m.status == "ok";
 	a.what = "counts of fds, registered files and epoll items";
@@ -77,13 +78,15 @@ void run_floor(Bench& b, FloorProbe& probe)
 
 void run_floors(Bench& b)
 {
-	if (!b.want("floor") && !b.want("walk"))
+	if (!b.want("floor") && !b.want("walk") && !b.want("walk-id"))
 		return;
 	auto probe = FloorProbe::load(uringdump::LoadOptions{});
 	if (!probe)
 		die("FloorProbe::load: " + probe.error().message);
 	if (b.want("walk"))
-		run_walk(b, *probe);
+		run_walk(b, *probe, false);
+	if (b.want("walk-id"))
+		run_walk(b, *probe, true);
 	if (b.want("floor"))
 		run_floor(b, *probe);
 }

@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 STYLE = {  # method: (label, color, marker, linestyle)
     "floor": ("floor: task_file iterator, nothing per fd", "0.5", "o", ":"),
     "walk": ("floor + visit every slot/item, no output", "0.3", "s", ":"),
+    "walk-id": ("... + read each file's identity", "0.4", "^", ":"),
     "iterate": ("uringdump's iterator walk alone", "tab:gray", "d", ":"),
     "exec": ("uringdump --version (process start)", "0.7", "x", ":"),
     "oneshot": ("uringdump --json (one-shot, load cache warm)", "tab:red", "o", "-"),

@@ -10,9 +10,13 @@
  * walk_task_file: the same, and for each io_uring and epoll fd also visits
  *   every slot of the ring's registered file table and every item of the
  *   epoll tree (one pointer read per slot, an in-order tree walk), counting
- *   them: the least any dump of those tables must do.  Built for the running
- *   kernel's layout only (>= 6.13 file tables); the benchmark skips it when
- *   it does not load.  Loaded by FloorProbe (src/kernel/floor.hpp).
+ *   them: the least any dump of those tables must do.  With read_identity
+ *   set, it also reads what identifies each slot's and item's file (inode,
+ *   superblock, flags and, for an anon inode, the dentry's name), as a dump
+ *   must: the cost of touching those objects, apart from writing records.
+ *   Built for the running kernel's layout only (>= 6.13 file tables); the
+ *   benchmark skips it when it does not load.  Loaded by FloorProbe
+ *   (src/kernel/floor.hpp).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -23,6 +27,10 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 __u64 fds_seen;
 __u64 slots_seen;
 __u64 items_seen;
+bool read_identity; /* walk_task_file: also read each file's identity */
+__u64 identity_sum; /* what it read, summed, so that nothing is optimised out */
+
+#define ANON_INODE_FS_MAGIC 0x09041934
 
 SEC("iter/task_file")
 int floor_task_file(struct bpf_iter__task_file *ctx)
@@ -41,14 +49,42 @@ struct slots {
 	__u64 seen;
 };
 
+/* What a FILE record reads of f, one member at a time. */
+static __always_inline void read_file_identity(struct file *f)
+{
+	struct inode *inode = BPF_CORE_READ(f, f_inode);
+	struct super_block *sb = BPF_CORE_READ(inode, i_sb);
+	__u64 magic = BPF_CORE_READ(sb, s_magic);
+	__u64 sum = magic + BPF_CORE_READ(inode, i_mode) + BPF_CORE_READ(inode, i_ino) +
+		    BPF_CORE_READ(sb, s_dev) + BPF_CORE_READ(f, f_flags);
+
+	if (magic == ANON_INODE_FS_MAGIC) {
+		char name[16];
+
+		bpf_probe_read_kernel_str(name, sizeof(name),
+					  BPF_CORE_READ(f, f_path.dentry, d_name.name));
+		sum += name[1];
+	}
+	identity_sum += sum;
+}
+
 static long slot_step(__u32 i, void *data)
 {
 	struct slots *s = data;
 	struct io_rsrc_node *node = NULL;
 
 	bpf_probe_read_kernel(&node, sizeof(node), s->nodes + i);
-	if (node && BPF_CORE_READ(node, file_ptr))
+	if (!node)
+		return 0;
+
+	/* the low three bits are flags (lib/compat.bpf.h) */
+	struct file *f = (struct file *)(BPF_CORE_READ(node, file_ptr) & ~7UL);
+
+	if (f) {
 		s->seen++;
+		if (read_identity)
+			read_file_identity(f);
+	}
 	return 0;
 }
 
@@ -84,8 +120,13 @@ static long tree_step(__u32 i, void *data)
 		return 0;
 	}
 	/* rbn is the first member of struct epitem */
-	if (BPF_CORE_READ((struct epitem *)n, ffd.file))
+	struct file *tf = BPF_CORE_READ((struct epitem *)n, ffd.file);
+
+	if (tf) {
 		t->seen++;
+		if (read_identity)
+			read_file_identity(tf);
+	}
 	next = BPF_CORE_READ(n, rb_right);
 	if (next) {
 		t->n = next;

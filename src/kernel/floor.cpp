@@ -113,11 +113,12 @@ Result<FloorCounts> FloorProbe::count_fds(pid_t pid)
 	return impl_->run(impl_->skel->progs.floor_task_file, pid);
 }
 
-Result<FloorCounts> FloorProbe::walk(pid_t pid)
+Result<FloorCounts> FloorProbe::walk(pid_t pid, bool read_identity)
 {
 	if (!impl_->walk)
 		return make_error(Exit::Failure,
 				  "the table-walk floor does not load on this kernel");
+	impl_->skel->bss->read_identity = read_identity;
 	return impl_->run(impl_->skel->progs.walk_task_file, pid);
 }
 

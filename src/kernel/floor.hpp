@@ -35,8 +35,10 @@ public:
 	Result<FloorCounts> count_fds(pid_t pid);
 
 	// Walks the fd table and every ring's file table and epoll tree in it,
-	// counting what it visits.  Precondition: has_walk().
-	Result<FloorCounts> walk(pid_t pid);
+	// counting what it visits; with read_identity, also reads what
+	// identifies each slot's and item's file, as a dump's FILE record does.
+	// Precondition: has_walk().
+	Result<FloorCounts> walk(pid_t pid, bool read_identity = false);
 
 	bool has_walk() const;
 
