@@ -30,7 +30,7 @@ void dedupe_by(std::vector<Rec>& v, Key key)
 // record of each file, by (index, file_id).  Almost always one item, with
 // the copies of re-run steps; several when an fd was closed and its number
 // reused while the old item lives (a registered file keeps it alive).
-void order_tfd_group(const std::vector<ud_rec_epitem>& v, std::vector<std::uint32_t>& group)
+void order_tfd_group(const std::vector<ItemFacts>& v, std::vector<std::uint32_t>& group)
 {
 	dedupe_by(group, [&](std::uint32_t pos) { return v[pos].file_id; });
 	std::sort(group.begin(), group.end(), [&](std::uint32_t a, std::uint32_t b) {
@@ -42,16 +42,16 @@ void order_tfd_group(const std::vector<ud_rec_epitem>& v, std::vector<std::uint3
 // enough for one (false, v untouched, otherwise): a counting sort by tfd
 // that keeps the order of arrival, then order_tfd_group.  Linear, where the
 // sorts took a tenth of the model at a million items.
-bool order_by_tfd_table(std::vector<ud_rec_epitem>& v)
+bool order_by_tfd_table(std::vector<ItemFacts>& v)
 {
 	std::uint32_t max_tfd = 0;
-	for (const ud_rec_epitem& r : v)
+	for (const ItemFacts& r : v)
 		max_tfd = std::max(max_tfd, r.tfd);
 	if (max_tfd >= 8 * v.size() + 4096)
 		return false;
 	// start[t]: where tfd t's positions begin in `order`
 	std::vector<std::uint32_t> start(std::size_t{max_tfd} + 2, 0);
-	for (const ud_rec_epitem& r : v)
+	for (const ItemFacts& r : v)
 		start[r.tfd + 1]++;
 	for (std::size_t t = 1; t < start.size(); t++)
 		start[t] += start[t - 1];
@@ -61,7 +61,7 @@ bool order_by_tfd_table(std::vector<ud_rec_epitem>& v)
 		for (std::size_t i = 0; i < v.size(); i++)
 			order[next[v[i].tfd]++] = static_cast<std::uint32_t>(i);
 	}
-	std::vector<ud_rec_epitem> out;
+	std::vector<ItemFacts> out;
 	out.reserve(v.size());
 	std::vector<std::uint32_t> group;
 	for (std::size_t t = 0; t + 1 < start.size(); t++) {
@@ -84,7 +84,7 @@ bool order_by_tfd_table(std::vector<ud_rec_epitem>& v)
 // keys with the record's position, the records moved once (sorting the
 // 64-byte records themselves, stable, so with a buffer as large as the
 // table, took a tenth of the model at a million items).
-void dedupe_epitems(std::vector<ud_rec_epitem>& v)
+void dedupe_epitems(std::vector<ItemFacts>& v)
 {
 	if (order_by_tfd_table(v))
 		return;
@@ -116,7 +116,7 @@ void dedupe_epitems(std::vector<ud_rec_epitem>& v)
 	std::sort(kept.begin(), kept.end(), [](const ByOutput& a, const ByOutput& b) {
 		return std::tie(a.tfd, a.index, a.file_id) < std::tie(b.tfd, b.index, b.file_id);
 	});
-	std::vector<ud_rec_epitem> out;
+	std::vector<ItemFacts> out;
 	out.reserve(kept.size());
 	for (const ByOutput& k : kept)
 		out.push_back(v[k.pos]);
@@ -129,6 +129,20 @@ std::string bounded_string(const char* s, std::size_t max)
 {
 	return std::string(s, strnlen(s, max));
 }
+
+FileFacts::FileFacts(const ud_rec_file& r)
+    : ino(r.ino), kind(r.kind), mode(r.mode), dev(r.dev), f_flags(r.f_flags)
+{
+	std::memcpy(anon_name, r.anon_name, sizeof(anon_name));
+}
+
+SlotFacts::SlotFacts(const ud_rec_rfile& r)
+    : file_id((r.h.flags & UD_SLOT_EMPTY) ? 0 : r.file_id), tag(r.tag), index(r.index)
+{}
+
+ItemFacts::ItemFacts(const ud_rec_epitem& r)
+    : file_id(r.file_id), data(r.data), tfd(r.tfd), events(r.events), index(r.index)
+{}
 
 void Collected::add_stream(const ud_rec_stream& s)
 {
@@ -256,7 +270,7 @@ void Collected::add(const RawRecord& r)
 	case UD_REC_FILE: {
 		const auto f = r.as<ud_rec_file>();
 		if (f.file_id != 0)
-			files.try_emplace(f.file_id, f);
+			files.try_emplace(f.file_id, FileFacts(f));
 		break;
 	}
 	case UD_REC_PATH: {
@@ -270,7 +284,7 @@ void Collected::add(const RawRecord& r)
 	case UD_REC_RFILE: {
 		const auto s = r.as<ud_rec_rfile>();
 		if (s.ring_id != 0)
-			rfiles[s.ring_id].push_back(s);
+			rfiles[s.ring_id].emplace_back(s);
 		break;
 	}
 	case UD_REC_RBUF: {
@@ -282,7 +296,7 @@ void Collected::add(const RawRecord& r)
 	case UD_REC_EPITEM: {
 		const auto s = r.as<ud_rec_epitem>();
 		if (s.ep_id != 0)
-			epitems[s.ep_id].push_back(s);
+			epitems[s.ep_id].emplace_back(s);
 		break;
 	}
 	case UD_REC_TABLE_END: add_table_end(r.as<ud_rec_table_end>()); break;
@@ -295,7 +309,7 @@ void Collected::add(const RawRecord& r)
 void Collected::finish()
 {
 	for (auto& [id, v] : rfiles)
-		dedupe_by(v, [](const ud_rec_rfile& s) { return s.index; });
+		dedupe_by(v, [](const SlotFacts& s) { return s.index; });
 	for (auto& [id, v] : rbufs)
 		dedupe_by(v, [](const ud_rec_rbuf& s) { return s.index; });
 	for (auto& [id, v] : epitems)

@@ -48,6 +48,38 @@ void sort_unique(std::vector<T>& v)
 // A NUL-padded char array as a string (at most max bytes).
 std::string bounded_string(const char* s, std::size_t max);
 
+// What the model uses of the records there is one of per file, slot and
+// item: a dump keeps these while the model is built, and a record is 64
+// bytes.  Named as the records' members.
+struct FileFacts { // FILE, keyed by file_id
+	std::uint64_t ino = 0;
+	std::uint32_t kind = 0;
+	std::uint32_t mode = 0;
+	std::uint32_t dev = 0;
+	std::uint32_t f_flags = 0;
+	char anon_name[sizeof(ud_rec_file::anon_name)] = {};
+
+	explicit FileFacts(const ud_rec_file& r);
+};
+
+struct SlotFacts {                 // RFILE, in a ring's table
+	std::uint64_t file_id = 0; // 0: empty
+	std::uint64_t tag = 0;
+	std::uint32_t index = 0;
+
+	explicit SlotFacts(const ud_rec_rfile& r);
+};
+
+struct ItemFacts { // EPITEM, in an epoll's table
+	std::uint64_t file_id = 0;
+	std::uint64_t data = 0;
+	std::uint32_t tfd = 0;
+	std::uint32_t events = 0;
+	std::uint32_t index = 0;
+
+	explicit ItemFacts(const ud_rec_epitem& r);
+};
+
 struct Collected {
 	bool have_stream = false;
 	std::uint32_t hz = 0;
@@ -56,13 +88,13 @@ struct Collected {
 	std::uint64_t run_id = 0;
 	std::unordered_map<std::uint32_t, ud_rec_task> tasks;
 	IdMap<ud_rec_fd> fds; // pid << 32 | fd
-	IdMap<ud_rec_file> files;
+	IdMap<FileFacts> files;
 	IdMap<std::vector<ud_rec_path>> paths;
 	std::unordered_map<std::uint64_t, Owned<ud_rec_ring>> rings;
 	std::unordered_map<std::uint64_t, Owned<ud_rec_epoll>> epolls;
-	IdMap<std::vector<ud_rec_rfile>> rfiles;
+	IdMap<std::vector<SlotFacts>> rfiles;
 	IdMap<std::vector<ud_rec_rbuf>> rbufs;
-	IdMap<std::vector<ud_rec_epitem>> epitems;
+	IdMap<std::vector<ItemFacts>> epitems;
 	std::unordered_map<TableKey, ud_rec_table_end, TableKeyHash> table_ends;
 	// version 2: reach
 	std::unordered_map<std::uint64_t, std::vector<ud_rec_fd>> thread_fds; // table_id -> fds

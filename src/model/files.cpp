@@ -110,11 +110,11 @@ std::uint32_t FileRegistry::fallback_kind(std::uint64_t raw) const
 	return it == kinds.end() ? std::uint32_t{UD_FK_OTHER} : it->second;
 }
 
-void FileRegistry::make(File& f, std::uint64_t raw, const ud_rec_file* rec) const
+void FileRegistry::make(File& f, std::uint64_t raw, const FileFacts* rec) const
 {
 	f.raw_id = raw;
 	if (rec) {
-		const ud_rec_file& r = *rec;
+		const FileFacts& r = *rec;
 		f.has_record = true;
 		f.kind = r.kind;
 		f.inode = r.ino;

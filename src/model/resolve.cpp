@@ -122,7 +122,7 @@ private:
 	Table<RegisteredFile> build_rfiles(const ud_rec_ring& rec, const ProcessIndex& idx);
 	Table<RegisteredBuffer> build_rbufs(const ud_rec_ring& rec);
 	Epoll build_epoll(const ud_rec_epoll& rec, const ProcessIndex& idx);
-	EpollItem build_item(const ud_rec_epitem& rec, const ProcessIndex& idx);
+	EpollItem build_item(const ItemFacts& rec, const ProcessIndex& idx);
 	template <class T>
 	void sort_instances(std::vector<T>& v);
 
@@ -588,10 +588,10 @@ Table<RegisteredFile> Resolver::build_rfiles(const ud_rec_ring& rec, const Proce
 	t.nr = rec.nr_files;
 	if (auto it = c_.rfiles.find(rec.file_id); it != c_.rfiles.end()) {
 		t.slots.reserve(it->second.size());
-		for (const ud_rec_rfile& s : it->second) {
+		for (const SlotFacts& s : it->second) {
 			RegisteredFile slot;
 			slot.index = s.index;
-			slot.empty = (s.h.flags & UD_SLOT_EMPTY) || s.file_id == 0;
+			slot.empty = s.file_id == 0;
 			if (!slot.empty) {
 				slot.file = files_.ref(s.file_id);
 				slot.fds = idx.of_file(s.file_id);
@@ -633,7 +633,7 @@ Table<RegisteredBuffer> Resolver::build_rbufs(const ud_rec_ring& rec)
 	return t;
 }
 
-EpollItem Resolver::build_item(const ud_rec_epitem& rec, const ProcessIndex& idx)
+EpollItem Resolver::build_item(const ItemFacts& rec, const ProcessIndex& idx)
 {
 	EpollItem it;
 	it.tfd = rec.tfd;
@@ -658,7 +658,7 @@ Epoll Resolver::build_epoll(const ud_rec_epoll& rec, const ProcessIndex& idx)
 	e.fds = idx.of_file(rec.file_id);
 	if (auto it = c_.epitems.find(rec.file_id); it != c_.epitems.end()) {
 		e.items.reserve(it->second.size());
-		for (const ud_rec_epitem& item : it->second)
+		for (const ItemFacts& item : it->second)
 			e.items.push_back(build_item(item, idx));
 	}
 	e.complete = tables_.complete(rec.file_id, UD_TABLE_EPITEM, false);

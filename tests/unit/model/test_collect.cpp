@@ -25,7 +25,7 @@ std::vector<Item> items_of(const Collected& c)
 	std::vector<Item> out;
 	auto it = c.epitems.find(kEp);
 	if (it != c.epitems.end())
-		for (const ud_rec_epitem& r : it->second)
+		for (const ItemFacts& r : it->second)
 			out.emplace_back(r.tfd, r.index, r.file_id);
 	return out;
 }
