@@ -2,6 +2,7 @@
 #include "model/files.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <string_view>
 
 namespace uringdump {
@@ -59,7 +60,7 @@ std::optional<std::string> assemble_path(std::vector<ud_rec_path> chunks)
 }
 
 // The name readlink(2) gives a file without a path: pipes, sockets, anon inodes.
-std::optional<std::string> pseudo_path(const File& f)
+std::optional<std::string> pseudo_path(const File& f, std::string_view anon_name)
 {
 	switch (f.kind) {
 	case UD_FK_FIFO:
@@ -73,8 +74,8 @@ std::optional<std::string> pseudo_path(const File& f)
 	case UD_FK_EVENTFD:
 	case UD_FK_ANON: {
 		// one allocation: a file per item of a large epoll takes this path
-		const std::string_view name = f.anon_name.empty() ? default_anon_name(f.kind)
-								  : std::string_view(f.anon_name);
+		const std::string_view name =
+			anon_name.empty() ? default_anon_name(f.kind) : anon_name;
 		if (name.empty())
 			return std::nullopt;
 		constexpr std::string_view prefix = "anon_inode:";
@@ -121,14 +122,16 @@ void FileRegistry::make(File& f, std::uint64_t raw, const FileFacts* rec) const
 		f.dev = r.dev;
 		f.mode = r.mode;
 		f.f_flags = r.f_flags;
-		f.anon_name = bounded_string(r.anon_name, sizeof(r.anon_name));
 	}
 	if (f.kind == UD_FK_OTHER)
 		f.kind = fallback_kind(raw);
 	if (auto it = c_.paths.find(raw); it != c_.paths.end())
 		f.path = assemble_path(it->second);
 	if (!f.path)
-		f.path = pseudo_path(f);
+		f.path = pseudo_path(
+			f, rec ? std::string_view(rec->anon_name,
+						  strnlen(rec->anon_name, sizeof(rec->anon_name)))
+			       : std::string_view());
 }
 
 } // namespace uringdump

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -91,7 +92,8 @@ private:
 std::optional<std::string> assemble_path(std::vector<ud_rec_path> chunks);
 
 // The name readlink(2) gives a file without a path (pipe:[N], socket:[N],
-// anon_inode:[NAME]); nullopt for other files.
-std::optional<std::string> pseudo_path(const File& f);
+// anon_inode:[NAME], NAME from its FILE record's anon_name or else known
+// from its kind); nullopt for other files.
+std::optional<std::string> pseudo_path(const File& f, std::string_view anon_name);
 
 } // namespace uringdump
