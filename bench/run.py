@@ -308,10 +308,11 @@ def goals(results):
         big = next(s for s in results["sizes"] if s["n"] == b)
         recs = big["reference"].get("records", 0) / (2 * b)
         lines.append(f"  peak RSS growth per item N={a:,}..{b:,}: {per:.0f} bytes (goal <= 120)"
-                     f" {verdict(per <= 120)}: {recs:.1f} records of 64 bytes per item, collected"
-                     f" as they are read (never all held); the peak is the collected tables (a"
-                     f" copy of each record kept, {recs * 64:.0f} B per item, and their indexes)"
-                     f" while the model is built")
+                     f" {verdict(per <= 120)}: {recs:.1f} records of 64 bytes per item are collected"
+                     f" as they are read (never all held) into tables of what the model uses of them"
+                     f" (24-40 bytes each); the peak is those tables and the model (a File of 112"
+                     f" bytes per file, 48-56 bytes per slot or item, their indexes) alive together"
+                     f" once the model is built (docs/PERFORMANCE.md)")
     lines.append("  where the time goes (loaded-once run, median wall):")
     for n in sorted(by_n):
         ld = by_n[n].get("loaded", {})
@@ -439,7 +440,8 @@ NOTES = [
     "- 'floor + visit every slot/item' is the same-objects floor of the goals; '... + read each",
     "  file's identity' also reads, member by member, what a FILE record holds (inode, superblock,",
     "  flags, an anon inode's name) of every slot's and item's file: the cache misses on those",
-    "  objects that any dump reporting them pays, without writing a record.",
+    "  objects that any dump reporting them pays, without writing a record. It reads each file",
+    "  twice here (for its slot and for its item), where a dump reads it once.",
     "- procfs does not resolve fds: it gives the registration-time tfd (stale after close/dup) and",
     "  the path of each registered file ('anon_inode:[eventfd]' for every eventfd).",
     "- kcmp methods resolve every epoll target and registered file to all fds that hold it:",

@@ -51,7 +51,9 @@ std::string bounded_string(const char* s, std::size_t max);
 // What the model uses of the records there is one of per file, slot and
 // item: a dump keeps these while the model is built, and a record is 64
 // bytes.  Named as the records' members.
-struct FileFacts { // FILE, keyed by file_id
+
+// A FILE record's facts, keyed by file_id (40 bytes)
+struct FileFacts {
 	std::uint64_t ino = 0;
 	std::uint32_t kind = 0;
 	std::uint32_t mode = 0;
@@ -62,7 +64,8 @@ struct FileFacts { // FILE, keyed by file_id
 	explicit FileFacts(const ud_rec_file& r);
 };
 
-struct SlotFacts {                 // RFILE, in a ring's table
+// An RFILE record's, in its ring's table (24 bytes)
+struct SlotFacts {
 	std::uint64_t file_id = 0; // 0: empty
 	std::uint64_t tag = 0;
 	std::uint32_t index = 0;
@@ -70,7 +73,8 @@ struct SlotFacts {                 // RFILE, in a ring's table
 	explicit SlotFacts(const ud_rec_rfile& r);
 };
 
-struct ItemFacts { // EPITEM, in an epoll's table
+// An EPITEM record's, in its epoll's table (32 bytes)
+struct ItemFacts {
 	std::uint64_t file_id = 0;
 	std::uint64_t data = 0;
 	std::uint32_t tfd = 0;
