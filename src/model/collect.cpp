@@ -82,8 +82,8 @@ bool order_by_tfd_table(std::vector<ItemFacts>& v)
 // EPOLL items: the first record of every (file_id, tfd), in output order
 // (by tfd, then walk position).  Without a table by tfd: sorted as small
 // keys with the record's position, the records moved once (sorting the
-// 64-byte records themselves, stable, so with a buffer as large as the
-// table, took a tenth of the model at a million items).
+// records themselves, stable, so with a buffer as large as the table, took
+// a tenth of the model at a million items when they were 64 bytes).
 void dedupe_epitems(std::vector<ItemFacts>& v)
 {
 	if (order_by_tfd_table(v))

@@ -22,7 +22,7 @@ public:
 	explicit FileRegistry(const Collected& c) : c_(c), by_record_(c.files.size(), kNoRef)
 	{
 		// Files with a FILE record, and those known only by an FD (stdin, a
-		// socket): a growth past the reserve would move every File (170 MB
+		// socket): a growth past the reserve would move every File (112 MB
 		// at a million files); what is reserved and not used is not touched.
 		files_.reserve(c.files.size() + c.fds.size());
 	}
