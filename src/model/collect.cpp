@@ -125,9 +125,14 @@ void dedupe_epitems(std::vector<ItemFacts>& v)
 
 } // namespace
 
+std::string_view bounded_view(const char* s, std::size_t max)
+{
+	return {s, strnlen(s, max)};
+}
+
 std::string bounded_string(const char* s, std::size_t max)
 {
-	return std::string(s, strnlen(s, max));
+	return std::string(bounded_view(s, max));
 }
 
 FileFacts::FileFacts(const ud_rec_file& r)

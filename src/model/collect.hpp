@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -46,6 +47,7 @@ void sort_unique(std::vector<T>& v)
 }
 
 // A NUL-padded char array as a string (at most max bytes).
+std::string_view bounded_view(const char* s, std::size_t max);
 std::string bounded_string(const char* s, std::size_t max);
 
 // What the model uses of the records there is one of per file, slot and

@@ -2,7 +2,6 @@
 #include "model/files.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <string_view>
 
 namespace uringdump {
@@ -128,10 +127,8 @@ void FileRegistry::make(File& f, std::uint64_t raw, const FileFacts* rec) const
 	if (auto it = c_.paths.find(raw); it != c_.paths.end())
 		f.path = assemble_path(it->second);
 	if (!f.path)
-		f.path = pseudo_path(
-			f, rec ? std::string_view(rec->anon_name,
-						  strnlen(rec->anon_name, sizeof(rec->anon_name)))
-			       : std::string_view());
+		f.path = pseudo_path(f, rec ? bounded_view(rec->anon_name, sizeof(rec->anon_name))
+					    : std::string_view());
 }
 
 } // namespace uringdump

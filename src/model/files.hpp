@@ -36,8 +36,7 @@ public:
 			FileRef& slot = by_record_[static_cast<std::size_t>(it - c_.files.begin())];
 			if (slot == kNoRef) {
 				slot = static_cast<FileRef>(files_.size());
-				with_record_++;
-				// in place: a File is some 150 bytes
+				// in place: a File is 112 bytes
 				make(files_.emplace_back(), raw, &it->second);
 			}
 			return slot;
@@ -64,10 +63,12 @@ public:
 	}
 
 	// Whether every FILE record has its File and every File its label:
-	// then no file is left to label.
+	// then no file is left to label.  Files without a FILE record are the
+	// ones in index_.
 	bool all_labelled() const
 	{
-		return with_record_ == c_.files.size() && last_label_ == files_.size();
+		return files_.size() - index_.size() == c_.files.size() &&
+		       last_label_ == files_.size();
 	}
 
 private:
@@ -81,7 +82,6 @@ private:
 	mutable std::optional<std::unordered_map<std::uint64_t, std::uint32_t>> fd_kinds_;
 	static constexpr FileRef kNoRef = ~FileRef{0};
 	std::vector<FileRef> by_record_; // by entry of c_.files
-	std::size_t with_record_ = 0;    // files made from a FILE record
 	IdMap<FileRef> index_;           // files without a FILE record
 	std::vector<File> files_;
 	std::uint32_t last_label_ = 0;

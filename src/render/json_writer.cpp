@@ -125,11 +125,7 @@ void JsonWriter::quoted(std::string_view v)
 	while (plain < v.size() && plain_ascii(static_cast<unsigned char>(v[plain])))
 		plain++;
 	if (plain == v.size()) {
-		char* p = room(v.size() + 2);
-		*p++ = '"';
-		p = put(p, v);
-		*p++ = '"';
-		len_ = static_cast<std::size_t>(p - buf_.data());
+		quoted_as_is(v);
 		return;
 	}
 	std::string escaped;

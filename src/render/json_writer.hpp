@@ -99,11 +99,7 @@ public:
 	void plain(std::string_view v)
 	{
 		element();
-		char* p = room(v.size() + 2);
-		*p++ = '"';
-		p = put(p, v);
-		*p++ = '"';
-		len_ = static_cast<std::size_t>(p - buf_.data());
+		quoted_as_is(v);
 		done_value();
 	}
 	void boolean(bool b) { scalar(b ? std::string_view("true") : std::string_view("false")); }
@@ -167,6 +163,15 @@ private:
 	}
 	void make_room(std::size_t n);
 	void quoted(std::string_view v); // '"' + escaped v + '"'
+	// '"' + v + '"', v needing no escape
+	void quoted_as_is(std::string_view v)
+	{
+		char* p = room(v.size() + 2);
+		*p++ = '"';
+		p = put(p, v);
+		*p++ = '"';
+		len_ = static_cast<std::size_t>(p - buf_.data());
+	}
 
 	void newline();
 	void open(char c);
