@@ -68,6 +68,16 @@ static __always_inline void read_file_identity(struct file *f)
 	identity_sum += sum;
 }
 
+/* A slot's or an item's file: counted, and its identity read when asked. */
+static __always_inline void visit_file(struct file *f, __u64 *seen)
+{
+	if (!f)
+		return;
+	(*seen)++;
+	if (read_identity)
+		read_file_identity(f);
+}
+
 static long slot_step(__u32 i, void *data)
 {
 	struct slots *s = data;
@@ -78,13 +88,7 @@ static long slot_step(__u32 i, void *data)
 		return 0;
 
 	/* the low three bits are flags (lib/compat.bpf.h) */
-	struct file *f = (struct file *)(BPF_CORE_READ(node, file_ptr) & ~7UL);
-
-	if (f) {
-		s->seen++;
-		if (read_identity)
-			read_file_identity(f);
-	}
+	visit_file((struct file *)(BPF_CORE_READ(node, file_ptr) & ~7UL), &s->seen);
 	return 0;
 }
 
@@ -120,13 +124,7 @@ static long tree_step(__u32 i, void *data)
 		return 0;
 	}
 	/* rbn is the first member of struct epitem */
-	struct file *tf = BPF_CORE_READ((struct epitem *)n, ffd.file);
-
-	if (tf) {
-		t->seen++;
-		if (read_identity)
-			read_file_identity(tf);
-	}
+	visit_file(BPF_CORE_READ((struct epitem *)n, ffd.file), &t->seen);
 	next = BPF_CORE_READ(n, rb_right);
 	if (next) {
 		t->n = next;
